@@ -1,0 +1,499 @@
+//! The attribute-key registry of crux: every key crux emits, with its value type.
+//!
+//! This crate is the single table behind two things that must never drift apart:
+//! the public constants the runtime re-exports as `crux::attributes`, and the
+//! compile-time checks in `crux-macros` (unknown reserved keys, wrong literal
+//! types, "did you mean"). Users never depend on it directly.
+
+#![forbid(unsafe_code)]
+
+/// The type an attribute's value must have.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ValueType {
+    /// A UTF-8 string.
+    Str,
+    /// A boolean.
+    Bool,
+    /// A 64-bit signed integer.
+    Int,
+    /// A 64-bit float (integers are accepted too).
+    Double,
+    /// A homogeneous array of strings.
+    StrArray,
+    /// Structured data, recorded as JSON text (OpenTelemetry span attributes have no maps).
+    Json,
+}
+
+impl ValueType {
+    /// A short human name, used in diagnostics.
+    pub const fn describe(self) -> &'static str {
+        match self {
+            ValueType::Str => "a string",
+            ValueType::Bool => "a bool",
+            ValueType::Int => "an integer",
+            ValueType::Double => "a number",
+            ValueType::StrArray => "an array of strings",
+            ValueType::Json => "JSON text",
+        }
+    }
+}
+
+/// One entry of the table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Key {
+    /// The attribute key, or for a template the prefix ending in `.` (e.g. `crux.trace.metadata.`).
+    pub name: &'static str,
+    /// The value type.
+    pub ty: ValueType,
+    /// True when `name` is a prefix to which the application appends its own suffix.
+    pub template: bool,
+}
+
+/// Namespaces crux (and the conventions it follows) own. A key in one of these must be
+/// in [`KEYS`]; keys anywhere else (`app.…`) belong to the application.
+pub const RESERVED_PREFIXES: &[&str] = &[
+    "gen_ai.",
+    "crux.",
+    "session.",
+    "user.",
+    "code.",
+    "error.",
+    "exception.",
+];
+
+macro_rules! registry {
+    ($( $(#[doc = $doc:literal])+ $konst:ident = $key:literal : $ty:ident $(, $template:ident)? ;)+) => {
+        /// The attribute keys as constants (re-exported by the runtime as `crux::attributes`).
+        pub mod keys {
+            $( $(#[doc = $doc])+ pub const $konst: &str = $key; )+
+        }
+        /// Every key crux knows, in one table.
+        pub static KEYS: &[Key] = &[
+            $( Key { name: $key, ty: ValueType::$ty, template: registry!(@template $($template)?) }, )+
+        ];
+    };
+    (@template) => { false };
+    (@template template) => { true };
+}
+
+registry! {
+    // ---- OpenTelemetry GenAI semantic conventions ----
+    /// What the span does: `chat`, `execute_tool`, `invoke_agent`, `invoke_workflow`, ...
+    GEN_AI_OPERATION_NAME = "gen_ai.operation.name": Str;
+    /// The model provider (`openai`, `anthropic`, ...).
+    GEN_AI_PROVIDER_NAME = "gen_ai.provider.name": Str;
+    /// The provider, under its deprecated key (emitted too, for older dashboards).
+    GEN_AI_SYSTEM = "gen_ai.system": Str;
+    /// The model requested.
+    GEN_AI_REQUEST_MODEL = "gen_ai.request.model": Str;
+    /// Whether the response was requested as a stream.
+    GEN_AI_REQUEST_STREAM = "gen_ai.request.stream": Bool;
+    /// Sampling temperature requested.
+    GEN_AI_REQUEST_TEMPERATURE = "gen_ai.request.temperature": Double;
+    /// Maximum output tokens requested.
+    GEN_AI_REQUEST_MAX_TOKENS = "gen_ai.request.max_tokens": Int;
+    /// Nucleus sampling parameter requested.
+    GEN_AI_REQUEST_TOP_P = "gen_ai.request.top_p": Double;
+    /// Top-k sampling parameter requested.
+    GEN_AI_REQUEST_TOP_K = "gen_ai.request.top_k": Int;
+    /// Frequency penalty requested.
+    GEN_AI_REQUEST_FREQUENCY_PENALTY = "gen_ai.request.frequency_penalty": Double;
+    /// Presence penalty requested.
+    GEN_AI_REQUEST_PRESENCE_PENALTY = "gen_ai.request.presence_penalty": Double;
+    /// Stop sequences requested.
+    GEN_AI_REQUEST_STOP_SEQUENCES = "gen_ai.request.stop_sequences": StrArray;
+    /// Seed requested.
+    GEN_AI_REQUEST_SEED = "gen_ai.request.seed": Int;
+    /// Number of choices requested.
+    GEN_AI_REQUEST_CHOICE_COUNT = "gen_ai.request.choice.count": Int;
+    /// Reasoning effort requested (`low`, `medium`, `high`).
+    GEN_AI_REQUEST_REASONING_LEVEL = "gen_ai.request.reasoning.level": Str;
+    /// The model that answered.
+    GEN_AI_RESPONSE_MODEL = "gen_ai.response.model": Str;
+    /// The provider's response id.
+    GEN_AI_RESPONSE_ID = "gen_ai.response.id": Str;
+    /// One finish reason per choice.
+    GEN_AI_RESPONSE_FINISH_REASONS = "gen_ai.response.finish_reasons": StrArray;
+    /// Seconds from the request to the first streamed chunk.
+    GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK = "gen_ai.response.time_to_first_chunk": Double;
+    /// Input tokens (including cached ones).
+    GEN_AI_USAGE_INPUT_TOKENS = "gen_ai.usage.input_tokens": Int;
+    /// Output tokens.
+    GEN_AI_USAGE_OUTPUT_TOKENS = "gen_ai.usage.output_tokens": Int;
+    /// Output tokens spent on reasoning (a subset of output tokens).
+    GEN_AI_USAGE_REASONING_OUTPUT_TOKENS = "gen_ai.usage.reasoning.output_tokens": Int;
+    /// Input tokens read from the provider's cache.
+    GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS = "gen_ai.usage.cache_read.input_tokens": Int;
+    /// Input tokens written to the provider's cache.
+    GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS = "gen_ai.usage.cache_creation.input_tokens": Int;
+    /// The conversation (session) id; only ever a real id, never invented.
+    GEN_AI_CONVERSATION_ID = "gen_ai.conversation.id": Str;
+    /// The agent's name.
+    GEN_AI_AGENT_NAME = "gen_ai.agent.name": Str;
+    /// The agent's id.
+    GEN_AI_AGENT_ID = "gen_ai.agent.id": Str;
+    /// The agent's description.
+    GEN_AI_AGENT_DESCRIPTION = "gen_ai.agent.description": Str;
+    /// The workflow's name.
+    GEN_AI_WORKFLOW_NAME = "gen_ai.workflow.name": Str;
+    /// The tool's name.
+    GEN_AI_TOOL_NAME = "gen_ai.tool.name": Str;
+    /// The tool call's id.
+    GEN_AI_TOOL_CALL_ID = "gen_ai.tool.call.id": Str;
+    /// The tool's type (`function`).
+    GEN_AI_TOOL_TYPE = "gen_ai.tool.type": Str;
+    /// The tool's description.
+    GEN_AI_TOOL_DESCRIPTION = "gen_ai.tool.description": Str;
+    /// The tool call's arguments (content capture only).
+    GEN_AI_TOOL_CALL_ARGUMENTS = "gen_ai.tool.call.arguments": Json;
+    /// The tool call's result (content capture only).
+    GEN_AI_TOOL_CALL_RESULT = "gen_ai.tool.call.result": Json;
+    /// The tools offered to the model.
+    GEN_AI_TOOL_DEFINITIONS = "gen_ai.tool.definitions": Json;
+    /// Input messages (content capture only).
+    GEN_AI_INPUT_MESSAGES = "gen_ai.input.messages": Json;
+    /// Output messages (content capture only).
+    GEN_AI_OUTPUT_MESSAGES = "gen_ai.output.messages": Json;
+    /// System instructions (content capture only).
+    GEN_AI_SYSTEM_INSTRUCTIONS = "gen_ai.system_instructions": Json;
+    /// The prompt template's name.
+    GEN_AI_PROMPT_NAME = "gen_ai.prompt.name": Str;
+    /// The prompt template's version.
+    GEN_AI_PROMPT_VERSION = "gen_ai.prompt.version": Str;
+    /// A prompt variable (`gen_ai.prompt.variable.<name>`; content capture only).
+    GEN_AI_PROMPT_VARIABLE = "gen_ai.prompt.variable.": Str, template;
+    /// The evaluation's name (on `gen_ai.evaluation.result`).
+    GEN_AI_EVALUATION_NAME = "gen_ai.evaluation.name": Str;
+    /// The evaluation's score (on `gen_ai.evaluation.result`).
+    GEN_AI_EVALUATION_SCORE_VALUE = "gen_ai.evaluation.score.value": Double;
+    /// The evaluation's label.
+    GEN_AI_EVALUATION_SCORE_LABEL = "gen_ai.evaluation.score.label": Str;
+    /// The data source (RAG store) id.
+    GEN_AI_DATA_SOURCE_ID = "gen_ai.data_source.id": Str;
+    /// The requested output modality.
+    GEN_AI_OUTPUT_TYPE = "gen_ai.output.type": Str;
+
+    // ---- general OpenTelemetry keys ----
+    /// The application session.
+    SESSION_ID = "session.id": Str;
+    /// The end user.
+    USER_ID = "user.id": Str;
+    /// The class of error (an error type name, or `panic`).
+    ERROR_TYPE = "error.type": Str;
+    /// The exception's type (on the `exception` event).
+    EXCEPTION_TYPE = "exception.type": Str;
+    /// The exception's message (on the `exception` event).
+    EXCEPTION_MESSAGE = "exception.message": Str;
+    /// The exception's stack trace.
+    EXCEPTION_STACKTRACE = "exception.stacktrace": Str;
+    /// The annotated function, fully qualified.
+    CODE_FUNCTION_NAME = "code.function.name": Str;
+    /// The source file of the annotated function.
+    CODE_FILE_PATH = "code.file.path": Str;
+    /// The line of the annotated function.
+    CODE_LINE_NUMBER = "code.line.number": Int;
+    /// The column of the annotated function.
+    CODE_COLUMN_NUMBER = "code.column.number": Int;
+
+    // ---- crux: runs, flows, steps ----
+    /// The agent run's id.
+    CRUX_RUN_ID = "crux.run.id": Str;
+    /// Set on a run in which a flow suspended waiting for a human.
+    CRUX_RUN_AWAITING_HUMAN_INPUT = "crux.run.awaiting_human_input": Bool;
+    /// The session id, in crux's namespace.
+    CRUX_SESSION_ID = "crux.session.id": Str;
+    /// The tenant.
+    CRUX_TENANT_ID = "crux.tenant.id": Str;
+    /// Application metadata on a run (`crux.trace.metadata.<key>`).
+    CRUX_TRACE_METADATA = "crux.trace.metadata.": Str, template;
+    /// Tags on a run.
+    CRUX_TRACE_TAGS = "crux.trace.tags": StrArray;
+    /// The flow's id (stable across suspend and resume).
+    CRUX_FLOW_ID = "crux.flow.id": Str;
+    /// The flow's name.
+    CRUX_FLOW_NAME = "crux.flow.name": Str;
+    /// The enclosing flow's id.
+    CRUX_FLOW_PARENT_ID = "crux.flow.parent_id": Str;
+    /// When the flow started, Unix milliseconds.
+    CRUX_FLOW_STARTED_AT = "crux.flow.started_at": Int;
+    /// Where the flow suspended.
+    CRUX_FLOW_SUSPEND_POINT = "crux.flow.suspend_point": Str;
+    /// How long the flow was suspended, milliseconds.
+    CRUX_FLOW_SUSPENDED_MS = "crux.flow.suspended_ms": Int;
+    /// The name of a signal a flow received.
+    CRUX_FLOW_SIGNAL_NAME = "crux.flow.signal_name": Str;
+    /// Why a flow was cancelled.
+    CRUX_FLOW_CANCEL_REASON = "crux.flow.cancel_reason": Str;
+    /// The step's id.
+    CRUX_STEP_ID = "crux.step.id": Str;
+    /// The step's label.
+    CRUX_STEP_LABEL = "crux.step.label": Str;
+    /// The step's attempt number.
+    CRUX_STEP_ATTEMPT = "crux.step.attempt": Int;
+    /// The kind of a span link crux made (`resume`).
+    CRUX_LINK_KIND = "crux.link.kind": Str;
+
+    // ---- crux: model calls, reasoning, prompts ----
+    /// The prompt's id.
+    CRUX_PROMPT_ID = "crux.prompt.id": Str;
+    /// The prompt's name.
+    CRUX_PROMPT_NAME = "crux.prompt.name": Str;
+    /// The prompt's version.
+    CRUX_PROMPT_VERSION = "crux.prompt.version": Str;
+    /// The prompt's type (`chat`, `text`).
+    CRUX_PROMPT_TYPE = "crux.prompt.type": Str;
+    /// Where the prompt came from.
+    CRUX_PROMPT_SOURCE = "crux.prompt.source": Str;
+    /// The `use_reason` call's id.
+    CRUX_REASON_ID = "crux.reason.id": Str;
+
+    // ---- crux: tools ----
+    /// The tool's name.
+    CRUX_TOOL_NAME = "crux.tool.name": Str;
+    /// The tool call's id.
+    CRUX_TOOL_CALL_ID = "crux.tool.call_id": Str;
+    /// The shape of what the model was shown (`text`, `json`, `content`, `error-text`, `error-json`, `execution-denied`).
+    CRUX_TOOL_MODEL_OUTPUT_TYPE = "crux.tool.model_output.type": Str;
+    /// Characters of the tool's raw output.
+    CRUX_TOOL_OUTPUT_SIZE = "crux.tool.output.size": Int;
+    /// Characters of what the model was shown.
+    CRUX_TOOL_MODEL_OUTPUT_SIZE = "crux.tool.model_output.size": Int;
+    /// max(0, output size - model output size).
+    CRUX_TOOL_TOKEN_SAVINGS_ESTIMATE = "crux.tool.token_savings_estimate": Int;
+    /// Whether the tool's result is an estimate.
+    CRUX_TOOL_ESTIMATED = "crux.tool.estimated": Bool;
+    /// Tool calls made inside a `use_reason`.
+    CRUX_TOOL_CALL_COUNT = "crux.tool.call.count": Int;
+    /// Tool results returned inside a `use_reason`.
+    CRUX_TOOL_RESULT_COUNT = "crux.tool.result.count": Int;
+    /// Tool steps inside a `use_reason`.
+    CRUX_TOOL_STEP_COUNT = "crux.tool.step.count": Int;
+    /// The index of a tool step.
+    CRUX_TOOL_STEP_INDEX = "crux.tool.step.index": Int;
+    /// Tools in a tool step.
+    CRUX_TOOL_COUNT = "crux.tool.count": Int;
+    /// Whether a tool call failed.
+    CRUX_TOOL_IS_ERROR = "crux.tool.is_error": Bool;
+    /// The approval's id.
+    CRUX_TOOL_APPROVAL_ID = "crux.tool.approval.id": Str;
+    /// Whether the tool call was approved.
+    CRUX_TOOL_APPROVAL_APPROVED = "crux.tool.approval.approved": Bool;
+
+    // ---- crux: cost ----
+    /// Cost in USD.
+    CRUX_COST = "crux.cost": Double;
+    /// Running total cost in USD.
+    CRUX_COST_TOTAL = "crux.cost.total": Double;
+    /// `actual` or `estimate`.
+    CRUX_COST_SOURCE = "crux.cost.source": Str;
+    /// The budget threshold crossed, USD.
+    CRUX_COST_THRESHOLD = "crux.cost.threshold": Double;
+
+    // ---- crux: compositions, delegation ----
+    /// The composition's id.
+    CRUX_COMPOSITION_ID = "crux.composition.id": Str;
+    /// `parallel`, `pipeline`, `consensus` or `swarm`.
+    CRUX_COMPOSITION_KIND = "crux.composition.kind": Str;
+    /// Agents in the composition.
+    CRUX_COMPOSITION_AGENT_COUNT = "crux.composition.agent_count": Int;
+    /// Hand-offs in the composition.
+    CRUX_COMPOSITION_HANDOFF_COUNT = "crux.composition.handoff_count": Int;
+    /// Agreement between the agents, 0 to 1.
+    CRUX_COMPOSITION_AGREEMENT = "crux.composition.agreement": Double;
+    /// The delegation's id.
+    CRUX_DELEGATE_ID = "crux.delegate.id": Str;
+
+    // ---- crux: memory ----
+    /// `working`, `episodic`, `semantic` or `block`.
+    CRUX_MEMORY_TYPE = "crux.memory.type": Str;
+    /// The memory operation.
+    CRUX_MEMORY_OPERATION = "crux.memory.operation": Str;
+    /// The memory block's id.
+    CRUX_MEMORY_BLOCK_ID = "crux.memory.block.id": Str;
+    /// The memory block's kind.
+    CRUX_MEMORY_BLOCK_KIND = "crux.memory.block.kind": Str;
+    /// The hashed memory namespace.
+    CRUX_MEMORY_NAMESPACE_HASH = "crux.memory.namespace_hash": Str;
+    /// `manual`, `propose` or `auto`.
+    CRUX_MEMORY_WRITE_MODE = "crux.memory.write_mode": Str;
+    /// `pending`, `approved` or `rejected`.
+    CRUX_MEMORY_PROPOSAL_STATUS = "crux.memory.proposal_status": Str;
+
+    // ---- crux: corpus ----
+    /// The corpus's id.
+    CRUX_CORPUS_ID = "crux.corpus.id": Str;
+    /// The hashed corpus namespace.
+    CRUX_CORPUS_NAMESPACE_HASH = "crux.corpus.namespace_hash": Str;
+    /// The sync mode.
+    CRUX_CORPUS_MODE = "crux.corpus.mode": Str;
+    /// The stale policy.
+    CRUX_CORPUS_STALE_POLICY = "crux.corpus.stale_policy": Str;
+    /// The source set.
+    CRUX_CORPUS_SOURCE_SET = "crux.corpus.source_set": Str;
+    /// Whether the sync was a dry run.
+    CRUX_CORPUS_DRY_RUN = "crux.corpus.dry_run": Bool;
+    /// Sources in the sync.
+    CRUX_CORPUS_SOURCE_COUNT = "crux.corpus.source_count": Int;
+    /// Sources added.
+    CRUX_CORPUS_ADDED_COUNT = "crux.corpus.added_count": Int;
+    /// Sources changed.
+    CRUX_CORPUS_CHANGED_COUNT = "crux.corpus.changed_count": Int;
+    /// Sources unchanged.
+    CRUX_CORPUS_UNCHANGED_COUNT = "crux.corpus.unchanged_count": Int;
+    /// Sources stale.
+    CRUX_CORPUS_STALE_COUNT = "crux.corpus.stale_count": Int;
+    /// Sources skipped.
+    CRUX_CORPUS_SKIPPED_COUNT = "crux.corpus.skipped_count": Int;
+    /// Sources deleted.
+    CRUX_CORPUS_DELETED_COUNT = "crux.corpus.deleted_count": Int;
+    /// Sources that failed.
+    CRUX_CORPUS_FAILED_COUNT = "crux.corpus.failed_count": Int;
+    /// Chunks produced.
+    CRUX_CORPUS_CHUNK_COUNT = "crux.corpus.chunk_count": Int;
+    /// The hashed source id.
+    CRUX_CORPUS_SOURCE_ID_HASH = "crux.corpus.source_id_hash": Str;
+    /// What happened to a source.
+    CRUX_CORPUS_ACTION = "crux.corpus.action": Str;
+    /// Why it happened.
+    CRUX_CORPUS_REASON = "crux.corpus.reason": Str;
+
+    // ---- crux: compaction, judge ----
+    /// Why the context was compacted.
+    CRUX_COMPACTION_REASON = "crux.compaction.reason": Str;
+    /// Size after / size before.
+    CRUX_COMPACTION_RATIO = "crux.compaction.ratio": Double;
+    /// The judged metric.
+    CRUX_JUDGE_METRIC = "crux.judge.metric": Str;
+    /// The judge's score.
+    CRUX_JUDGE_SCORE = "crux.judge.score": Double;
+
+    // ---- crux: common ----
+    /// Set when a future was dropped before it completed.
+    CRUX_CANCELLED = "crux.cancelled": Bool;
+    /// Set when captured content was cut at the length cap.
+    CRUX_TRUNCATED = "crux.truncated": Bool;
+}
+
+/// The entry for `key`: an exact key, or a template whose prefix `key` extends.
+pub fn lookup(key: &str) -> Option<&'static Key> {
+    KEYS.iter().find(|k| !k.template && k.name == key).or_else(|| {
+        KEYS.iter()
+            .find(|k| k.template && key.len() > k.name.len() && key.starts_with(k.name))
+    })
+}
+
+/// The reserved namespace `key` falls in, if any.
+pub fn reserved_prefix(key: &str) -> Option<&'static str> {
+    RESERVED_PREFIXES.iter().copied().find(|p| key.starts_with(p))
+}
+
+/// Why `key` is not a valid attribute name, or `None` when it is: non-empty,
+/// dot-separated segments of ASCII letters, digits and `_`, each segment non-empty.
+pub fn invalid_name_reason(key: &str) -> Option<&'static str> {
+    if key.is_empty() {
+        return Some("an attribute name cannot be empty");
+    }
+    if key.len() > 255 {
+        return Some("an attribute name is at most 255 characters");
+    }
+    for segment in key.split('.') {
+        if segment.is_empty() {
+            return Some("an attribute name cannot start or end with `.` or contain `..`");
+        }
+        if !segment
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
+            return Some("an attribute name uses only ASCII letters, digits, `_`, `-` and `.`");
+        }
+    }
+    None
+}
+
+/// Edit distance between two strings (Levenshtein, by characters).
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1).min(row[j] + 1).min(diagonal + usize::from(ca != *cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
+/// The candidate closest to `input`, if it is close enough to be a plausible typo.
+pub fn did_you_mean<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let budget = (input.chars().count() / 3).max(2);
+    candidates
+        .into_iter()
+        .map(|c| (edit_distance(input, c), c))
+        .filter(|(d, _)| *d <= budget)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+/// The nearest known key to an unknown `key` in a reserved namespace.
+pub fn nearest_key(key: &str) -> Option<&'static str> {
+    did_you_mean(key, KEYS.iter().map(|k| k.name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_is_a_valid_name_in_a_reserved_namespace() {
+        for key in KEYS {
+            let name = key.name.trim_end_matches('.');
+            assert_eq!(invalid_name_reason(name), None, "{}", key.name);
+            assert!(reserved_prefix(key.name).is_some(), "{}", key.name);
+        }
+    }
+
+    #[test]
+    fn keys_are_unique() {
+        let mut names: Vec<_> = KEYS.iter().map(|k| k.name).collect();
+        names.sort_unstable();
+        let before = names.len();
+        names.dedup();
+        assert_eq!(before, names.len());
+    }
+
+    #[test]
+    fn lookup_finds_exact_keys_and_templates() {
+        assert_eq!(lookup("gen_ai.request.model").unwrap().ty, ValueType::Str);
+        assert_eq!(lookup("crux.trace.metadata.accountId").unwrap().name, "crux.trace.metadata.");
+        assert!(lookup("crux.trace.metadata.").is_none());
+        assert!(lookup("gen_ai.request.modle").is_none());
+    }
+
+    #[test]
+    fn did_you_mean_ranks_the_real_table() {
+        assert_eq!(nearest_key("gen_ai.request.modle"), Some("gen_ai.request.model"));
+        assert_eq!(nearest_key("gen_ai.usage.input_token"), Some("gen_ai.usage.input_tokens"));
+        assert_eq!(nearest_key("crux.flow.idd"), Some("crux.flow.id"));
+        assert_eq!(nearest_key("crux.tool.callid"), Some("crux.tool.call_id"));
+        assert_eq!(nearest_key("gen_ai.something.else.entirely"), None);
+    }
+
+    #[test]
+    fn invalid_names_are_explained() {
+        assert!(invalid_name_reason("app..x").is_some());
+        assert!(invalid_name_reason("app.x y").is_some());
+        assert!(invalid_name_reason(".app").is_some());
+        assert!(invalid_name_reason("").is_some());
+        assert_eq!(invalid_name_reason("app.user_tier"), None);
+    }
+
+    #[test]
+    fn edit_distance_counts_edits() {
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("same", "same"), 0);
+    }
+}

@@ -1,0 +1,191 @@
+//! Code generation: one `static` callsite, a span guard, and the body wrapped according
+//! to its shape. Everything generated calls the runtime through `::crux::__private`.
+
+use crate::item::{Function, Shape};
+use crate::spec::{MacroSpec, Shape as ArgShape};
+use crate::validate::{Checked, SettingValue};
+use crux_registry::ValueType;
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::LitStr;
+
+pub fn function(spec: &MacroSpec, checked: &Checked, f: Function) -> TokenStream {
+    let callsite = callsite(spec, checked, &f);
+    let start = start(checked);
+    let finish = finish(spec);
+    let output_annotation = f.nameable_output().map(|ty| quote!(: #ty));
+    let stream = f.returns_stream();
+
+    let body = match f.shape() {
+        Shape::Sync => {
+            let block = &f.block;
+            let closure_output = f.nameable_output().map(|ty| quote!(-> #ty));
+            let complete = completion(&finish, stream);
+            quote! {
+                #callsite
+                let __crux_span = #start;
+                let __crux_output #output_annotation =
+                    __crux_span.in_scope(move || #closure_output #block);
+                #complete
+            }
+        }
+        Shape::Async => {
+            let block = &f.block;
+            let pin_type = f.nameable_output().map(|ty| {
+                quote! {
+                    #[allow(unreachable_code, clippy::diverging_sub_expression, clippy::empty_loop)]
+                    if false {
+                        let __crux_unreachable: #ty = loop {};
+                        return __crux_unreachable;
+                    }
+                }
+            });
+            let complete = completion(&finish, stream);
+            quote! {
+                #callsite
+                let __crux_span = #start;
+                let __crux_output #output_annotation =
+                    __crux_span.instrument(async move { #pin_type #block }).await;
+                #complete
+            }
+        }
+        Shape::ReturnsFuture { boxed } => {
+            let block = &f.block;
+            let future = quote! {
+                async move {
+                    let __crux_output = __crux_span.instrument(__crux_future).await;
+                    #finish
+                    __crux_output
+                }
+            };
+            let future = if boxed {
+                quote!(::std::boxed::Box::pin(#future))
+            } else {
+                future
+            };
+            quote! {
+                #callsite
+                let __crux_span = #start;
+                let __crux_future = __crux_span.in_scope(move || #block);
+                #future
+            }
+        }
+        Shape::BoxedAsyncBlock(inner) => {
+            let inner_block = &inner.block;
+            quote! {
+                #callsite
+                ::std::boxed::Box::pin(async move {
+                    let __crux_span = #start;
+                    let __crux_output = __crux_span.instrument(async move #inner_block).await;
+                    #finish
+                    __crux_output
+                })
+            }
+        }
+    };
+
+    let Function { attrs, vis, sig, .. } = f;
+    quote! {
+        #(#attrs)*
+        #vis #sig {
+            #body
+        }
+    }
+}
+
+/// After the body: record the outcome and end, or hand the span to the stream.
+fn completion(finish: &TokenStream, stream: bool) -> TokenStream {
+    if stream {
+        quote!(::crux::__private::InstrumentedStream::new(__crux_span, __crux_output))
+    } else {
+        quote! {
+            #finish
+            __crux_output
+        }
+    }
+}
+
+fn callsite(spec: &MacroSpec, checked: &Checked, f: &Function) -> TokenStream {
+    let fn_name = f.sig.ident.to_string();
+    let kind = format_ident!("{}", spec.kind);
+    let label = checked
+        .name
+        .map(LitStr::value)
+        .or_else(|| label_literal(spec, checked))
+        .unwrap_or_else(|| fn_name.clone());
+    let span_name = if spec.args.iter().any(|a| a.shape == ArgShape::Name) {
+        format!("{}{}", spec.span_name, label)
+    } else {
+        spec.span_name.to_owned()
+    };
+    let doc = match f.doc_summary() {
+        Some(d) => quote!(::core::option::Option::Some(#d)),
+        None => quote!(::core::option::Option::None),
+    };
+    quote! {
+        static __CRUX_CALLSITE: ::crux::__private::Callsite = ::crux::__private::Callsite {
+            kind: ::crux::__private::Kind::#kind,
+            name: #span_name,
+            label: #label,
+            doc: #doc,
+            function: ::core::concat!(::core::module_path!(), "::", #fn_name),
+            file: ::core::file!(),
+            line: ::core::line!(),
+        };
+    }
+}
+
+/// A flow's name or a step's label given as a literal is also the callsite's label.
+fn label_literal(spec: &MacroSpec, checked: &Checked) -> Option<String> {
+    match spec.kind {
+        "Flow" => checked.literal(crux_registry::keys::CRUX_FLOW_NAME),
+        "FlowStep" => checked.literal(crux_registry::keys::CRUX_STEP_LABEL),
+        _ => None,
+    }
+}
+
+fn start(checked: &Checked) -> TokenStream {
+    let settings = checked.settings.iter().map(|s| {
+        let key = LitStr::new(&s.key, s.key_span);
+        match s.value {
+            SettingValue::Str(lit) => quote!(__crux_start.set_static(#key, #lit);),
+            SettingValue::True => quote!(__crux_start.set(#key, &true);),
+            SettingValue::Expr(expr) => {
+                let setter = match s.ty {
+                    Some(ValueType::Str) => "set_str",
+                    Some(ValueType::Bool) => "set_bool",
+                    Some(ValueType::Int) => "set_int",
+                    Some(ValueType::Double) => "set_double",
+                    Some(ValueType::StrArray) => "set_str_array",
+                    Some(ValueType::Json) | None => "set",
+                };
+                let setter = format_ident!("{}", setter, span = expr.span());
+                quote_spanned!(expr.span()=> __crux_start.#setter(#key, &(#expr));)
+            }
+        }
+    });
+    let param = if checked.settings.is_empty() {
+        quote!(_)
+    } else {
+        quote!(__crux_start)
+    };
+    quote! {
+        ::crux::__private::SpanGuard::start(&__CRUX_CALLSITE, |#param| { #(#settings)* })
+    }
+}
+
+fn finish(spec: &MacroSpec) -> TokenStream {
+    let response = (spec.kind == "Generate").then(|| {
+        quote!((&&&::crux::__private::ResponseProbe(&__crux_output)).crux_response(&__crux_span);)
+    });
+    quote! {
+        {
+            #[allow(unused_imports)]
+            use ::crux::__private::probes::*;
+            (&&&::crux::__private::OutcomeProbe(&__crux_output)).crux_outcome(&__crux_span);
+            #response
+        }
+        __crux_span.end();
+    }
+}

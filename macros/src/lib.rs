@@ -1,0 +1,60 @@
+//! The attribute macros of [crux](https://docs.rs/crux). Use them through the `crux`
+//! crate (`#[crux::tool]`, ...), which documents them and provides the runtime they
+//! expand to.
+//!
+//! Each entry point is three steps: parse and check the arguments against the macro's
+//! table ([`spec`]), check the item, expand. Every problem found is reported at once,
+//! on the user's token, and the user's item is still emitted so the rest of the crate
+//! keeps compiling.
+
+extern crate proc_macro;
+
+mod args;
+mod errors;
+mod expand;
+mod item;
+mod spec;
+mod validate;
+
+use proc_macro::TokenStream;
+use proc_macro2::TokenStream as TokenStream2;
+
+/// Wraps a tool function in a `crux.tool.<name>` span. See `crux::tool`.
+#[proc_macro_attribute]
+pub fn tool(args: TokenStream, item: TokenStream) -> TokenStream {
+    attribute(&spec::TOOL, args.into(), item.into()).into()
+}
+
+/// Wraps a flow in a `crux.flow` span. See `crux::flow`.
+#[proc_macro_attribute]
+pub fn flow(args: TokenStream, item: TokenStream) -> TokenStream {
+    attribute(&spec::FLOW, args.into(), item.into()).into()
+}
+
+/// Wraps a flow step in a `crux.flow.step` span. See `crux::flow_step`.
+#[proc_macro_attribute]
+pub fn flow_step(args: TokenStream, item: TokenStream) -> TokenStream {
+    attribute(&spec::FLOW_STEP, args.into(), item.into()).into()
+}
+
+/// Wraps a model call in a `crux.generate` span. See `crux::generate`.
+#[proc_macro_attribute]
+pub fn generate(args: TokenStream, item: TokenStream) -> TokenStream {
+    attribute(&spec::GENERATE, args.into(), item.into()).into()
+}
+
+fn attribute(spec: &spec::MacroSpec, args: TokenStream2, item: TokenStream2) -> TokenStream2 {
+    let mut errors = errors::Errors::default();
+    let args = syn::parse2::<args::Args>(args).unwrap_or_else(|e| {
+        errors.push(e);
+        args::Args(Vec::new())
+    });
+    let checked = validate::check(spec, &args.0, &mut errors);
+    let function = item::parse(spec, item.clone(), &mut errors);
+    match (errors.finish(), function) {
+        (Err(error), _) => errors::item_with_errors(item, error),
+        (Ok(()), None) => item,
+        (Ok(()), Some(_)) if cfg!(feature = "disabled") => item,
+        (Ok(()), Some(function)) => expand::function(spec, &checked, function),
+    }
+}

@@ -1,0 +1,128 @@
+//! One table per macro: the arguments it takes, what each must be, and the attribute key
+//! each one records. Validation and expansion both read these tables.
+
+use crux_registry::keys::*;
+use crux_registry::ValueType;
+
+/// What an argument accepts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shape {
+    /// A string literal that becomes part of the span name (so it must be known at compile time).
+    Name,
+    /// A literal or an expression of this type; a bare flag means `true` for `Bool`.
+    Value(ValueType),
+    /// `attributes(key = value, ..)`: application or convention attributes.
+    Attributes,
+}
+
+/// One argument of one macro.
+#[derive(Debug)]
+pub struct ArgSpec {
+    pub name: &'static str,
+    pub shape: Shape,
+    /// The attribute the argument records (none for names and lists).
+    pub key: Option<&'static str>,
+}
+
+/// One macro.
+#[derive(Debug)]
+pub struct MacroSpec {
+    /// As written by users: `tool`, `flow`, ...
+    pub name: &'static str,
+    /// The runtime's `Kind` variant.
+    pub kind: &'static str,
+    /// The span name, or its prefix when a `Name` argument completes it.
+    pub span_name: &'static str,
+    pub args: &'static [ArgSpec],
+    /// Pairs of arguments that cannot be used together.
+    pub exclusive: &'static [(&'static str, &'static str)],
+}
+
+impl MacroSpec {
+    pub fn arg(&self, name: &str) -> Option<&'static ArgSpec> {
+        self.args.iter().find(|a| a.name == name)
+    }
+}
+
+const fn value(name: &'static str, ty: ValueType, key: &'static str) -> ArgSpec {
+    ArgSpec {
+        name,
+        shape: Shape::Value(ty),
+        key: Some(key),
+    }
+}
+
+const ATTRIBUTES: ArgSpec = ArgSpec {
+    name: "attributes",
+    shape: Shape::Attributes,
+    key: None,
+};
+
+pub static TOOL: MacroSpec = MacroSpec {
+    name: "tool",
+    kind: "Tool",
+    span_name: "crux.tool.",
+    args: &[
+        ArgSpec {
+            name: "name",
+            shape: Shape::Name,
+            key: None,
+        },
+        value("call_id", ValueType::Str, CRUX_TOOL_CALL_ID),
+        value("description", ValueType::Str, GEN_AI_TOOL_DESCRIPTION),
+        ATTRIBUTES,
+    ],
+    exclusive: &[],
+};
+
+pub static FLOW: MacroSpec = MacroSpec {
+    name: "flow",
+    kind: "Flow",
+    span_name: "crux.flow",
+    args: &[
+        value("name", ValueType::Str, CRUX_FLOW_NAME),
+        value("id", ValueType::Str, CRUX_FLOW_ID),
+        ATTRIBUTES,
+    ],
+    exclusive: &[],
+};
+
+pub static FLOW_STEP: MacroSpec = MacroSpec {
+    name: "flow_step",
+    kind: "FlowStep",
+    span_name: "crux.flow.step",
+    args: &[
+        value("label", ValueType::Str, CRUX_STEP_LABEL),
+        value("id", ValueType::Str, CRUX_STEP_ID),
+        value("attempt", ValueType::Int, CRUX_STEP_ATTEMPT),
+        ATTRIBUTES,
+    ],
+    exclusive: &[],
+};
+
+pub static GENERATE: MacroSpec = MacroSpec {
+    name: "generate",
+    kind: "Generate",
+    span_name: "crux.generate",
+    args: &[
+        value("provider", ValueType::Str, GEN_AI_PROVIDER_NAME),
+        value("model", ValueType::Str, GEN_AI_REQUEST_MODEL),
+        value("operation", ValueType::Str, GEN_AI_OPERATION_NAME),
+        value("stream", ValueType::Bool, GEN_AI_REQUEST_STREAM),
+        value("temperature", ValueType::Double, GEN_AI_REQUEST_TEMPERATURE),
+        value("max_tokens", ValueType::Int, GEN_AI_REQUEST_MAX_TOKENS),
+        value("top_p", ValueType::Double, GEN_AI_REQUEST_TOP_P),
+        value("top_k", ValueType::Int, GEN_AI_REQUEST_TOP_K),
+        value("seed", ValueType::Int, GEN_AI_REQUEST_SEED),
+        value("frequency_penalty", ValueType::Double, GEN_AI_REQUEST_FREQUENCY_PENALTY),
+        value("presence_penalty", ValueType::Double, GEN_AI_REQUEST_PRESENCE_PENALTY),
+        value("stop_sequences", ValueType::StrArray, GEN_AI_REQUEST_STOP_SEQUENCES),
+        value("reasoning_level", ValueType::Str, GEN_AI_REQUEST_REASONING_LEVEL),
+        value("prompt_id", ValueType::Str, CRUX_PROMPT_ID),
+        value("prompt_name", ValueType::Str, GEN_AI_PROMPT_NAME),
+        value("prompt_version", ValueType::Str, GEN_AI_PROMPT_VERSION),
+        value("conversation_id", ValueType::Str, GEN_AI_CONVERSATION_ID),
+        ATTRIBUTES,
+    ],
+    exclusive: &[],
+};

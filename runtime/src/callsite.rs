@@ -1,0 +1,48 @@
+//! The static description of one annotated function.
+//!
+//! Each crux macro emits one `static` [`Callsite`] per annotated function: what kind of
+//! span it opens, the span name, and where the function is. Everything that varies per
+//! call (argument values, generated ids) is computed when the span starts.
+
+/// The kind of span a callsite opens; it decides the span's name, kind and defaults.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Kind {
+    /// `#[crux::flow]`: `crux.flow`.
+    Flow,
+    /// `#[crux::flow_step]`: `crux.flow.step`.
+    FlowStep,
+    /// `#[crux::tool]`: `crux.tool.<name>`.
+    Tool,
+    /// `#[crux::generate]`: `crux.generate`, a model call.
+    Generate,
+}
+
+impl Kind {
+    /// The OpenTelemetry span kind: model calls leave the process (CLIENT), the rest is INTERNAL.
+    pub fn span_kind(self) -> opentelemetry::trace::SpanKind {
+        match self {
+            Kind::Generate => opentelemetry::trace::SpanKind::Client,
+            _ => opentelemetry::trace::SpanKind::Internal,
+        }
+    }
+}
+
+/// What the macro knows at compile time about one annotated function.
+#[derive(Debug)]
+pub struct Callsite {
+    /// The kind of span.
+    pub kind: Kind,
+    /// The span name in crux naming (`crux.tool.search`, `crux.flow.step`, ...).
+    pub name: &'static str,
+    /// The tool name, step label or flow name when given as a literal, else the fn name.
+    pub label: &'static str,
+    /// The first line of the function's doc comment, if any.
+    pub doc: Option<&'static str>,
+    /// The function's path (`module::path::fn_name`).
+    pub function: &'static str,
+    /// The source file of the function.
+    pub file: &'static str,
+    /// The line of the function.
+    pub line: u32,
+}

@@ -1,0 +1,7 @@
+//! Where finished spans go, besides any exporter of the OpenTelemetry ecosystem.
+
+mod console;
+mod memory;
+
+pub use console::Console;
+pub use memory::InMemorySpans;

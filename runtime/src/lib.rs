@@ -1,0 +1,81 @@
+//! # crux — OpenTelemetry for Rust AI agents
+//!
+//! Put attribute macros on the functions an agent is made of and every call becomes an
+//! OpenTelemetry span with the names and attributes of crux's span contract and the
+//! GenAI semantic conventions:
+//!
+//! | macro | span |
+//! |---|---|
+//! | [`#[crux::flow]`](macro@flow) | `crux.flow` |
+//! | [`#[crux::flow_step]`](macro@flow_step) | `crux.flow.step` |
+//! | [`#[crux::tool]`](macro@tool) | `crux.tool.<name>` |
+//! | [`#[crux::generate]`](macro@generate) | `crux.generate` (CLIENT) |
+//!
+//! The context follows `.await`, [`spawn`]ed tasks and threads ([`bind`]); errors,
+//! panics and cancellation become the span's outcome; [`Span::current`] records what only
+//! the body knows (usage, finish reasons, cost). [`Telemetry::builder`] sends the spans
+//! to a console tree, OTLP, any OpenTelemetry exporter, or memory ([`testing`]).
+//!
+//! ```
+//! #[crux::flow(name = "support")]
+//! async fn support(question: &str) -> Result<String, std::io::Error> {
+//!     let order = lookup_order(question).await?;
+//!     Ok(answer(&order))
+//! }
+//!
+//! #[crux::flow_step]
+//! async fn lookup_order(question: &str) -> Result<String, std::io::Error> {
+//!     Ok(format!("order for {question}"))
+//! }
+//!
+//! /// Writes the reply.
+//! #[crux::tool]
+//! fn answer(order: &str) -> String {
+//!     format!("found {order}")
+//! }
+//!
+//! # #[tokio::main] async fn main() {
+//! let capture = crux::testing::capture();
+//! support("where is my parcel?").await.unwrap();
+//! assert_eq!(capture.spans().len(), 3);
+//! # }
+//! ```
+
+pub use crux_macros::{flow, flow_step, generate, tool};
+
+/// Every attribute key crux emits, as constants, and the table they come from.
+pub mod attributes {
+    pub use crux_registry::keys::*;
+    pub use crux_registry::{Key, ValueType, KEYS};
+}
+
+mod callsite;
+mod context;
+pub mod export;
+pub mod flow;
+mod ids;
+mod outcome;
+mod pipeline;
+mod recording;
+mod response;
+mod span;
+mod telemetry;
+pub mod testing;
+mod value;
+
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
+
+#[cfg(feature = "tokio")]
+pub use context::{spawn, spawn_blocking};
+pub use context::{bind, FutureExt, WithContext};
+pub use pipeline::{is_enabled, set_enabled, SpanNaming};
+pub use response::{ModelResponse, Usage};
+pub use span::Span;
+pub use telemetry::{Telemetry, TelemetryBuilder, TelemetryError, TelemetryGuard};
+pub use value::{ArrayElement, AttrValue, BoolAttr, DoubleAttr, IntAttr, Ints, Json, StrArrayAttr, StrAttr};
+
+pub use opentelemetry;
+pub use opentelemetry_sdk;
+pub use opentelemetry_sdk::trace::Sampler;

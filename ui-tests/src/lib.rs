@@ -1,0 +1,1 @@
+//! trybuild cases live in `ui/`; the runner is `tests/ui.rs`.
