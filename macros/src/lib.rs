@@ -58,3 +58,6 @@ fn attribute(spec: &spec::MacroSpec, args: TokenStream2, item: TokenStream2) -> 
         (Ok(()), Some(function)) => expand::function(spec, &checked, function),
     }
 }
+
+#[cfg(test)]
+mod snapshots;

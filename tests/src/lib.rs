@@ -1,1 +1,36 @@
 //! Helpers shared by the integration tests.
+
+use crux::testing::SpanDataExt;
+use crux::opentelemetry_sdk::trace::SpanData;
+
+/// Asserts that every attribute key on `spans` and their events is in crux's key table,
+/// except keys under `app.` that the tests set themselves.
+pub fn assert_keys_registered(spans: &[SpanData]) {
+    for span in spans {
+        let event_keys = span.events.iter().flat_map(|e| e.attributes.iter());
+        for kv in span.attributes.iter().chain(event_keys) {
+            let key = kv.key.as_str();
+            if key.starts_with("app.") {
+                continue;
+            }
+            assert!(
+                crux::attributes::KEYS
+                    .iter()
+                    .any(|k| if k.template { key.starts_with(k.name) } else { k.name == key }),
+                "span {} emits `{key}`, which is not in crux's key table",
+                span.name
+            );
+        }
+    }
+}
+
+/// The attribute `key` of `span` as text, panicking with the span's attributes if absent.
+pub fn text(span: &SpanData, key: &str) -> String {
+    span.str_attr(key).unwrap_or_else(|| {
+        panic!(
+            "span {} has no `{key}`; it has {:?}",
+            span.name,
+            span.attributes.iter().map(|kv| kv.key.as_str()).collect::<Vec<_>>()
+        )
+    })
+}

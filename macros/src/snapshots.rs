@@ -1,0 +1,112 @@
+//! What each macro generates, pretty-printed and snapshotted so a reviewer can read it.
+
+use crate::{attribute, spec};
+use quote::quote;
+
+fn expand(spec: &spec::MacroSpec, args: proc_macro2::TokenStream, item: proc_macro2::TokenStream) -> String {
+    let tokens = attribute(spec, args, item);
+    let file = syn::parse2::<syn::File>(tokens).expect("the expansion parses as items");
+    prettyplease::unparse(&file)
+}
+
+#[test]
+fn tool_sync_with_doc_and_call_id() {
+    insta::assert_snapshot!(expand(
+        &spec::TOOL,
+        quote!(name = "search_orders", call_id = call.id),
+        quote! {
+            /// Searches the order database.
+            fn search(call: &ToolCall, query: &str) -> Result<Vec<Order>, DbError> {
+                db::search(query)
+            }
+        },
+    ));
+}
+
+#[test]
+fn flow_async() {
+    insta::assert_snapshot!(expand(
+        &spec::FLOW,
+        quote!(name = "support", id = ticket.id),
+        quote! {
+            pub async fn support(ticket: Ticket) -> anyhow::Result<Reply> {
+                let reply = answer(&ticket).await?;
+                Ok(reply)
+            }
+        },
+    ));
+}
+
+#[test]
+fn flow_step_method_with_attributes() {
+    insta::assert_snapshot!(expand(
+        &spec::FLOW_STEP,
+        quote!(label = "classify", attempt = self.attempt, attributes(app.queue = "billing")),
+        quote! {
+            async fn classify(&mut self, text: &str) -> Category {
+                self.model.classify(text).await
+            }
+        },
+    ));
+}
+
+#[test]
+fn generate_returning_impl_future() {
+    insta::assert_snapshot!(expand(
+        &spec::GENERATE,
+        quote!(provider = "openai", model = req.model, temperature = 0.2, max_tokens = 512),
+        quote! {
+            fn complete<'a>(&'a self, req: &'a Request) -> impl Future<Output = Result<Response, ApiError>> + Send + 'a {
+                self.client.send(req)
+            }
+        },
+    ));
+}
+
+#[test]
+fn tool_in_async_trait_shape() {
+    insta::assert_snapshot!(expand(
+        &spec::TOOL,
+        quote!(),
+        quote! {
+            fn run<'life0, 'async_trait>(&'life0 self, input: String)
+                -> ::core::pin::Pin<Box<dyn ::core::future::Future<Output = String> + ::core::marker::Send + 'async_trait>>
+            where
+                'life0: 'async_trait,
+                Self: 'async_trait,
+            {
+                Box::pin(async move {
+                    let __self = self;
+                    let input = input;
+                    let __ret: String = { __self.inner.run(input).await };
+                    #[allow(unreachable_code)]
+                    __ret
+                })
+            }
+        },
+    ));
+}
+
+#[test]
+fn generate_stream() {
+    insta::assert_snapshot!(expand(
+        &spec::GENERATE,
+        quote!(provider = "anthropic", model = "claude-sonnet-4", stream),
+        quote! {
+            fn stream_reply(prompt: String) -> impl Stream<Item = Chunk> {
+                client::stream(prompt)
+            }
+        },
+    ));
+}
+
+#[test]
+fn errors_are_all_reported_and_the_item_kept() {
+    insta::assert_snapshot!(expand(
+        &spec::GENERATE,
+        quote!(modle = "x", max_tokens = "ten", attributes(gen_ai.request.temprature = 0.1)),
+        quote! {
+            fn call() -> u32 { 1 }
+        },
+    ));
+}
