@@ -21,6 +21,21 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 static EXCLUSIVE: Mutex<()> = Mutex::new(());
 
+/// Serialises tests of one binary that install a pipeline: the pipeline is process-wide,
+/// so two tests installing theirs at once would record into each other's. [`capture`]
+/// takes this lock itself; a test that calls [`Telemetry::builder`]`…install()` directly
+/// holds the returned guard for as long as its pipeline is installed.
+///
+/// ```
+/// let _turn = crux::testing::exclusive();
+/// let guard = crux::Telemetry::builder().install().unwrap();
+/// // ...
+/// drop(guard);
+/// ```
+pub fn exclusive() -> MutexGuard<'static, ()> {
+    EXCLUSIVE.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
 /// Captures every span finished while it lives, through the process-wide pipeline.
 ///
 /// Captures in one process take turns (each holds a lock for its lifetime), so tests in
@@ -40,7 +55,7 @@ pub fn capture() -> Capture {
 /// Starts capturing with the options of `builder` (its other destinations receive the
 /// spans too).
 pub fn capture_with(builder: TelemetryBuilder) -> Capture {
-    let exclusive = EXCLUSIVE.lock().unwrap_or_else(PoisonError::into_inner);
+    let exclusive = exclusive();
     crate::set_enabled(true);
     let spans = InMemorySpans::new();
     let guard = builder

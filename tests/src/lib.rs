@@ -1,5 +1,8 @@
 //! Helpers shared by the integration tests.
 
+pub mod collector;
+
+
 use crux::testing::SpanDataExt;
 use crux::opentelemetry_sdk::trace::SpanData;
 

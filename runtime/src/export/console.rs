@@ -183,7 +183,31 @@ pub(crate) fn render(trace_id: TraceId, spans: &[SpanData]) -> String {
         }
     }
     let mut out = String::new();
-    let _ = writeln!(out, "trace {trace_id}");
+    let _ = write!(out, "trace {trace_id} · {} span{}", spans.len(), if spans.len() == 1 { "" } else { "s" });
+    let sum = |k: &str| -> i64 {
+        spans
+            .iter()
+            .filter_map(|s| match attr(s, k) {
+                Some(Value::I64(n)) => Some(*n),
+                _ => None,
+            })
+            .sum()
+    };
+    let (tokens_in, tokens_out) = (sum(key::GEN_AI_USAGE_INPUT_TOKENS), sum(key::GEN_AI_USAGE_OUTPUT_TOKENS));
+    if tokens_in + tokens_out > 0 {
+        let _ = write!(out, " · tokens {tokens_in} in / {tokens_out} out");
+    }
+    let cost: f64 = spans
+        .iter()
+        .filter_map(|s| match attr(s, key::CRUX_COST) {
+            Some(Value::F64(c)) => Some(*c),
+            _ => None,
+        })
+        .sum();
+    if cost > 0.0 {
+        let _ = write!(out, " · ${cost:.5}");
+    }
+    out.push('\n');
     for (i, root) in roots.iter().enumerate() {
         write_span(&mut out, root, &children, "", i + 1 == roots.len(), true);
     }
@@ -219,7 +243,8 @@ fn write_span(
     } else {
         format!("{next_prefix}  ")
     };
-    for event in span.events.iter() {
+    // The exception event repeats what the ✗ on the span line already says.
+    for event in span.events.iter().filter(|e| e.name != "exception") {
         let attrs: Vec<String> = event
             .attributes
             .iter()

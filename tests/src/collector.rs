@@ -1,0 +1,315 @@
+//! A real OpenTelemetry collector for the integration tests: the `rotel` OTLP collector
+//! (a Rust binary shipped in the `rotel` package on PyPI, which `scripts/test` installs
+//! into `.tools/`), started on free loopback ports. It prints every span it receives
+//! (debug log, detailed); [`Collector::spans`] parses that back into [`ReceivedSpan`]s.
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// A running collector process.
+pub struct Collector {
+    child: Option<Child>,
+    output: Arc<Mutex<String>>,
+    /// The OTLP/gRPC port on 127.0.0.1.
+    pub grpc_port: u16,
+    /// The OTLP/HTTP port on 127.0.0.1.
+    pub http_port: u16,
+    dir: PathBuf,
+}
+
+/// One span as the collector received it.
+#[derive(Clone, Debug, Default)]
+pub struct ReceivedSpan {
+    pub trace_id: String,
+    pub parent_id: String,
+    pub id: String,
+    pub name: String,
+    pub kind: String,
+    pub status_code: String,
+    pub status_message: String,
+    /// `(key, value)` as the collector prints them: `Str(x)`, `Int(3)`, `Double(0.2)`, ...
+    pub attributes: Vec<(String, String)>,
+    /// Event names with their attributes.
+    pub events: Vec<(String, Vec<(String, String)>)>,
+    /// The resource attributes of the batch the span came in.
+    pub resource: Vec<(String, String)>,
+    /// Raw lines of the links section, if any.
+    pub links: Vec<String>,
+}
+
+impl ReceivedSpan {
+    /// The printed value of attribute `key` (e.g. `Str(openai)`).
+    pub fn attr(&self, key: &str) -> Option<&str> {
+        self.attributes.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+
+    /// The resource attribute `key`.
+    pub fn resource_attr(&self, key: &str) -> Option<&str> {
+        self.resource.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+}
+
+/// Where the rotel binary is: `$CRUX_ROTEL`, else the copy `scripts/test` installs.
+pub fn rotel_binary() -> PathBuf {
+    if let Ok(path) = std::env::var("CRUX_ROTEL") {
+        return PathBuf::from(path);
+    }
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join(".tools");
+    std::fs::read_dir(&root)
+        .ok()
+        .and_then(|dirs| {
+            dirs.filter_map(Result::ok)
+                .map(|d| d.path().join("rotel").join("rotel-agent"))
+                .find(|p| p.exists())
+        })
+        .unwrap_or_else(|| {
+            panic!(
+                "the rotel collector is not installed: run ./scripts/test (it installs rotel from PyPI \
+                 into .tools/) or set CRUX_ROTEL to a rotel-agent binary"
+            )
+        })
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+impl Collector {
+    /// Starts a collector on two free loopback ports and waits until it listens.
+    pub fn start() -> Collector {
+        Collector::start_on(free_port(), free_port())
+    }
+
+    /// Starts a collector on the given ports (to restart one where clients expect it).
+    pub fn start_on(grpc_port: u16, http_port: u16) -> Collector {
+        let dir = std::env::temp_dir().join(format!("crux-rotel-{}-{http_port}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let mut child = Command::new(rotel_binary())
+            .args(["start", "--exporter", "blackhole", "--debug-log", "traces"])
+            .args(["--debug-log-verbosity", "detailed"])
+            .args(["--otlp-grpc-endpoint", &format!("127.0.0.1:{grpc_port}")])
+            .args(["--otlp-http-endpoint", &format!("127.0.0.1:{http_port}")])
+            .arg("--pid-file")
+            .arg(dir.join("rotel.pid"))
+            .arg("--log-file")
+            .arg(dir.join("rotel.log"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", rotel_binary().display()));
+        let output = Arc::new(Mutex::new(String::new()));
+        for stream in [
+            Box::new(child.stdout.take().expect("stdout")) as Box<dyn std::io::Read + Send>,
+            Box::new(child.stderr.take().expect("stderr")),
+        ] {
+            let output = output.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                    let mut out = output.lock().expect("output lock");
+                    out.push_str(&strip_ansi(&line));
+                    out.push('\n');
+                }
+            });
+        }
+        let collector = Collector {
+            child: Some(child),
+            output,
+            grpc_port,
+            http_port,
+            dir,
+        };
+        collector.wait_until_listening();
+        collector
+    }
+
+    fn wait_until_listening(&self) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            let up = |p| std::net::TcpStream::connect(("127.0.0.1", p)).is_ok();
+            if up(self.http_port) && up(self.grpc_port) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("rotel did not start listening; it printed:\n{}", self.output());
+    }
+
+    /// The OTLP/HTTP base URL (`http://127.0.0.1:PORT`).
+    pub fn http_endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.http_port)
+    }
+
+    /// The OTLP/HTTP traces URL.
+    pub fn http_traces_url(&self) -> String {
+        format!("{}/v1/traces", self.http_endpoint())
+    }
+
+    /// The OTLP/gRPC URL.
+    pub fn grpc_endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.grpc_port)
+    }
+
+    /// Everything the collector printed.
+    pub fn output(&self) -> String {
+        self.output.lock().expect("output lock").clone()
+    }
+
+    /// The spans received so far.
+    pub fn spans(&self) -> Vec<ReceivedSpan> {
+        parse(&self.output())
+    }
+
+    /// Waits until `done(spans)` holds, or panics after `timeout` with what arrived.
+    pub fn wait_for(&self, timeout: Duration, done: impl Fn(&[ReceivedSpan]) -> bool) -> Vec<ReceivedSpan> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let spans = self.spans();
+            if done(&spans) {
+                return spans;
+            }
+            if Instant::now() > deadline {
+                let mut counts = std::collections::BTreeMap::new();
+                for span in &spans {
+                    *counts.entry(span.name.as_str()).or_insert(0usize) += 1;
+                }
+                let saved = std::env::temp_dir().join(format!("crux-rotel-output-{}.log", self.http_port));
+                let _ = std::fs::write(&saved, self.output());
+                panic!(
+                    "the collector did not receive what was expected within {timeout:?}; it has {} spans: {counts:?}; its output is in {}",
+                    spans.len(),
+                    saved.display()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+    }
+
+    /// Kills the collector process (for outage tests).
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for Collector {
+    fn drop(&mut self) {
+        self.kill();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn strip_ansi(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn key_value(line: &str) -> Option<(String, String)> {
+    let rest = line.trim_start().strip_prefix("-> ")?;
+    let (k, v) = rest.split_once(": ")?;
+    Some((k.to_owned(), v.to_owned()))
+}
+
+/// Parses rotel's detailed trace debug output.
+pub fn parse(output: &str) -> Vec<ReceivedSpan> {
+    #[derive(PartialEq)]
+    enum Section {
+        Resource,
+        Span,
+        Attributes,
+        Events,
+        Links,
+        Other,
+    }
+    let mut spans = Vec::new();
+    let mut resource: Vec<(String, String)> = Vec::new();
+    let mut current: Option<ReceivedSpan> = None;
+    let mut section = Section::Other;
+    for line in output.lines() {
+        let trimmed = line.trim();
+        if trimmed.starts_with("ResourceSpans #") {
+            spans.extend(current.take());
+            resource.clear();
+            section = Section::Other;
+        } else if trimmed == "Resource attributes:" {
+            section = Section::Resource;
+        } else if trimmed.starts_with("ScopeSpans #") {
+            spans.extend(current.take());
+            section = Section::Other;
+        } else if trimmed.starts_with("Span #") {
+            spans.extend(current.take());
+            current = Some(ReceivedSpan {
+                resource: resource.clone(),
+                ..ReceivedSpan::default()
+            });
+            section = Section::Span;
+        } else if trimmed == "Attributes:" && current.is_some() {
+            section = Section::Attributes;
+        } else if trimmed == "Events:" && current.is_some() {
+            section = Section::Events;
+        } else if trimmed == "Links:" && current.is_some() {
+            section = Section::Links;
+        } else if let (Some(span), true) = (current.as_mut(), section == Section::Span) {
+            if let Some((k, v)) = trimmed.split_once(':') {
+                let v = v.trim().to_owned();
+                match k.trim() {
+                    "Trace ID" => span.trace_id = v,
+                    "Parent ID" => span.parent_id = v,
+                    "ID" => span.id = v,
+                    "Name" => span.name = v,
+                    "Kind" => span.kind = v,
+                    "Status code" => span.status_code = v,
+                    "Status message" => span.status_message = v,
+                    _ => {}
+                }
+            }
+        } else if section == Section::Resource {
+            if let Some(kv) = key_value(line) {
+                resource.push(kv);
+            }
+        } else if let Some(span) = current.as_mut() {
+            match section {
+                Section::Attributes => {
+                    if let Some(kv) = key_value(line) {
+                        span.attributes.push(kv);
+                    }
+                }
+                Section::Events => {
+                    if let Some((k, v)) = key_value(line) {
+                        if k == "Name" {
+                            span.events.push((v, Vec::new()));
+                        } else if line.starts_with("          ->") {
+                            if let Some(event) = span.events.last_mut() {
+                                event.1.push((k, v));
+                            }
+                        }
+                    }
+                }
+                Section::Links => span.links.push(trimmed.to_owned()),
+                _ => {}
+            }
+        }
+    }
+    spans.extend(current);
+    spans
+}

@@ -1,0 +1,101 @@
+//! The console tree: one tree per trace, written when the trace's root ends, never
+//! interleaved, with nothing lost at shutdown.
+
+use crux::export::Console;
+
+#[crux::tool]
+async fn search(q: &str) -> Result<usize, std::io::Error> {
+    tokio::task::yield_now().await;
+    if q.is_empty() {
+        return Err(std::io::Error::other("empty query"));
+    }
+    Ok(q.len())
+}
+
+#[crux::generate(provider = "openai", model = "gpt-4o-mini")]
+async fn ask() -> String {
+    crux::Span::current().record_usage(&crux::Usage::new(100, 20));
+    crux::Span::current().record_cost(0.25);
+    "ok".into()
+}
+
+#[crux::flow_step(label = "lookup")]
+async fn step() -> usize {
+    let a = search("tea").await.unwrap_or(0);
+    let _ = search("").await;
+    ask().await;
+    a
+}
+
+#[crux::flow(name = "ticket", id = id)]
+async fn flow(id: String) -> usize {
+    step().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_trace_is_printed_as_a_tree_when_its_root_ends() {
+    let (console, buffer) = Console::to_buffer();
+    let _capture = crux::testing::capture_with(crux::Telemetry::builder().console_with(console));
+    let a = tokio::spawn(flow("T-1".into()));
+    let b = tokio::spawn(flow("T-2".into()));
+    a.await.unwrap();
+    b.await.unwrap();
+
+    let out = buffer.contents();
+    let trees: Vec<&str> = out.split("trace ").filter(|t| !t.is_empty()).collect();
+    assert_eq!(trees.len(), 2, "{out}");
+    for tree in trees {
+        let lines: Vec<&str> = tree.lines().collect();
+        assert!(lines[0].contains("· 5 spans · tokens 100 in / 20 out · $0.25000"), "{tree}");
+        assert!(lines[1].starts_with("crux.flow ticket [T-"), "{tree}");
+        assert!(lines[2].starts_with("└─ crux.flow.step lookup"), "{tree}");
+        assert!(lines[3].starts_with("   ├─ crux.tool.search (call_"), "{tree}");
+        assert!(lines[4].starts_with("   ├─ crux.tool.search (call_"), "{tree}");
+        assert!(lines[4].contains("✗ std::io::error::Error: empty query"), "{tree}");
+        assert!(lines[5].starts_with("   └─ crux.generate openai gpt-4o-mini  tokens 100 in / 20 out  $0.25000"), "{tree}");
+        assert_eq!(lines.len(), 6, "{tree}");
+    }
+}
+
+#[crux::flow(name = "fire_and_forget")]
+async fn leaves_a_task_behind(release: tokio::sync::oneshot::Receiver<()>) -> tokio::task::JoinHandle<()> {
+    crux::spawn(async move {
+        release.await.ok();
+        search("late").await.ok();
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn spans_ending_after_their_root_are_printed_at_shutdown_not_lost() {
+    let (console, buffer) = Console::to_buffer();
+    let capture = crux::testing::capture_with(crux::Telemetry::builder().console_with(console));
+    let (release, wait) = tokio::sync::oneshot::channel();
+    let task = leaves_a_task_behind(wait).await;
+    assert!(buffer.contents().contains("crux.flow fire_and_forget"), "the root is printed when it ends");
+    release.send(()).unwrap();
+    task.await.unwrap();
+    assert!(!buffer.contents().contains("crux.tool.search"), "held until the root's trace is flushed");
+    drop(capture);
+    let out = buffer.contents();
+    assert_eq!(out.matches("crux.tool.search").count(), 1, "{out}");
+    assert_eq!(out.matches("trace ").count(), 2, "{out}");
+}
+
+#[tokio::test]
+async fn a_span_with_a_remote_parent_is_a_local_root() {
+    use opentelemetry::trace::{SpanContext, SpanId, TraceContextExt, TraceFlags, TraceId, TraceState};
+    let (console, buffer) = Console::to_buffer();
+    let _capture = crux::testing::capture_with(crux::Telemetry::builder().console_with(console));
+    let remote = SpanContext::new(
+        TraceId::from_hex("4bf92f3577b34da6a3ce929d0e0e4736").unwrap(),
+        SpanId::from_hex("00f067aa0ba902b7").unwrap(),
+        TraceFlags::SAMPLED,
+        true,
+        TraceState::NONE,
+    );
+    let cx = opentelemetry::Context::new().with_remote_span_context(remote);
+    crux::FutureExt::in_context(step(), cx).await;
+    let out = buffer.contents();
+    assert!(out.starts_with("trace 4bf92f3577b34da6a3ce929d0e0e4736 · 4 spans"), "{out}");
+    assert!(out.lines().nth(1).unwrap().starts_with("crux.flow.step lookup"), "{out}");
+}

@@ -1,0 +1,114 @@
+//! OTLP http/protobuf export to a real collector process: what arrives is what crux
+//! recorded — names, kinds, parents, attributes, events, the resource — and a graceful
+//! shutdown exports every finished span.
+
+use crux_tests::collector::Collector;
+use std::time::Duration;
+
+#[derive(Debug)]
+struct NotFound;
+impl std::fmt::Display for NotFound {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("order not found")
+    }
+}
+
+#[crux::tool(name = "lookup_order", call_id = call)]
+async fn lookup(call: &str, found: bool) -> Result<u32, NotFound> {
+    tokio::task::yield_now().await;
+    if found {
+        Ok(7)
+    } else {
+        Err(NotFound)
+    }
+}
+
+#[crux::generate(provider = "openai", model = "gpt-4o-mini", max_tokens = 64)]
+async fn ask() -> String {
+    crux::Span::current().record_usage(&crux::Usage::new(11, 3));
+    "ok".into()
+}
+
+#[crux::flow_step(label = "work")]
+async fn work() {
+    let _ = lookup("call_1", true).await;
+    let _ = lookup("call_2", false).await;
+    ask().await;
+}
+
+#[crux::flow(name = "checkout", id = "flow-42")]
+async fn checkout() {
+    work().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn spans_arrive_in_the_collector_as_recorded() {
+    let _turn = crux::testing::exclusive();
+    let collector = Collector::start();
+    let guard = crux::Telemetry::builder()
+        .service_name("crux-otlp-test")
+        .resource_attribute("deployment.environment.name", "ci")
+        .otlp_endpoint(collector.http_traces_url())
+        .install()
+        .unwrap();
+    checkout().await;
+    guard.shutdown().unwrap();
+
+    let spans = collector.wait_for(Duration::from_secs(10), |s| s.len() >= 5);
+    assert_eq!(spans.len(), 5, "{spans:#?}");
+    let one = |name: &str| spans.iter().find(|s| s.name == name).unwrap_or_else(|| panic!("no {name}"));
+    let flow = one("crux.flow");
+    let step = one("crux.flow.step");
+    let generate = one("crux.generate");
+    assert_eq!(flow.parent_id, "");
+    assert_eq!(step.parent_id, flow.id);
+    assert_eq!(generate.parent_id, step.id);
+    assert!(spans.iter().all(|s| s.trace_id == flow.trace_id));
+    assert_eq!(flow.resource_attr("service.name"), Some("Str(crux-otlp-test)"));
+    assert_eq!(flow.resource_attr("deployment.environment.name"), Some("Str(ci)"));
+
+    assert_eq!(flow.attr("crux.flow.id"), Some("Str(flow-42)"));
+    assert_eq!(flow.attr("gen_ai.operation.name"), Some("Str(invoke_workflow)"));
+    assert_eq!(step.attr("crux.flow.id"), Some("Str(flow-42)"));
+    assert_eq!(generate.kind, "SPAN_KIND_CLIENT");
+    assert_eq!(generate.attr("gen_ai.request.max_tokens"), Some("Int(64)"));
+    assert_eq!(generate.attr("gen_ai.usage.input_tokens"), Some("Int(11)"));
+
+    let tools: Vec<_> = spans.iter().filter(|s| s.name == "crux.tool.lookup_order").collect();
+    assert_eq!(tools.len(), 2);
+    let failed = tools.iter().find(|s| s.attr("crux.tool.call_id") == Some("Str(call_2)")).unwrap();
+    assert_eq!(failed.status_code, "STATUS_CODE_ERROR");
+    assert_eq!(failed.status_message, "order not found");
+    assert_eq!(failed.attr("error.type"), Some("Str(otlp_collector::NotFound)"));
+    let (event, attrs) = &failed.events[0];
+    assert_eq!(event, "exception");
+    assert!(attrs.contains(&("exception.message".into(), "Str(order not found)".into())));
+}
+
+#[crux::tool]
+fn tick(i: u32) -> u32 {
+    i
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_graceful_shutdown_exports_every_finished_span() {
+    let _turn = crux::testing::exclusive();
+    let collector = Collector::start();
+    let guard = crux::Telemetry::builder()
+        .otlp_endpoint(collector.http_traces_url())
+        // A long delay: only the shutdown's flush can deliver these.
+        .scheduled_delay(Duration::from_secs(60))
+        .max_queue_size(4096)
+        .install()
+        .unwrap();
+    for i in 0..1500 {
+        tick(i);
+    }
+    drop(guard);
+    let spans = collector.wait_for(Duration::from_secs(15), |s| s.len() >= 1500);
+    assert_eq!(spans.len(), 1500);
+    let mut seen: Vec<_> = spans.iter().map(|s| s.id.clone()).collect();
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len(), 1500, "no span twice");
+}
