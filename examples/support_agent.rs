@@ -94,7 +94,12 @@ impl SupportAgent {
     }
 
     #[crux::flow_step(label = "resolve")]
-    async fn resolve(&self, ticket: &Ticket, intent: &str, context: &str) -> Result<String, AgentError> {
+    async fn resolve(
+        &self,
+        ticket: &Ticket,
+        intent: &str,
+        context: &str,
+    ) -> Result<String, AgentError> {
         let mut transcript = format!("{intent}\n{context}\n{}", ticket.text);
         // The tool loop: ask, run the tools the model asks for, ask again.
         for _turn in 0..4 {
@@ -115,7 +120,9 @@ impl SupportAgent {
                 }
             }
         }
-        Err(AgentError::Model(ModelError("no answer after 4 turns".into())))
+        Err(AgentError::Model(ModelError(
+            "no answer after 4 turns".into(),
+        )))
     }
 
     /// One chat completion.
@@ -131,7 +138,11 @@ impl SupportAgent {
             .orders
             .get(order)
             .ok_or_else(|| ToolError(format!("order {order} not found")))?;
-        Ok(format!("order {order}: {item}, paid ${}.{:02}", cents / 100, cents % 100))
+        Ok(format!(
+            "order {order}: {item}, paid ${}.{:02}",
+            cents / 100,
+            cents % 100
+        ))
     }
 
     /// Refunds an order in full.
@@ -141,7 +152,11 @@ impl SupportAgent {
             .orders
             .get(order)
             .ok_or_else(|| ToolError(format!("order {order} not found")))?;
-        Ok(format!("refunded ${}.{:02} for order {order}", cents / 100, cents % 100))
+        Ok(format!(
+            "refunded ${}.{:02} for order {order}",
+            cents / 100,
+            cents % 100
+        ))
     }
 }
 
@@ -149,14 +164,18 @@ impl SupportAgent {
 #[crux::tool]
 async fn customer_history(customer: &str) -> Result<String, ToolError> {
     tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-    Ok(format!("{customer}: 3 orders, 1 previous ticket (resolved)"))
+    Ok(format!(
+        "{customer}: 3 orders, 1 previous ticket (resolved)"
+    ))
 }
 
 /// Searches the help-center articles.
 #[crux::tool]
 async fn search_knowledge_base(query: &str) -> Result<String, ToolError> {
     tokio::time::sleep(std::time::Duration::from_millis(15)).await;
-    Ok(format!("top article for '{query}': damaged items are refunded in full within 30 days"))
+    Ok(format!(
+        "top article for '{query}': damaged items are refunded in full within 30 days"
+    ))
 }
 
 fn call(id: &str, tool: &str, argument: &str) -> (String, String, String) {
@@ -171,14 +190,19 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .otlp_from_env()
         .install()?;
 
-    let orders = HashMap::from([("A-1042", ("ceramic teapot", 3_450)), ("A-2077", ("wool scarf", 2_900))]);
+    let orders = HashMap::from([
+        ("A-1042", ("ceramic teapot", 3_450)),
+        ("A-2077", ("wool scarf", 2_900)),
+    ]);
     let refund = Arc::new(SupportAgent {
         orders: orders.clone(),
         model: ScriptedModel::new([
             Answer::Text("refund_request".into()),
             Answer::ToolCalls(vec![call("call_lk1", "lookup_order", "A-1042")]),
             Answer::ToolCalls(vec![call("call_rf1", "issue_refund", "A-1042")]),
-            Answer::Text("I'm sorry the teapot arrived broken. I've refunded $34.50 to your card.".into()),
+            Answer::Text(
+                "I'm sorry the teapot arrived broken. I've refunded $34.50 to your card.".into(),
+            ),
         ]),
     });
     let missing = Arc::new(SupportAgent {
@@ -186,17 +210,35 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         model: ScriptedModel::new([
             Answer::Text("order_status".into()),
             Answer::ToolCalls(vec![call("call_lk2", "lookup_order", "A-9999")]),
-            Answer::Text("I couldn't find order A-9999. Could you check the number on your receipt?".into()),
+            Answer::Text(
+                "I couldn't find order A-9999. Could you check the number on your receipt?".into(),
+            ),
         ]),
     });
 
     let tickets = [
-        (refund, Ticket { id: "T-1001".into(), customer: "dana@example.com".into(), text: "My teapot (order A-1042) arrived broken. Refund please.".into() }),
-        (missing, Ticket { id: "T-1002".into(), customer: "lee@example.com".into(), text: "Where is my order A-9999?".into() }),
+        (
+            refund,
+            Ticket {
+                id: "T-1001".into(),
+                customer: "dana@example.com".into(),
+                text: "My teapot (order A-1042) arrived broken. Refund please.".into(),
+            },
+        ),
+        (
+            missing,
+            Ticket {
+                id: "T-1002".into(),
+                customer: "lee@example.com".into(),
+                text: "Where is my order A-9999?".into(),
+            },
+        ),
     ];
     let handles: Vec<_> = tickets
         .into_iter()
-        .map(|(agent, ticket)| tokio::spawn(async move { (ticket.id.clone(), agent.handle(&ticket).await) }))
+        .map(|(agent, ticket)| {
+            tokio::spawn(async move { (ticket.id.clone(), agent.handle(&ticket).await) })
+        })
         .collect();
     for handle in handles {
         let (id, reply) = handle.await?;

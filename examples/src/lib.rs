@@ -89,7 +89,12 @@ impl ScriptedModel {
     }
 
     /// Answers `prompt` with the next scripted answer, after a short, model-like pause.
-    pub async fn complete(&self, model: &str, system: &str, prompt: &str) -> Result<Completion, ModelError> {
+    pub async fn complete(
+        &self,
+        model: &str,
+        system: &str,
+        prompt: &str,
+    ) -> Result<Completion, ModelError> {
         let answer = self
             .script
             .lock()
@@ -105,12 +110,17 @@ impl ScriptedModel {
             Answer::Text(t) => t.len(),
             Answer::ToolCalls(calls) => calls.iter().map(|(_, n, a)| n.len() + a.len() + 24).sum(),
         };
-        tokio::time::sleep(std::time::Duration::from_millis(40 + 3 * output_chars as u64 / 4)).await;
+        tokio::time::sleep(std::time::Duration::from_millis(
+            40 + 3 * output_chars as u64 / 4,
+        ))
+        .await;
         let cached = (system.len() / 4) as u64;
         let input = cached + (prompt.len() / 4) as u64 + 12;
         let output = (output_chars / 4) as u64 + 1;
         let (p_in, p_cached, p_out) = price(model);
-        let cost = ((input - cached) as f64 * p_in + cached as f64 * p_cached + output as f64 * p_out) / 1e6;
+        let cost =
+            ((input - cached) as f64 * p_in + cached as f64 * p_cached + output as f64 * p_out)
+                / 1e6;
         Ok(Completion {
             answer,
             model: format!("{model}-2024-07-18"),

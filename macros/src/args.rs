@@ -50,11 +50,17 @@ impl Parse for Arg {
             let lit: LitStr = input.parse()?;
             return Err(syn::Error::new(
                 lit.span(),
-                format!("arguments are named: write `name = {}`", quote::quote!(#lit)),
+                format!(
+                    "arguments are named: write `name = {}`",
+                    quote::quote!(#lit)
+                ),
             ));
         }
         let name = input.call(Ident::parse_any).map_err(|e| {
-            syn::Error::new(e.span(), "expected an argument name, e.g. `name = \"search\"`")
+            syn::Error::new(
+                e.span(),
+                "expected an argument name, e.g. `name = \"search\"`",
+            )
         })?;
         let value = if input.peek(Token![=]) {
             input.parse::<Token![=]>()?;

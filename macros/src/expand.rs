@@ -45,30 +45,28 @@ pub fn function(spec: &MacroSpec, checked: &Checked, f: Function) -> TokenStream
             quote! {
                 #callsite
                 let __crux_span = #start;
-                let __crux_output #output_annotation =
-                    __crux_span.instrument(async move { #pin_type #block }).await;
+                // The body's own value may be a future (a JoinHandle, say): that is the
+                // user's choice, not a forgotten `.await`.
+                #[allow(clippy::async_yields_async)]
+                let __crux_body = async move { #pin_type #block };
+                let __crux_output #output_annotation = __crux_span.instrument(__crux_body).await;
                 #complete
             }
         }
         Shape::ReturnsFuture { boxed } => {
             let block = &f.block;
-            let future = quote! {
-                async move {
-                    let __crux_output = __crux_span.instrument(__crux_future).await;
-                    #finish
-                    __crux_output
-                }
-            };
-            let future = if boxed {
-                quote!(::std::boxed::Box::pin(#future))
-            } else {
-                future
-            };
+            let wrap = boxed.then(|| quote!(::std::boxed::Box::pin));
             quote! {
                 #callsite
                 let __crux_span = #start;
                 let __crux_future = __crux_span.in_scope(move || #block);
-                #future
+                #[allow(clippy::async_yields_async)]
+                let __crux_wrapped = async move {
+                    let __crux_output = __crux_span.instrument(__crux_future).await;
+                    #finish
+                    __crux_output
+                };
+                #wrap(__crux_wrapped)
             }
         }
         Shape::BoxedAsyncBlock(inner) => {
@@ -77,7 +75,9 @@ pub fn function(spec: &MacroSpec, checked: &Checked, f: Function) -> TokenStream
                 #callsite
                 ::std::boxed::Box::pin(async move {
                     let __crux_span = #start;
-                    let __crux_output = __crux_span.instrument(async move #inner_block).await;
+                    #[allow(clippy::async_yields_async)]
+                    let __crux_body = async move #inner_block;
+                    let __crux_output = __crux_span.instrument(__crux_body).await;
                     #finish
                     __crux_output
                 })
@@ -85,7 +85,9 @@ pub fn function(spec: &MacroSpec, checked: &Checked, f: Function) -> TokenStream
         }
     };
 
-    let Function { attrs, vis, sig, .. } = f;
+    let Function {
+        attrs, vis, sig, ..
+    } = f;
     quote! {
         #(#attrs)*
         #vis #sig {
@@ -97,7 +99,10 @@ pub fn function(spec: &MacroSpec, checked: &Checked, f: Function) -> TokenStream
 /// After the body: record the outcome and end, or hand the span to the stream.
 fn completion(finish: &TokenStream, stream: bool) -> TokenStream {
     if stream {
-        quote!(::crux::__private::InstrumentedStream::new(__crux_span, __crux_output))
+        quote!(::crux::__private::InstrumentedStream::new(
+            __crux_span,
+            __crux_output
+        ))
     } else {
         quote! {
             #finish

@@ -5,7 +5,9 @@ use crate::errors::Errors;
 use crate::spec::MacroSpec;
 use proc_macro2::TokenStream;
 use syn::visit::Visit;
-use syn::{Attribute, Block, Expr, ItemFn, ReturnType, Signature, Type, TypeParamBound, Visibility};
+use syn::{
+    Attribute, Block, Expr, ItemFn, ReturnType, Signature, Type, TypeParamBound, Visibility,
+};
 
 pub struct Function {
     pub attrs: Vec<Attribute>,
@@ -65,7 +67,10 @@ impl Function {
     pub fn doc_summary(&self) -> Option<String> {
         let mut lines = self.attrs.iter().filter_map(|a| match &a.meta {
             syn::Meta::NameValue(nv) if nv.path.is_ident("doc") => match &nv.value {
-                Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) => Some(s.value()),
+                Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(s),
+                    ..
+                }) => Some(s.value()),
                 _ => None,
             },
             _ => None,
@@ -89,7 +94,10 @@ pub fn parse(spec: &MacroSpec, item: TokenStream, errors: &mut Errors) -> Option
                 errors.at(abi, format_args!("{macro_name} cannot instrument an `extern` fn: it is called across an FFI boundary where unwinding and context are not Rust's"));
             }
             if let Some(v) = &f.sig.variadic {
-                errors.at(v, format_args!("{macro_name} cannot instrument a variadic fn"));
+                errors.at(
+                    v,
+                    format_args!("{macro_name} cannot instrument a variadic fn"),
+                );
             }
             Some(Function {
                 attrs: f.attrs,
@@ -130,8 +138,14 @@ fn describe_item(item: &syn::Item) -> Option<(TokenStream, &'static str)> {
         syn::Item::Union(i) => (i.union_token.to_token_stream(), "a union"),
         syn::Item::Const(i) => (i.const_token.to_token_stream(), "a const"),
         syn::Item::Static(i) => (i.static_token.to_token_stream(), "a static"),
-        syn::Item::Impl(i) => (i.impl_token.to_token_stream(), "an impl block (annotate its methods)"),
-        syn::Item::Trait(i) => (i.trait_token.to_token_stream(), "a trait (annotate the methods of its impls)"),
+        syn::Item::Impl(i) => (
+            i.impl_token.to_token_stream(),
+            "an impl block (annotate its methods)",
+        ),
+        syn::Item::Trait(i) => (
+            i.trait_token.to_token_stream(),
+            "a trait (annotate the methods of its impls)",
+        ),
         syn::Item::Mod(i) => (i.mod_token.to_token_stream(), "a module"),
         syn::Item::Type(i) => (i.type_token.to_token_stream(), "a type alias"),
         syn::Item::Use(i) => (i.use_token.to_token_stream(), "a use declaration"),
@@ -188,8 +202,15 @@ fn boxed_async_tail(block: &Block) -> Option<&syn::ExprAsync> {
     let [syn::Stmt::Expr(Expr::Call(call), None)] = block.stmts.as_slice() else {
         return None;
     };
-    let Expr::Path(func) = &*call.func else { return None };
-    let segments: Vec<_> = func.path.segments.iter().map(|s| s.ident.to_string()).collect();
+    let Expr::Path(func) = &*call.func else {
+        return None;
+    };
+    let segments: Vec<_> = func
+        .path
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect();
     if !segments.ends_with(&["Box".to_owned(), "pin".to_owned()]) || call.args.len() != 1 {
         return None;
     }

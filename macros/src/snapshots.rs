@@ -3,7 +3,11 @@
 use crate::{attribute, spec};
 use quote::quote;
 
-fn expand(spec: &spec::MacroSpec, args: proc_macro2::TokenStream, item: proc_macro2::TokenStream) -> String {
+fn expand(
+    spec: &spec::MacroSpec,
+    args: proc_macro2::TokenStream,
+    item: proc_macro2::TokenStream,
+) -> String {
     let tokens = attribute(spec, args, item);
     let file = syn::parse2::<syn::File>(tokens).expect("the expansion parses as items");
     prettyplease::unparse(&file)
@@ -41,7 +45,11 @@ fn flow_async() {
 fn flow_step_method_with_attributes() {
     insta::assert_snapshot!(expand(
         &spec::FLOW_STEP,
-        quote!(label = "classify", attempt = self.attempt, attributes(app.queue = "billing")),
+        quote!(
+            label = "classify",
+            attempt = self.attempt,
+            attributes(app.queue = "billing")
+        ),
         quote! {
             async fn classify(&mut self, text: &str) -> Category {
                 self.model.classify(text).await
@@ -54,7 +62,12 @@ fn flow_step_method_with_attributes() {
 fn generate_returning_impl_future() {
     insta::assert_snapshot!(expand(
         &spec::GENERATE,
-        quote!(provider = "openai", model = req.model, temperature = 0.2, max_tokens = 512),
+        quote!(
+            provider = "openai",
+            model = req.model,
+            temperature = 0.2,
+            max_tokens = 512
+        ),
         quote! {
             fn complete<'a>(&'a self, req: &'a Request) -> impl Future<Output = Result<Response, ApiError>> + Send + 'a {
                 self.client.send(req)
@@ -104,7 +117,11 @@ fn generate_stream() {
 fn errors_are_all_reported_and_the_item_kept() {
     insta::assert_snapshot!(expand(
         &spec::GENERATE,
-        quote!(modle = "x", max_tokens = "ten", attributes(gen_ai.request.temprature = 0.1)),
+        quote!(
+            modle = "x",
+            max_tokens = "ten",
+            attributes(gen_ai.request.temprature = 0.1)
+        ),
         quote! {
             fn call() -> u32 { 1 }
         },

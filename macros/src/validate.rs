@@ -37,10 +37,13 @@ pub struct Checked<'a> {
 impl Checked<'_> {
     /// The literal string recorded under `key`, if it was given as a literal.
     pub fn literal(&self, key: &str) -> Option<String> {
-        self.settings.iter().find(|s| s.key == key).and_then(|s| match s.value {
-            SettingValue::Str(lit) => Some(lit.value()),
-            _ => None,
-        })
+        self.settings
+            .iter()
+            .find(|s| s.key == key)
+            .and_then(|s| match s.value {
+                SettingValue::Str(lit) => Some(lit.value()),
+                _ => None,
+            })
     }
 }
 
@@ -64,7 +67,10 @@ pub fn check<'a>(spec: &MacroSpec, args: &'a [Arg], errors: &mut Errors) -> Chec
     for (a, b) in spec.exclusive {
         let find = |n: &str| seen.iter().find(|s| **s == n).copied();
         if let (Some(_), Some(second)) = (find(a), find(b)) {
-            errors.at(second, format_args!("`{a}` and `{b}` cannot be used together"));
+            errors.at(
+                second,
+                format_args!("`{a}` and `{b}` cannot be used together"),
+            );
         }
     }
     checked
@@ -72,7 +78,11 @@ pub fn check<'a>(spec: &MacroSpec, args: &'a [Arg], errors: &mut Errors) -> Chec
 
 fn unknown_argument(spec: &MacroSpec, name: &str) -> String {
     let names = spec.args.iter().map(|a| a.name);
-    let list = names.clone().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");
+    let list = names
+        .clone()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
     match registry::did_you_mean(name, names) {
         Some(best) => format!(
             "unknown argument `{name}` for #[crux::{}]; did you mean `{best}`?\nexpected one of: {list}",
@@ -145,16 +155,27 @@ fn check_arg<'a>(
     }
 }
 
-fn check_entry<'a>(spec: &MacroSpec, entry: &'a Entry, checked: &mut Checked<'a>, errors: &mut Errors) {
+fn check_entry<'a>(
+    spec: &MacroSpec,
+    entry: &'a Entry,
+    checked: &mut Checked<'a>,
+    errors: &mut Errors,
+) {
     let key = entry.key.as_str();
     if let Some(reason) = registry::invalid_name_reason(key) {
-        errors.at_span(entry.key_span, format_args!("`{key}` is not a valid attribute name: {reason}"));
+        errors.at_span(
+            entry.key_span,
+            format_args!("`{key}` is not a valid attribute name: {reason}"),
+        );
         return;
     }
     if let Some(arg) = spec.args.iter().find(|a| a.key == Some(key)) {
         errors.at_span(
             entry.key_span,
-            format_args!("set `{key}` with the `{}` argument: `{} = ...`", arg.name, arg.name),
+            format_args!(
+                "set `{key}` with the `{}` argument: `{} = ...`",
+                arg.name, arg.name
+            ),
         );
         return;
     }
@@ -180,7 +201,10 @@ fn check_entry<'a>(spec: &MacroSpec, entry: &'a Entry, checked: &mut Checked<'a>
     if let Some(found) = ty.and_then(|ty| literal_mismatch(ty, &entry.value)) {
         errors.at(
             &entry.value,
-            format_args!("`{key}` takes {}, found {found}", ty.unwrap_or(ValueType::Str).describe()),
+            format_args!(
+                "`{key}` takes {}, found {found}",
+                ty.unwrap_or(ValueType::Str).describe()
+            ),
         );
         return;
     }
@@ -194,7 +218,9 @@ fn check_entry<'a>(spec: &MacroSpec, entry: &'a Entry, checked: &mut Checked<'a>
 
 fn setting_value(expr: &Expr) -> SettingValue<'_> {
     match expr {
-        Expr::Lit(ExprLit { lit: Lit::Str(lit), .. }) => SettingValue::Str(lit),
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(lit), ..
+        }) => SettingValue::Str(lit),
         other => SettingValue::Expr(other),
     }
 }

@@ -67,15 +67,22 @@ mod value;
 #[path = "private.rs"]
 pub mod __private;
 
+pub use context::{bind, FutureExt, WithContext};
 #[cfg(feature = "tokio")]
 pub use context::{spawn, spawn_blocking};
-pub use context::{bind, FutureExt, WithContext};
 pub use pipeline::{is_enabled, set_enabled, SpanNaming};
 pub use response::{ModelResponse, Usage};
 pub use span::Span;
 pub use telemetry::{Telemetry, TelemetryBuilder, TelemetryError, TelemetryGuard};
-pub use value::{ArrayElement, AttrValue, BoolAttr, DoubleAttr, IntAttr, Ints, Json, StrArrayAttr, StrAttr};
+pub use value::{
+    ArrayElement, AttrValue, BoolAttr, DoubleAttr, IntAttr, Ints, Json, StrArrayAttr, StrAttr,
+};
 
 pub use opentelemetry;
 pub use opentelemetry_sdk;
 pub use opentelemetry_sdk::trace::Sampler;
+
+/// The README's snippets, compiled and run as doctests.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

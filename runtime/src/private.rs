@@ -3,8 +3,8 @@
 
 pub use crate::attributes as keys;
 pub use crate::callsite::{Callsite, Kind};
-pub use crate::recording::{Instrumented, InstrumentedStream, SpanGuard, Start};
 pub use crate::outcome::OutcomeProbe;
+pub use crate::recording::{Instrumented, InstrumentedStream, SpanGuard, Start};
 pub use crate::response::ResponseProbe;
 
 /// The probe traits, imported with `use ::crux::__private::probes::*;` where the

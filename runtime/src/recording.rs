@@ -41,7 +41,11 @@ impl Start {
     }
 
     /// Records `value` under an application key known only at run time.
-    pub fn set_dynamic<V: AttrValue + ?Sized>(&mut self, key: impl Into<opentelemetry::Key>, value: &V) {
+    pub fn set_dynamic<V: AttrValue + ?Sized>(
+        &mut self,
+        key: impl Into<opentelemetry::Key>,
+        value: &V,
+    ) {
         if let Some(v) = value.to_value() {
             let key = key.into();
             match self.attrs.iter_mut().find(|kv| kv.key == key) {
@@ -230,10 +234,7 @@ impl Active {
         };
         args(&mut start);
         let flow = complete(callsite, &mut start, &parent);
-        let cx = pipeline::start_span(
-            |options| builder(callsite, start, options),
-            &parent,
-        );
+        let cx = pipeline::start_span(|options| builder(callsite, start, options), &parent);
         let cx = match flow {
             Some(scope) => cx.with_value(scope),
             None => cx,

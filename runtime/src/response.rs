@@ -69,8 +69,14 @@ impl std::ops::Add for Usage {
         Usage {
             input_tokens: self.input_tokens + rhs.input_tokens,
             output_tokens: self.output_tokens + rhs.output_tokens,
-            reasoning_output_tokens: add_opt(self.reasoning_output_tokens, rhs.reasoning_output_tokens),
-            cache_read_input_tokens: add_opt(self.cache_read_input_tokens, rhs.cache_read_input_tokens),
+            reasoning_output_tokens: add_opt(
+                self.reasoning_output_tokens,
+                rhs.reasoning_output_tokens,
+            ),
+            cache_read_input_tokens: add_opt(
+                self.cache_read_input_tokens,
+                rhs.cache_read_input_tokens,
+            ),
             cache_creation_input_tokens: add_opt(
                 self.cache_creation_input_tokens,
                 rhs.cache_creation_input_tokens,

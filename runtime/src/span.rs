@@ -60,7 +60,11 @@ impl Span {
     }
 
     /// Sets an attribute; a `None` value leaves it out.
-    pub fn set_attribute<V: AttrValue + ?Sized>(&self, key: impl Into<opentelemetry::Key>, value: &V) {
+    pub fn set_attribute<V: AttrValue + ?Sized>(
+        &self,
+        key: impl Into<opentelemetry::Key>,
+        value: &V,
+    ) {
         if let Some(v) = value.to_value() {
             self.cx.span().set_attribute(KeyValue::new(key.into(), v));
         }
@@ -81,12 +85,27 @@ impl Span {
     pub fn record_usage(&self, usage: &Usage) {
         let span = self.cx.span();
         let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
-        span.set_attribute(KeyValue::new(key::GEN_AI_USAGE_INPUT_TOKENS, count(usage.input_tokens)));
-        span.set_attribute(KeyValue::new(key::GEN_AI_USAGE_OUTPUT_TOKENS, count(usage.output_tokens)));
+        span.set_attribute(KeyValue::new(
+            key::GEN_AI_USAGE_INPUT_TOKENS,
+            count(usage.input_tokens),
+        ));
+        span.set_attribute(KeyValue::new(
+            key::GEN_AI_USAGE_OUTPUT_TOKENS,
+            count(usage.output_tokens),
+        ));
         let optional = [
-            (key::GEN_AI_USAGE_REASONING_OUTPUT_TOKENS, usage.reasoning_output_tokens),
-            (key::GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, usage.cache_read_input_tokens),
-            (key::GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS, usage.cache_creation_input_tokens),
+            (
+                key::GEN_AI_USAGE_REASONING_OUTPUT_TOKENS,
+                usage.reasoning_output_tokens,
+            ),
+            (
+                key::GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS,
+                usage.cache_read_input_tokens,
+            ),
+            (
+                key::GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS,
+                usage.cache_creation_input_tokens,
+            ),
         ];
         for (k, v) in optional {
             if let Some(v) = v {

@@ -6,8 +6,8 @@ use crate::pipeline::{self, Options, Pipeline, SpanNaming};
 use crate::value::AttrValue;
 use opentelemetry::KeyValue;
 use opentelemetry_sdk::trace::{
-    BatchConfigBuilder, BatchSpanProcessor, Sampler, SdkTracerProvider, SpanExporter, SpanProcessor,
-    TracerProviderBuilder,
+    BatchConfigBuilder, BatchSpanProcessor, Sampler, SdkTracerProvider, SpanExporter,
+    SpanProcessor, TracerProviderBuilder,
 };
 use opentelemetry_sdk::Resource;
 use std::sync::Arc;
@@ -87,7 +87,11 @@ impl TelemetryBuilder {
     }
 
     /// Adds a resource attribute (`deployment.environment.name`, `service.version`, ...).
-    pub fn resource_attribute<V: AttrValue + ?Sized>(mut self, key: &'static str, value: &V) -> Self {
+    pub fn resource_attribute<V: AttrValue + ?Sized>(
+        mut self,
+        key: &'static str,
+        value: &V,
+    ) -> Self {
         if let Some(v) = value.to_value() {
             self.resource.push(KeyValue::new(key, v));
         }
@@ -95,7 +99,11 @@ impl TelemetryBuilder {
     }
 
     /// Adds an attribute to every span crux starts.
-    pub fn attribute<V: AttrValue + ?Sized>(mut self, key: impl Into<opentelemetry::Key>, value: &V) -> Self {
+    pub fn attribute<V: AttrValue + ?Sized>(
+        mut self,
+        key: impl Into<opentelemetry::Key>,
+        value: &V,
+    ) -> Self {
         if let Some(v) = value.to_value() {
             self.options.attributes.push(KeyValue::new(key.into(), v));
         }
@@ -115,8 +123,9 @@ impl TelemetryBuilder {
 
     /// Prints each finished trace as a tree through `console`.
     pub fn console_with(mut self, console: Console) -> Self {
-        self.destinations
-            .push(Box::new(move |b| b.with_span_processor(console.processor())));
+        self.destinations.push(Box::new(move |b| {
+            b.with_span_processor(console.processor())
+        }));
         self
     }
 
@@ -147,8 +156,9 @@ impl TelemetryBuilder {
     /// Exports through any OpenTelemetry span exporter, batched on a background thread.
     pub fn exporter<E: SpanExporter + 'static>(mut self, exporter: E) -> Self {
         let (queue, delay) = (self.max_queue_size, self.scheduled_delay);
-        self.destinations
-            .push(Box::new(move |b| b.with_span_processor(batch(exporter, queue, delay))));
+        self.destinations.push(Box::new(move |b| {
+            b.with_span_processor(batch(exporter, queue, delay))
+        }));
         self
     }
 
@@ -198,7 +208,9 @@ impl TelemetryBuilder {
         for target in self.otlp {
             let exporter = otlp_exporter(target)?;
             let (queue, delay) = (self.max_queue_size, self.scheduled_delay);
-            destinations.push(Box::new(move |b| b.with_span_processor(batch(exporter, queue, delay))));
+            destinations.push(Box::new(move |b| {
+                b.with_span_processor(batch(exporter, queue, delay))
+            }));
         }
         let provider = if destinations.is_empty() {
             None

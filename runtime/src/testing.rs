@@ -32,9 +32,14 @@ static EXCLUSIVE: Mutex<()> = Mutex::new(());
 /// // ...
 /// drop(guard);
 /// ```
-pub fn exclusive() -> MutexGuard<'static, ()> {
-    EXCLUSIVE.lock().unwrap_or_else(PoisonError::into_inner)
+pub fn exclusive() -> Turn {
+    Turn(EXCLUSIVE.lock().unwrap_or_else(PoisonError::into_inner))
 }
+
+/// A test's turn to install a pipeline (see [`exclusive`]); held for the whole test,
+/// across `.await`s, by design.
+#[derive(Debug)]
+pub struct Turn(#[allow(dead_code)] MutexGuard<'static, ()>);
 
 /// Captures every span finished while it lives, through the process-wide pipeline.
 ///
@@ -44,7 +49,7 @@ pub fn exclusive() -> MutexGuard<'static, ()> {
 pub struct Capture {
     spans: InMemorySpans,
     guard: Option<TelemetryGuard>,
-    _exclusive: MutexGuard<'static, ()>,
+    _exclusive: Turn,
 }
 
 /// Starts capturing with default options.
@@ -77,7 +82,10 @@ impl Capture {
 
     /// The spans named `name`.
     pub fn named(&self, name: &str) -> Vec<SpanData> {
-        self.spans().into_iter().filter(|s| s.name == name).collect()
+        self.spans()
+            .into_iter()
+            .filter(|s| s.name == name)
+            .collect()
     }
 
     /// The one span named `name`; panics (listing what there is) unless exactly one.

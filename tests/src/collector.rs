@@ -24,12 +24,19 @@ pub struct Collector {
 /// One span as the collector received it.
 #[derive(Clone, Debug, Default)]
 pub struct ReceivedSpan {
+    /// 32 hex digits.
     pub trace_id: String,
+    /// 16 hex digits, empty for a root.
     pub parent_id: String,
+    /// 16 hex digits.
     pub id: String,
+    /// The span name.
     pub name: String,
+    /// `SPAN_KIND_INTERNAL`, `SPAN_KIND_CLIENT`, ...
     pub kind: String,
+    /// `STATUS_CODE_UNSET`, `STATUS_CODE_ERROR`, ...
     pub status_code: String,
+    /// The status description.
     pub status_message: String,
     /// `(key, value)` as the collector prints them: `Str(x)`, `Int(3)`, `Double(0.2)`, ...
     pub attributes: Vec<(String, String)>,
@@ -44,12 +51,18 @@ pub struct ReceivedSpan {
 impl ReceivedSpan {
     /// The printed value of attribute `key` (e.g. `Str(openai)`).
     pub fn attr(&self, key: &str) -> Option<&str> {
-        self.attributes.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.attributes
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 
     /// The resource attribute `key`.
     pub fn resource_attr(&self, key: &str) -> Option<&str> {
-        self.resource.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.resource
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -58,7 +71,9 @@ pub fn rotel_binary() -> PathBuf {
     if let Ok(path) = std::env::var("CRUX_ROTEL") {
         return PathBuf::from(path);
     }
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join(".tools");
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(".tools");
     std::fs::read_dir(&root)
         .ok()
         .and_then(|dirs| {
@@ -89,7 +104,8 @@ impl Collector {
 
     /// Starts a collector on the given ports (to restart one where clients expect it).
     pub fn start_on(grpc_port: u16, http_port: u16) -> Collector {
-        let dir = std::env::temp_dir().join(format!("crux-rotel-{}-{http_port}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("crux-rotel-{}-{http_port}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("temp dir");
         let mut child = Command::new(rotel_binary())
             .args(["start", "--exporter", "blackhole", "--debug-log", "traces"])
@@ -138,7 +154,10 @@ impl Collector {
             }
             std::thread::sleep(Duration::from_millis(20));
         }
-        panic!("rotel did not start listening; it printed:\n{}", self.output());
+        panic!(
+            "rotel did not start listening; it printed:\n{}",
+            self.output()
+        );
     }
 
     /// The OTLP/HTTP base URL (`http://127.0.0.1:PORT`).
@@ -167,7 +186,11 @@ impl Collector {
     }
 
     /// Waits until `done(spans)` holds, or panics after `timeout` with what arrived.
-    pub fn wait_for(&self, timeout: Duration, done: impl Fn(&[ReceivedSpan]) -> bool) -> Vec<ReceivedSpan> {
+    pub fn wait_for(
+        &self,
+        timeout: Duration,
+        done: impl Fn(&[ReceivedSpan]) -> bool,
+    ) -> Vec<ReceivedSpan> {
         let deadline = Instant::now() + timeout;
         loop {
             let spans = self.spans();
@@ -179,7 +202,8 @@ impl Collector {
                 for span in &spans {
                     *counts.entry(span.name.as_str()).or_insert(0usize) += 1;
                 }
-                let saved = std::env::temp_dir().join(format!("crux-rotel-output-{}.log", self.http_port));
+                let saved =
+                    std::env::temp_dir().join(format!("crux-rotel-output-{}.log", self.http_port));
                 let _ = std::fs::write(&saved, self.output());
                 panic!(
                     "the collector did not receive what was expected within {timeout:?}; it has {} spans: {counts:?}; its output is in {}",

@@ -2,9 +2,8 @@
 
 pub mod collector;
 
-
-use crux::testing::SpanDataExt;
 use crux::opentelemetry_sdk::trace::SpanData;
+use crux::testing::SpanDataExt;
 
 /// Asserts that every attribute key on `spans` and their events is in crux's key table,
 /// except keys under `app.` that the tests set themselves.
@@ -17,9 +16,11 @@ pub fn assert_keys_registered(spans: &[SpanData]) {
                 continue;
             }
             assert!(
-                crux::attributes::KEYS
-                    .iter()
-                    .any(|k| if k.template { key.starts_with(k.name) } else { k.name == key }),
+                crux::attributes::KEYS.iter().any(|k| if k.template {
+                    key.starts_with(k.name)
+                } else {
+                    k.name == key
+                }),
                 "span {} emits `{key}`, which is not in crux's key table",
                 span.name
             );
@@ -33,7 +34,10 @@ pub fn text(span: &SpanData, key: &str) -> String {
         panic!(
             "span {} has no `{key}`; it has {:?}",
             span.name,
-            span.attributes.iter().map(|kv| kv.key.as_str()).collect::<Vec<_>>()
+            span.attributes
+                .iter()
+                .map(|kv| kv.key.as_str())
+                .collect::<Vec<_>>()
         )
     })
 }

@@ -46,19 +46,38 @@ async fn each_trace_is_printed_as_a_tree_when_its_root_ends() {
     assert_eq!(trees.len(), 2, "{out}");
     for tree in trees {
         let lines: Vec<&str> = tree.lines().collect();
-        assert!(lines[0].contains("· 5 spans · tokens 100 in / 20 out · $0.25000"), "{tree}");
+        assert!(
+            lines[0].contains("· 5 spans · tokens 100 in / 20 out · $0.25000"),
+            "{tree}"
+        );
         assert!(lines[1].starts_with("crux.flow ticket [T-"), "{tree}");
         assert!(lines[2].starts_with("└─ crux.flow.step lookup"), "{tree}");
-        assert!(lines[3].starts_with("   ├─ crux.tool.search (call_"), "{tree}");
-        assert!(lines[4].starts_with("   ├─ crux.tool.search (call_"), "{tree}");
-        assert!(lines[4].contains("✗ std::io::error::Error: empty query"), "{tree}");
-        assert!(lines[5].starts_with("   └─ crux.generate openai gpt-4o-mini  tokens 100 in / 20 out  $0.25000"), "{tree}");
+        assert!(
+            lines[3].starts_with("   ├─ crux.tool.search (call_"),
+            "{tree}"
+        );
+        assert!(
+            lines[4].starts_with("   ├─ crux.tool.search (call_"),
+            "{tree}"
+        );
+        assert!(
+            lines[4].contains("✗ std::io::error::Error: empty query"),
+            "{tree}"
+        );
+        assert!(
+            lines[5].starts_with(
+                "   └─ crux.generate openai gpt-4o-mini  tokens 100 in / 20 out  $0.25000"
+            ),
+            "{tree}"
+        );
         assert_eq!(lines.len(), 6, "{tree}");
     }
 }
 
 #[crux::flow(name = "fire_and_forget")]
-async fn leaves_a_task_behind(release: tokio::sync::oneshot::Receiver<()>) -> tokio::task::JoinHandle<()> {
+async fn leaves_a_task_behind(
+    release: tokio::sync::oneshot::Receiver<()>,
+) -> tokio::task::JoinHandle<()> {
     crux::spawn(async move {
         release.await.ok();
         search("late").await.ok();
@@ -71,10 +90,16 @@ async fn spans_ending_after_their_root_are_printed_at_shutdown_not_lost() {
     let capture = crux::testing::capture_with(crux::Telemetry::builder().console_with(console));
     let (release, wait) = tokio::sync::oneshot::channel();
     let task = leaves_a_task_behind(wait).await;
-    assert!(buffer.contents().contains("crux.flow fire_and_forget"), "the root is printed when it ends");
+    assert!(
+        buffer.contents().contains("crux.flow fire_and_forget"),
+        "the root is printed when it ends"
+    );
     release.send(()).unwrap();
     task.await.unwrap();
-    assert!(!buffer.contents().contains("crux.tool.search"), "held until the root's trace is flushed");
+    assert!(
+        !buffer.contents().contains("crux.tool.search"),
+        "held until the root's trace is flushed"
+    );
     drop(capture);
     let out = buffer.contents();
     assert_eq!(out.matches("crux.tool.search").count(), 1, "{out}");
@@ -83,7 +108,9 @@ async fn spans_ending_after_their_root_are_printed_at_shutdown_not_lost() {
 
 #[tokio::test]
 async fn a_span_with_a_remote_parent_is_a_local_root() {
-    use opentelemetry::trace::{SpanContext, SpanId, TraceContextExt, TraceFlags, TraceId, TraceState};
+    use opentelemetry::trace::{
+        SpanContext, SpanId, TraceContextExt, TraceFlags, TraceId, TraceState,
+    };
     let (console, buffer) = Console::to_buffer();
     let _capture = crux::testing::capture_with(crux::Telemetry::builder().console_with(console));
     let remote = SpanContext::new(
@@ -96,6 +123,15 @@ async fn a_span_with_a_remote_parent_is_a_local_root() {
     let cx = opentelemetry::Context::new().with_remote_span_context(remote);
     crux::FutureExt::in_context(step(), cx).await;
     let out = buffer.contents();
-    assert!(out.starts_with("trace 4bf92f3577b34da6a3ce929d0e0e4736 · 4 spans"), "{out}");
-    assert!(out.lines().nth(1).unwrap().starts_with("crux.flow.step lookup"), "{out}");
+    assert!(
+        out.starts_with("trace 4bf92f3577b34da6a3ce929d0e0e4736 · 4 spans"),
+        "{out}"
+    );
+    assert!(
+        out.lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("crux.flow.step lookup"),
+        "{out}"
+    );
 }

@@ -23,7 +23,9 @@ async fn gather(n: u32) -> u32 {
 #[crux::flow(id = id)]
 async fn run_flow(id: String, n: u32) -> u32 {
     let first = gather(n).await;
-    let spawned = crux::spawn(async move { fetch(n * 10).await }).await.unwrap();
+    let spawned = crux::spawn(async move { fetch(n * 10).await })
+        .await
+        .unwrap();
     first + spawned
 }
 
@@ -41,7 +43,10 @@ async fn a_thousand_concurrent_flows_are_a_thousand_disjoint_correct_trees() {
     // Per flow: flow, step, 2 tools under the step, 1 spawned tool under the flow.
     assert_eq!(spans.len(), 5000);
 
-    let by_id: HashMap<_, _> = spans.iter().map(|s| (s.span_context.span_id(), s)).collect();
+    let by_id: HashMap<_, _> = spans
+        .iter()
+        .map(|s| (s.span_context.span_id(), s))
+        .collect();
     let flows: Vec<_> = spans.iter().filter(|s| s.name == "crux.flow").collect();
     assert_eq!(flows.len(), 1000);
     let traces: HashSet<_> = flows.iter().map(|f| f.span_context.trace_id()).collect();
@@ -56,7 +61,11 @@ async fn a_thousand_concurrent_flows_are_a_thousand_disjoint_correct_trees() {
         let parent = by_id
             .get(&span.parent_span_id)
             .unwrap_or_else(|| panic!("{} has no captured parent", span.name));
-        assert_eq!(parent.span_context.trace_id(), trace, "parent in the same trace");
+        assert_eq!(
+            parent.span_context.trace_id(),
+            trace,
+            "parent in the same trace"
+        );
         let expected_parent = match span.name.as_ref() {
             "crux.flow.step" => "crux.flow",
             "crux.tool.fetch" if parent.name == "crux.flow" => "crux.flow",

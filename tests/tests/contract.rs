@@ -12,7 +12,11 @@ struct Reply {
 
 impl crux::ModelResponse for Reply {
     fn usage(&self) -> Option<crux::Usage> {
-        Some(crux::Usage::new(120, 30).with_cache_read(100).with_reasoning(8))
+        Some(
+            crux::Usage::new(120, 30)
+                .with_cache_read(100)
+                .with_reasoning(8),
+        )
     }
     fn response_model(&self) -> Option<&str> {
         Some("gpt-4o-mini-2024-07-18")
@@ -79,7 +83,12 @@ async fn flow_step_tool_generate_rows() {
     let capture = capture();
     support("where is it?").await.unwrap();
     let spans = capture.spans();
-    assert_eq!(spans.len(), 6, "{:?}", spans.iter().map(|s| &s.name).collect::<Vec<_>>());
+    assert_eq!(
+        spans.len(),
+        6,
+        "{:?}",
+        spans.iter().map(|s| &s.name).collect::<Vec<_>>()
+    );
     assert_keys_registered(&spans);
 
     let flow = capture.one("crux.flow");
@@ -95,27 +104,47 @@ async fn flow_step_tool_generate_rows() {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_millis() as i64;
-    assert!((now - started).abs() < 60_000, "started_at {started} is not Unix ms");
+    assert!(
+        (now - started).abs() < 60_000,
+        "started_at {started} is not Unix ms"
+    );
     assert!(flow.attr("crux.flow.parent_id").is_none());
     assert_eq!(flow.status, Status::Unset);
 
     let steps = capture.children(&flow);
-    assert_eq!(steps.iter().map(|s| s.name.as_ref()).collect::<Vec<_>>(), ["crux.flow.step", "crux.flow.step"]);
+    assert_eq!(
+        steps.iter().map(|s| s.name.as_ref()).collect::<Vec<_>>(),
+        ["crux.flow.step", "crux.flow.step"]
+    );
     let (refund_step, answer_step) = (&steps[0], &steps[1]);
     for step in &steps {
-        assert_eq!(text(step, "crux.flow.id"), flow_id, "steps carry the enclosing flow id");
+        assert_eq!(
+            text(step, "crux.flow.id"),
+            flow_id,
+            "steps carry the enclosing flow id"
+        );
         assert!(text(step, "crux.step.id").starts_with("step_"));
         assert!(text(step, "code.file.path").ends_with("contract.rs"));
         assert!(step.i64_attr("code.line.number").unwrap() > 0);
     }
-    assert_eq!(text(refund_step, "crux.step.label"), "refund_step", "fn name unless given");
-    assert_eq!(text(refund_step, "code.function.name"), "contract::refund_step");
+    assert_eq!(
+        text(refund_step, "crux.step.label"),
+        "refund_step",
+        "fn name unless given"
+    );
+    assert_eq!(
+        text(refund_step, "code.function.name"),
+        "contract::refund_step"
+    );
     assert!(refund_step.attr("crux.step.attempt").is_none());
     assert_eq!(text(answer_step, "crux.step.label"), "answer");
     assert_eq!(answer_step.i64_attr("crux.step.attempt"), Some(2));
 
     let refund = capture.one("crux.tool.refund");
-    assert_eq!(capture.parent(&refund).unwrap().span_context.span_id(), refund_step.span_context.span_id());
+    assert_eq!(
+        capture.parent(&refund).unwrap().span_context.span_id(),
+        refund_step.span_context.span_id()
+    );
     assert_eq!(text(&refund, "crux.tool.name"), "refund");
     assert_eq!(text(&refund, "crux.tool.call_id"), "call_abc");
     assert_eq!(text(&refund, "gen_ai.tool.call.id"), "call_abc");
@@ -125,15 +154,24 @@ async fn flow_step_tool_generate_rows() {
     assert_eq!(text(&refund, "gen_ai.tool.description"), "Refunds an order");
 
     let lookup = capture.one("crux.tool.lookup_order");
-    assert_eq!(capture.parent(&lookup).unwrap().span_context.span_id(), answer_step.span_context.span_id());
-    assert_eq!(text(&lookup, "gen_ai.tool.description"), "Looks an order up by id.");
+    assert_eq!(
+        capture.parent(&lookup).unwrap().span_context.span_id(),
+        answer_step.span_context.span_id()
+    );
+    assert_eq!(
+        text(&lookup, "gen_ai.tool.description"),
+        "Looks an order up by id."
+    );
     let generated = text(&lookup, "crux.tool.call_id");
     assert!(generated.starts_with("call_"), "{generated}");
     assert_eq!(text(&lookup, "gen_ai.tool.call.id"), generated);
 
     let generate = capture.one("crux.generate");
     assert_eq!(generate.span_kind, SpanKind::Client);
-    assert_eq!(capture.parent(&generate).unwrap().span_context.span_id(), answer_step.span_context.span_id());
+    assert_eq!(
+        capture.parent(&generate).unwrap().span_context.span_id(),
+        answer_step.span_context.span_id()
+    );
     assert_eq!(text(&generate, "gen_ai.operation.name"), "chat");
     assert_eq!(text(&generate, "gen_ai.provider.name"), "openai");
     assert_eq!(text(&generate, "gen_ai.system"), "openai");
@@ -142,23 +180,41 @@ async fn flow_step_tool_generate_rows() {
     assert_eq!(generate.i64_attr("gen_ai.request.max_tokens"), Some(256));
     assert_eq!(generate.f64_attr("gen_ai.request.top_p"), Some(0.9));
     assert_eq!(text(&generate, "crux.prompt.id"), "triage-v3");
-    assert!(generate.attr("gen_ai.request.stream").is_none(), "only when streaming");
+    assert!(
+        generate.attr("gen_ai.request.stream").is_none(),
+        "only when streaming"
+    );
     // From the returned ModelResponse:
     assert_eq!(generate.i64_attr("gen_ai.usage.input_tokens"), Some(120));
     assert_eq!(generate.i64_attr("gen_ai.usage.output_tokens"), Some(30));
-    assert_eq!(generate.i64_attr("gen_ai.usage.cache_read.input_tokens"), Some(100));
-    assert_eq!(generate.i64_attr("gen_ai.usage.reasoning.output_tokens"), Some(8));
-    assert!(generate.attr("gen_ai.usage.cache_creation.input_tokens").is_none());
-    assert_eq!(text(&generate, "gen_ai.response.model"), "gpt-4o-mini-2024-07-18");
+    assert_eq!(
+        generate.i64_attr("gen_ai.usage.cache_read.input_tokens"),
+        Some(100)
+    );
+    assert_eq!(
+        generate.i64_attr("gen_ai.usage.reasoning.output_tokens"),
+        Some(8)
+    );
+    assert!(generate
+        .attr("gen_ai.usage.cache_creation.input_tokens")
+        .is_none());
+    assert_eq!(
+        text(&generate, "gen_ai.response.model"),
+        "gpt-4o-mini-2024-07-18"
+    );
     assert_eq!(text(&generate, "gen_ai.response.id"), "chatcmpl-123");
     assert_eq!(
         generate.attr("gen_ai.response.finish_reasons"),
-        Some(&Value::Array(vec![opentelemetry::StringValue::from("stop")].into()))
+        Some(&Value::Array(
+            vec![opentelemetry::StringValue::from("stop")].into()
+        ))
     );
     assert_eq!(generate.f64_attr("crux.cost"), Some(0.00042));
 
     // One trace.
-    assert!(spans.iter().all(|s| s.span_context.trace_id() == flow.span_context.trace_id()));
+    assert!(spans
+        .iter()
+        .all(|s| s.span_context.trace_id() == flow.span_context.trace_id()));
 }
 
 #[crux::flow(id = "outer-1")]
@@ -182,13 +238,22 @@ async fn nested_flows_carry_the_parent_flow_id() {
     outer_flow().await;
     let flows = capture.named("crux.flow");
     assert_eq!(flows.len(), 3);
-    let by_name = |n: &str| flows.iter().find(|f| text(f, "crux.flow.name") == n).unwrap().clone();
+    let by_name = |n: &str| {
+        flows
+            .iter()
+            .find(|f| text(f, "crux.flow.name") == n)
+            .unwrap()
+            .clone()
+    };
     let outer = by_name("outer_flow");
     let inner = by_name("inner_flow");
     let named = by_name("dynamic");
     assert_eq!(text(&outer, "crux.flow.id"), "outer-1");
     assert_eq!(text(&inner, "crux.flow.parent_id"), "outer-1");
-    assert_eq!(text(&named, "crux.flow.parent_id"), text(&inner, "crux.flow.id"));
+    assert_eq!(
+        text(&named, "crux.flow.parent_id"),
+        text(&inner, "crux.flow.id")
+    );
     assert_eq!(text(&named, "gen_ai.workflow.name"), "dynamic");
     assert_keys_registered(&flows);
 }
@@ -212,9 +277,15 @@ fn generate_records_through_the_span_handle() {
     assert_eq!(text(&span, "gen_ai.system"), "anthropic");
     assert_eq!(span.bool_attr("gen_ai.request.stream"), Some(true));
     assert_eq!(span.i64_attr("gen_ai.request.seed"), Some(7));
-    assert_eq!(span.i64_attr("gen_ai.usage.cache_creation.input_tokens"), Some(3));
+    assert_eq!(
+        span.i64_attr("gen_ai.usage.cache_creation.input_tokens"),
+        Some(3)
+    );
     assert_eq!(span.f64_attr("crux.cost"), Some(0.5));
-    assert_eq!(text(&span, "gen_ai.response.finish_reasons"), r#"["length"]"#);
+    assert_eq!(
+        text(&span, "gen_ai.response.finish_reasons"),
+        r#"["length"]"#
+    );
     assert_keys_registered(&[span]);
 }
 
@@ -241,7 +312,10 @@ fn genai_naming_renames_spans_not_keys() {
     );
     raw_call("anthropic");
     refund("c1", 1);
-    assert_eq!(capture.one("text_completion claude-sonnet-4").span_kind, SpanKind::Client);
+    assert_eq!(
+        capture.one("text_completion claude-sonnet-4").span_kind,
+        SpanKind::Client
+    );
     let tool = capture.one("execute_tool refund");
     assert_eq!(text(&tool, "crux.tool.name"), "refund");
 }

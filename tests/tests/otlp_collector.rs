@@ -56,7 +56,12 @@ async fn spans_arrive_in_the_collector_as_recorded() {
 
     let spans = collector.wait_for(Duration::from_secs(10), |s| s.len() >= 5);
     assert_eq!(spans.len(), 5, "{spans:#?}");
-    let one = |name: &str| spans.iter().find(|s| s.name == name).unwrap_or_else(|| panic!("no {name}"));
+    let one = |name: &str| {
+        spans
+            .iter()
+            .find(|s| s.name == name)
+            .unwrap_or_else(|| panic!("no {name}"))
+    };
     let flow = one("crux.flow");
     let step = one("crux.flow.step");
     let generate = one("crux.generate");
@@ -64,22 +69,40 @@ async fn spans_arrive_in_the_collector_as_recorded() {
     assert_eq!(step.parent_id, flow.id);
     assert_eq!(generate.parent_id, step.id);
     assert!(spans.iter().all(|s| s.trace_id == flow.trace_id));
-    assert_eq!(flow.resource_attr("service.name"), Some("Str(crux-otlp-test)"));
-    assert_eq!(flow.resource_attr("deployment.environment.name"), Some("Str(ci)"));
+    assert_eq!(
+        flow.resource_attr("service.name"),
+        Some("Str(crux-otlp-test)")
+    );
+    assert_eq!(
+        flow.resource_attr("deployment.environment.name"),
+        Some("Str(ci)")
+    );
 
     assert_eq!(flow.attr("crux.flow.id"), Some("Str(flow-42)"));
-    assert_eq!(flow.attr("gen_ai.operation.name"), Some("Str(invoke_workflow)"));
+    assert_eq!(
+        flow.attr("gen_ai.operation.name"),
+        Some("Str(invoke_workflow)")
+    );
     assert_eq!(step.attr("crux.flow.id"), Some("Str(flow-42)"));
     assert_eq!(generate.kind, "SPAN_KIND_CLIENT");
     assert_eq!(generate.attr("gen_ai.request.max_tokens"), Some("Int(64)"));
     assert_eq!(generate.attr("gen_ai.usage.input_tokens"), Some("Int(11)"));
 
-    let tools: Vec<_> = spans.iter().filter(|s| s.name == "crux.tool.lookup_order").collect();
+    let tools: Vec<_> = spans
+        .iter()
+        .filter(|s| s.name == "crux.tool.lookup_order")
+        .collect();
     assert_eq!(tools.len(), 2);
-    let failed = tools.iter().find(|s| s.attr("crux.tool.call_id") == Some("Str(call_2)")).unwrap();
+    let failed = tools
+        .iter()
+        .find(|s| s.attr("crux.tool.call_id") == Some("Str(call_2)"))
+        .unwrap();
     assert_eq!(failed.status_code, "STATUS_CODE_ERROR");
     assert_eq!(failed.status_message, "order not found");
-    assert_eq!(failed.attr("error.type"), Some("Str(otlp_collector::NotFound)"));
+    assert_eq!(
+        failed.attr("error.type"),
+        Some("Str(otlp_collector::NotFound)")
+    );
     let (event, attrs) = &failed.events[0];
     assert_eq!(event, "exception");
     assert!(attrs.contains(&("exception.message".into(), "Str(order not found)".into())));

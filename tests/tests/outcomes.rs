@@ -24,7 +24,10 @@ fn alias_err() -> AppResult<u8> {
 
 #[crux::tool]
 fn io_err() -> std::io::Result<u8> {
-    Err(std::io::Error::new(std::io::ErrorKind::NotFound, "no such order"))
+    Err(std::io::Error::new(
+        std::io::ErrorKind::NotFound,
+        "no such order",
+    ))
 }
 
 #[crux::tool]
@@ -62,18 +65,30 @@ fn err_of_any_result_is_an_error_with_type_and_exception() {
     assert_eq!(span.status, Status::error("model timed out after 30s"));
     assert_eq!(text(&span, "error.type"), "outcomes::Timeout");
     let exception = span.event("exception").expect("exception event");
-    assert_eq!(exception.str_attr("exception.type").as_deref(), Some("outcomes::Timeout"));
-    assert_eq!(exception.str_attr("exception.message").as_deref(), Some("model timed out after 30s"));
+    assert_eq!(
+        exception.str_attr("exception.type").as_deref(),
+        Some("outcomes::Timeout")
+    );
+    assert_eq!(
+        exception.str_attr("exception.message").as_deref(),
+        Some("model timed out after 30s")
+    );
 
     let span = capture.one("crux.tool.io_err");
     assert_eq!(span.error_description().as_deref(), Some("no such order"));
     assert_eq!(text(&span, "error.type"), "std::io::error::Error");
 
     let span = capture.one("crux.tool.boxed_err");
-    assert_eq!(span.error_description().as_deref(), Some("invalid digit found in string"));
+    assert_eq!(
+        span.error_description().as_deref(),
+        Some("invalid digit found in string")
+    );
 
     let span = capture.one("crux.tool.debug_err");
-    assert_eq!(span.error_description().as_deref(), Some("Refused { code: 403 }"));
+    assert_eq!(
+        span.error_description().as_deref(),
+        Some("Refused { code: 403 }")
+    );
 
     let span = capture.one("crux.tool.ok_result");
     assert_eq!(span.status, Status::Unset);
@@ -96,15 +111,27 @@ fn a_panic_is_recorded_and_keeps_unwinding() {
     let capture = capture();
     let caught = std::panic::catch_unwind(calls_panicking_step);
     let payload = caught.expect_err("the panic reaches the caller");
-    assert_eq!(payload.downcast_ref::<&str>(), Some(&"the model returned garbage"));
+    assert_eq!(
+        payload.downcast_ref::<&str>(),
+        Some(&"the model returned garbage")
+    );
 
     for name in ["crux.flow.step", "crux.flow"] {
         let span = capture.one(name);
         assert_eq!(text(&span, "error.type"), "panic", "{name}");
-        assert_eq!(span.error_description().as_deref(), Some("the model returned garbage"));
+        assert_eq!(
+            span.error_description().as_deref(),
+            Some("the model returned garbage")
+        );
         let exception = span.event("exception").unwrap();
-        assert_eq!(exception.str_attr("exception.type").as_deref(), Some("panic"));
-        assert!(span.attr("crux.cancelled").is_none(), "a panic is not a cancellation");
+        assert_eq!(
+            exception.str_attr("exception.type").as_deref(),
+            Some("panic")
+        );
+        assert!(
+            span.attr("crux.cancelled").is_none(),
+            "a panic is not a cancellation"
+        );
     }
     let step = capture.one("crux.flow.step");
     assert_eq!(capture.parent(&step).unwrap().name, "crux.flow");
@@ -146,7 +173,11 @@ async fn a_future_dropped_before_completion_is_cancelled() {
     for name in ["crux.generate", "crux.tool.slow_tool"] {
         let span = capture.one(name);
         assert_eq!(span.bool_attr("crux.cancelled"), Some(true), "{name}");
-        assert_eq!(span.status, Status::Unset, "cancelled is not an error: {name}");
+        assert_eq!(
+            span.status,
+            Status::Unset,
+            "cancelled is not an error: {name}"
+        );
     }
 }
 
@@ -159,5 +190,8 @@ async fn a_completed_future_is_not_cancelled() {
         2
     }
     assert_eq!(quick().await, 2);
-    assert!(capture.one("crux.tool.quick").attr("crux.cancelled").is_none());
+    assert!(capture
+        .one("crux.tool.quick")
+        .attr("crux.cancelled")
+        .is_none());
 }

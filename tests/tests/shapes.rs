@@ -37,16 +37,25 @@ impl Agent {
 }
 
 #[crux::tool]
-fn generic<'a, T: AsRef<str> + ?Sized>(items: &'a [&'a T], (skip, take): (usize, usize)) -> Vec<&'a str>
+fn generic<'a, T>(items: &'a [&'a T], (skip, take): (usize, usize)) -> Vec<&'a str>
 where
-    T: 'a,
+    T: AsRef<str> + ?Sized + 'a,
 {
-    items.iter().skip(skip).take(take).map(|s| (*s).as_ref()).collect()
+    items
+        .iter()
+        .skip(skip)
+        .take(take)
+        .map(|s| (*s).as_ref())
+        .collect()
 }
 
 #[crux::tool]
 fn impl_trait_args(words: impl IntoIterator<Item = String>) -> impl Iterator<Item = usize> {
-    words.into_iter().map(|w| w.len()).collect::<Vec<_>>().into_iter()
+    words
+        .into_iter()
+        .map(|w| w.len())
+        .collect::<Vec<_>>()
+        .into_iter()
 }
 
 #[crux::generate(provider = "openai", model = "gpt-4o")]
@@ -103,7 +112,10 @@ fn assert_send<T: Send>(t: T) -> T {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn methods_generics_and_traits() {
     let capture = capture();
-    let mut agent = Agent { name: "a".into(), calls: vec![] };
+    let mut agent = Agent {
+        name: "a".into(),
+        calls: vec![],
+    };
     assert_eq!(agent.by_ref(), "a");
     agent.by_mut("x").push("y".into());
     assert_eq!(agent.calls, ["x", "y"]);
@@ -126,13 +138,24 @@ async fn methods_generics_and_traits() {
     ] {
         capture.one(name);
     }
-    assert_eq!(capture.one("crux.flow.step").str_attr("crux.step.label").as_deref(), Some("async_method"));
+    assert_eq!(
+        capture
+            .one("crux.flow.step")
+            .str_attr("crux.step.label")
+            .as_deref(),
+        Some("async_method")
+    );
     let tripler = capture.named("crux.tool.tripler");
     assert_eq!(tripler.len(), 2);
-    assert!(tripler.iter().any(|s| s.error_description().as_deref() == Some("zero")));
+    assert!(tripler
+        .iter()
+        .any(|s| s.error_description().as_deref() == Some("zero")));
     for span in &tripler {
         let took = span.end_time.duration_since(span.start_time).unwrap();
-        assert!(took >= std::time::Duration::from_millis(25), "the span covers the boxed future: {took:?}");
+        assert!(
+            took >= std::time::Duration::from_millis(25),
+            "the span covers the boxed future: {took:?}"
+        );
     }
 }
 
@@ -144,7 +167,10 @@ async fn returned_futures_are_covered_until_they_complete() {
     for name in ["crux.generate", "crux.tool.returns_boxed_future"] {
         let span = capture.one(name);
         let took = span.end_time.duration_since(span.start_time).unwrap();
-        assert!(took >= std::time::Duration::from_millis(25), "{name}: {took:?}");
+        assert!(
+            took >= std::time::Duration::from_millis(25),
+            "{name}: {took:?}"
+        );
     }
 }
 
@@ -152,7 +178,10 @@ async fn returned_futures_are_covered_until_they_complete() {
 async fn a_returned_future_never_polled_is_cancelled() {
     let capture = capture();
     drop(returns_impl_future(1));
-    assert_eq!(capture.one("crux.generate").bool_attr("crux.cancelled"), Some(true));
+    assert_eq!(
+        capture.one("crux.generate").bool_attr("crux.cancelled"),
+        Some(true)
+    );
 }
 
 #[crux::tool]
@@ -174,8 +203,14 @@ async fn a_stream_span_lasts_until_exhausted_and_records_first_chunk_time() {
     assert_eq!(tokens, ["tok0", "tok1", "tok2"]);
     let span = capture.one("crux.generate");
     assert_eq!(span.bool_attr("gen_ai.request.stream"), Some(true));
-    let ttfc = span.f64_attr("gen_ai.response.time_to_first_chunk").unwrap();
-    let took = span.end_time.duration_since(span.start_time).unwrap().as_secs_f64();
+    let ttfc = span
+        .f64_attr("gen_ai.response.time_to_first_chunk")
+        .unwrap();
+    let took = span
+        .end_time
+        .duration_since(span.start_time)
+        .unwrap()
+        .as_secs_f64();
     assert!(ttfc > 0.0 && ttfc < took, "ttfc {ttfc} within {took}");
     assert!(took >= 0.015);
     assert!(span.attr("crux.cancelled").is_none());

@@ -376,15 +376,20 @@ registry! {
 
 /// The entry for `key`: an exact key, or a template whose prefix `key` extends.
 pub fn lookup(key: &str) -> Option<&'static Key> {
-    KEYS.iter().find(|k| !k.template && k.name == key).or_else(|| {
-        KEYS.iter()
-            .find(|k| k.template && key.len() > k.name.len() && key.starts_with(k.name))
-    })
+    KEYS.iter()
+        .find(|k| !k.template && k.name == key)
+        .or_else(|| {
+            KEYS.iter()
+                .find(|k| k.template && key.len() > k.name.len() && key.starts_with(k.name))
+        })
 }
 
 /// The reserved namespace `key` falls in, if any.
 pub fn reserved_prefix(key: &str) -> Option<&'static str> {
-    RESERVED_PREFIXES.iter().copied().find(|p| key.starts_with(p))
+    RESERVED_PREFIXES
+        .iter()
+        .copied()
+        .find(|p| key.starts_with(p))
 }
 
 /// Why `key` is not a valid attribute name, or `None` when it is: non-empty,
@@ -419,7 +424,9 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
         row[0] = i + 1;
         for (j, cb) in b.iter().enumerate() {
             let above = row[j + 1];
-            row[j + 1] = (above + 1).min(row[j] + 1).min(diagonal + usize::from(ca != *cb));
+            row[j + 1] = (above + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != *cb));
             diagonal = above;
         }
     }
@@ -427,7 +434,10 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 /// The candidate closest to `input`, if it is close enough to be a plausible typo.
-pub fn did_you_mean<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    input: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let budget = (input.chars().count() / 3).max(2);
     candidates
         .into_iter()
@@ -467,15 +477,24 @@ mod tests {
     #[test]
     fn lookup_finds_exact_keys_and_templates() {
         assert_eq!(lookup("gen_ai.request.model").unwrap().ty, ValueType::Str);
-        assert_eq!(lookup("crux.trace.metadata.accountId").unwrap().name, "crux.trace.metadata.");
+        assert_eq!(
+            lookup("crux.trace.metadata.accountId").unwrap().name,
+            "crux.trace.metadata."
+        );
         assert!(lookup("crux.trace.metadata.").is_none());
         assert!(lookup("gen_ai.request.modle").is_none());
     }
 
     #[test]
     fn did_you_mean_ranks_the_real_table() {
-        assert_eq!(nearest_key("gen_ai.request.modle"), Some("gen_ai.request.model"));
-        assert_eq!(nearest_key("gen_ai.usage.input_token"), Some("gen_ai.usage.input_tokens"));
+        assert_eq!(
+            nearest_key("gen_ai.request.modle"),
+            Some("gen_ai.request.model")
+        );
+        assert_eq!(
+            nearest_key("gen_ai.usage.input_token"),
+            Some("gen_ai.usage.input_tokens")
+        );
         assert_eq!(nearest_key("crux.flow.idd"), Some("crux.flow.id"));
         assert_eq!(nearest_key("crux.tool.callid"), Some("crux.tool.call_id"));
         assert_eq!(nearest_key("gen_ai.something.else.entirely"), None);

@@ -172,7 +172,8 @@ impl SpanProcessor for ConsoleProcessor {
 pub(crate) fn render(trace_id: TraceId, spans: &[SpanData]) -> String {
     let mut order: Vec<&SpanData> = spans.iter().collect();
     order.sort_by_key(|s| s.start_time);
-    let ids: std::collections::HashSet<_> = order.iter().map(|s| s.span_context.span_id()).collect();
+    let ids: std::collections::HashSet<_> =
+        order.iter().map(|s| s.span_context.span_id()).collect();
     let mut children: HashMap<_, Vec<&SpanData>> = HashMap::new();
     let mut roots = Vec::new();
     for span in &order {
@@ -183,7 +184,12 @@ pub(crate) fn render(trace_id: TraceId, spans: &[SpanData]) -> String {
         }
     }
     let mut out = String::new();
-    let _ = write!(out, "trace {trace_id} · {} span{}", spans.len(), if spans.len() == 1 { "" } else { "s" });
+    let _ = write!(
+        out,
+        "trace {trace_id} · {} span{}",
+        spans.len(),
+        if spans.len() == 1 { "" } else { "s" }
+    );
     let sum = |k: &str| -> i64 {
         spans
             .iter()
@@ -193,7 +199,10 @@ pub(crate) fn render(trace_id: TraceId, spans: &[SpanData]) -> String {
             })
             .sum()
     };
-    let (tokens_in, tokens_out) = (sum(key::GEN_AI_USAGE_INPUT_TOKENS), sum(key::GEN_AI_USAGE_OUTPUT_TOKENS));
+    let (tokens_in, tokens_out) = (
+        sum(key::GEN_AI_USAGE_INPUT_TOKENS),
+        sum(key::GEN_AI_USAGE_OUTPUT_TOKENS),
+    );
     if tokens_in + tokens_out > 0 {
         let _ = write!(out, " · tokens {tokens_in} in / {tokens_out} out");
     }
@@ -263,7 +272,14 @@ fn write_span(
     }
     if let Some(kids) = children.get(&span.span_context.span_id()) {
         for (i, child) in kids.iter().enumerate() {
-            write_span(out, child, children, &next_prefix, i + 1 == kids.len(), false);
+            write_span(
+                out,
+                child,
+                children,
+                &next_prefix,
+                i + 1 == kids.len(),
+                false,
+            );
         }
     }
 }
@@ -284,20 +300,26 @@ fn details(span: &SpanData) -> String {
     let mut d = String::new();
     let text = |k: &str| attr(span, k).map(|v| v.as_str().into_owned());
     if span.name.starts_with("crux.flow") || span.name.starts_with("invoke_workflow") {
-        if let Some(name) = text(key::CRUX_FLOW_NAME).filter(|_| span.name == "crux.flow" || span.name == "crux.flow.resume") {
+        if let Some(name) = text(key::CRUX_FLOW_NAME)
+            .filter(|_| span.name == "crux.flow" || span.name == "crux.flow.resume")
+        {
             let _ = write!(d, " {name}");
         }
         if let Some(label) = text(key::CRUX_STEP_LABEL) {
             let _ = write!(d, " {label}");
         }
-        if let Some(id) = text(key::CRUX_FLOW_ID).filter(|_| attr(span, key::CRUX_STEP_ID).is_none()) {
+        if let Some(id) =
+            text(key::CRUX_FLOW_ID).filter(|_| attr(span, key::CRUX_STEP_ID).is_none())
+        {
             let _ = write!(d, " [{id}]");
         }
     }
     if let Some(provider) = text(key::GEN_AI_PROVIDER_NAME) {
         let _ = write!(d, " {provider}");
     }
-    if let Some(model) = text(key::GEN_AI_RESPONSE_MODEL).or_else(|| text(key::GEN_AI_REQUEST_MODEL)) {
+    if let Some(model) =
+        text(key::GEN_AI_RESPONSE_MODEL).or_else(|| text(key::GEN_AI_REQUEST_MODEL))
+    {
         let _ = write!(d, " {model}");
     }
     if let (Some(i), Some(o)) = (
