@@ -135,3 +135,29 @@ async fn a_graceful_shutdown_exports_every_finished_span() {
     seen.dedup();
     assert_eq!(seen.len(), 1500, "no span twice");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn several_destinations_each_receive_every_span() {
+    let _turn = crux::testing::exclusive();
+    let collector = Collector::start();
+    let (console, buffer) = crux::export::Console::to_buffer();
+    let memory = crux::export::InMemorySpans::new();
+    let guard = crux::Telemetry::builder()
+        .console_with(console)
+        .in_memory(&memory)
+        .otlp_endpoint(collector.http_traces_url())
+        .install()
+        .unwrap();
+    for _ in 0..3 {
+        checkout().await;
+    }
+    guard.shutdown().unwrap();
+    let received = collector.wait_for(Duration::from_secs(10), |s| s.len() >= 15);
+    assert_eq!(received.len(), 15);
+    assert_eq!(memory.spans().len(), 15);
+    assert_eq!(buffer.contents().matches("trace ").count(), 3);
+    assert_eq!(
+        buffer.contents().matches("crux.tool.lookup_order").count(),
+        6
+    );
+}

@@ -36,13 +36,15 @@ impl InMemorySpans {
             .clear();
     }
 
-    pub(crate) fn processor(&self) -> InMemoryProcessor {
+    /// A span processor appending to this list, for an `SdkTracerProvider` built by hand.
+    pub fn processor(&self) -> InMemoryProcessor {
         InMemoryProcessor(self.clone())
     }
 }
 
+/// The span processor behind [`InMemorySpans::processor`].
 #[derive(Debug)]
-pub(crate) struct InMemoryProcessor(InMemorySpans);
+pub struct InMemoryProcessor(InMemorySpans);
 
 impl SpanProcessor for InMemoryProcessor {
     fn on_start(&self, _span: &mut Span, _cx: &Context) {}

@@ -4,4 +4,5 @@ mod console;
 mod memory;
 
 pub use console::Console;
-pub use memory::InMemorySpans;
+pub use console::ConsoleBuffer;
+pub use memory::{InMemoryProcessor, InMemorySpans};

@@ -1,0 +1,47 @@
+//! OTLP configured only by the standard environment variables, against a real
+//! collector. (Its own test binary: the environment is process-wide.)
+
+use crux_tests::collector::Collector;
+use std::time::Duration;
+
+#[crux::tool(name = "ping")]
+fn ping() {}
+
+#[test]
+fn otel_exporter_otlp_variables_configure_the_exporter() {
+    let collector = Collector::start();
+    // SAFETY of the test: this binary has a single test, so no other thread reads the
+    // environment while it is changed.
+    std::env::set_var("OTEL_EXPORTER_OTLP_ENDPOINT", collector.http_endpoint());
+    std::env::set_var("OTEL_EXPORTER_OTLP_HEADERS", "x-team=agents");
+    std::env::set_var("OTEL_EXPORTER_OTLP_TIMEOUT", "3000");
+    std::env::set_var("OTEL_SERVICE_NAME", "from-env");
+
+    let guard = crux::Telemetry::builder()
+        .otlp_from_env()
+        .install()
+        .unwrap();
+    assert!(
+        guard.tracer_provider().is_some(),
+        "the endpoint variable enables OTLP"
+    );
+    ping();
+    guard.shutdown().unwrap();
+
+    let spans = collector.wait_for(Duration::from_secs(10), |s| !s.is_empty());
+    assert_eq!(spans[0].name, "crux.tool.ping");
+    assert_eq!(
+        spans[0].resource_attr("service.name"),
+        Some("Str(from-env)")
+    );
+
+    std::env::remove_var("OTEL_EXPORTER_OTLP_ENDPOINT");
+    let guard = crux::Telemetry::builder()
+        .otlp_from_env()
+        .install()
+        .unwrap();
+    assert!(
+        guard.tracer_provider().is_none(),
+        "no endpoint variable, no OTLP"
+    );
+}
