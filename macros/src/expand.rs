@@ -170,13 +170,17 @@ fn start(checked: &Checked) -> TokenStream {
             }
         }
     });
-    let param = if checked.settings.is_empty() {
+    let runtime = checked.runtime.iter().map(|(method, expr)| {
+        let method = format_ident!("{}", method, span = expr.span());
+        quote_spanned!(expr.span()=> __crux_start.#method(&(#expr));)
+    });
+    let param = if checked.settings.is_empty() && checked.runtime.is_empty() {
         quote!(_)
     } else {
         quote!(__crux_start)
     };
     quote! {
-        ::crux::__private::SpanGuard::start(&__CRUX_CALLSITE, |#param| { #(#settings)* })
+        ::crux::__private::SpanGuard::start(&__CRUX_CALLSITE, |#param| { #(#settings)* #(#runtime)* })
     }
 }
 

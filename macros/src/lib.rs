@@ -43,6 +43,12 @@ pub fn generate(args: TokenStream, item: TokenStream) -> TokenStream {
     attribute(&spec::GENERATE, args.into(), item.into()).into()
 }
 
+/// Wraps a hand-off to a remote agent in a `crux.delegate` span. See `crux::delegate`.
+#[proc_macro_attribute]
+pub fn delegate(args: TokenStream, item: TokenStream) -> TokenStream {
+    attribute(&spec::DELEGATE, args.into(), item.into()).into()
+}
+
 fn attribute(spec: &spec::MacroSpec, args: TokenStream2, item: TokenStream2) -> TokenStream2 {
     let mut errors = errors::Errors::default();
     let args = syn::parse2::<args::Args>(args).unwrap_or_else(|e| {

@@ -13,6 +13,9 @@ pub enum Shape {
     Value(ValueType),
     /// `attributes(key = value, ..)`: application or convention attributes.
     Attributes,
+    /// An expression handed to the runtime's `Start` method of this name (no attribute
+    /// of its own): `resume = checkpoint`, `parent = headers`.
+    Runtime(&'static str),
 }
 
 /// One argument of one macro.
@@ -82,8 +85,27 @@ pub static FLOW: MacroSpec = MacroSpec {
     args: &[
         value("name", ValueType::Str, CRUX_FLOW_NAME),
         value("id", ValueType::Str, CRUX_FLOW_ID),
+        ArgSpec {
+            name: "resume",
+            shape: Shape::Runtime("resume"),
+            key: None,
+        },
+        ArgSpec {
+            name: "parent",
+            shape: Shape::Runtime("parent"),
+            key: None,
+        },
         ATTRIBUTES,
     ],
+    // A resumed flow keeps the id in its checkpoint.
+    exclusive: &[("resume", "id")],
+};
+
+pub static DELEGATE: MacroSpec = MacroSpec {
+    name: "delegate",
+    kind: "Delegate",
+    span_name: "crux.delegate",
+    args: &[value("id", ValueType::Str, CRUX_DELEGATE_ID), ATTRIBUTES],
     exclusive: &[],
 };
 

@@ -32,6 +32,8 @@ pub struct Checked<'a> {
     /// The `Shape::Name` argument (tool name), if given.
     pub name: Option<&'a LitStr>,
     pub settings: Vec<Setting<'a>>,
+    /// `(Start method, expression)` for `Shape::Runtime` arguments.
+    pub runtime: Vec<(&'static str, &'a Expr)>,
 }
 
 impl Checked<'_> {
@@ -120,6 +122,14 @@ fn check_arg<'a>(
                 check_entry(spec, entry, checked, errors);
             }
         }
+        (Shape::Runtime(method), ArgValue::Expr(expr)) => {
+            if let Expr::Lit(lit) = expr {
+                errors.at(lit, format_args!("`{name}` takes an expression, not a literal"));
+            } else {
+                checked.runtime.push((method, expr));
+            }
+        }
+        (Shape::Runtime(_), _) => errors.at(&arg.name, format_args!("`{name}` needs a value: `{name} = ...`")),
         (Shape::Attributes, _) => errors.at(
             &arg.name,
             "`attributes` takes a list: `attributes(app.tier = \"gold\", app.retries = 3)`",

@@ -16,13 +16,15 @@ pub enum Kind {
     Tool,
     /// `#[crux::generate]`: `crux.generate`, a model call.
     Generate,
+    /// `#[crux::delegate]`: `crux.delegate`, work handed to a remote agent.
+    Delegate,
 }
 
 impl Kind {
     /// The OpenTelemetry span kind: model calls leave the process (CLIENT), the rest is INTERNAL.
     pub fn span_kind(self) -> opentelemetry::trace::SpanKind {
         match self {
-            Kind::Generate => opentelemetry::trace::SpanKind::Client,
+            Kind::Generate | Kind::Delegate => opentelemetry::trace::SpanKind::Client,
             _ => opentelemetry::trace::SpanKind::Internal,
         }
     }

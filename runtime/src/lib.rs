@@ -41,7 +41,7 @@
 //! # }
 //! ```
 
-pub use crux_macros::{flow, flow_step, generate, tool};
+pub use crux_macros::{delegate, flow, flow_step, generate, tool};
 
 /// Every attribute key crux emits, as constants, and the table they come from.
 pub mod attributes {
@@ -50,14 +50,17 @@ pub mod attributes {
 }
 
 mod callsite;
+mod checkpoint;
 mod context;
 pub mod export;
 pub mod flow;
 mod ids;
 mod outcome;
 mod pipeline;
+pub mod propagation;
 mod recording;
 mod response;
+mod run;
 mod span;
 mod telemetry;
 pub mod testing;
@@ -67,9 +70,11 @@ mod value;
 #[path = "private.rs"]
 pub mod __private;
 
+pub use checkpoint::Checkpoint;
 pub use context::{bind, FutureExt, WithContext};
 #[cfg(feature = "tokio")]
 pub use context::{spawn, spawn_blocking};
+pub use flow::ResumeMode;
 pub use pipeline::{is_enabled, set_enabled, SpanNaming};
 pub use response::{ModelResponse, Usage};
 pub use span::Span;

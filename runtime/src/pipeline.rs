@@ -28,6 +28,7 @@ pub enum SpanNaming {
 pub(crate) struct Options {
     pub naming: SpanNaming,
     pub attributes: Vec<KeyValue>,
+    pub resume_mode: crate::flow::ResumeMode,
 }
 
 #[derive(Debug)]
@@ -91,11 +92,9 @@ pub(crate) fn tracer_from(provider: &opentelemetry_sdk::trace::SdkTracerProvider
     provider.tracer_with_scope(scope())
 }
 
-/// Starts a span under `parent` and returns `parent` with the span in it.
-pub(crate) fn start_span(
-    builder: impl FnOnce(&Options) -> SpanBuilder,
-    parent: &Context,
-) -> Context {
+/// Starts a span: `build` sees the pipeline's options and returns the span's builder and
+/// its parent context; the result is that parent with the span in it.
+pub(crate) fn start_span(build: impl FnOnce(&Options) -> (SpanBuilder, Context)) -> Context {
     let pipeline = PIPELINE.load();
     let default_options;
     let options = match pipeline.as_deref() {
@@ -105,11 +104,12 @@ pub(crate) fn start_span(
             &default_options
         }
     };
+    let (builder, parent) = build(options);
     match pipeline.as_deref().and_then(|p| p.tracer.as_ref()) {
-        Some(tracer) => parent.with_span(tracer.build_with_context(builder(options), parent)),
+        Some(tracer) => parent.with_span(tracer.build_with_context(builder, &parent)),
         None => {
             let tracer = global::tracer_provider().tracer_with_scope(scope());
-            parent.with_span(tracer.build_with_context(builder(options), parent))
+            parent.with_span(tracer.build_with_context(builder, &parent))
         }
     }
 }

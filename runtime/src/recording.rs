@@ -8,8 +8,10 @@
 
 use crate::attributes as key;
 use crate::callsite::{Callsite, Kind};
-use crate::flow::FlowScope;
+use crate::checkpoint::{Checkpoint, ResumeFrom};
+use crate::flow::{FlowScope, ResumeMode};
 use crate::pipeline::{self, Options, SpanNaming};
+use crate::propagation::RemoteParent;
 use crate::value::{AttrValue, BoolAttr, DoubleAttr, IntAttr, StrArrayAttr, StrAttr};
 use opentelemetry::trace::{SpanBuilder, Status, TraceContextExt};
 use opentelemetry::{Context, KeyValue, StringValue, Value};
@@ -25,6 +27,8 @@ use std::time::Instant;
 #[derive(Debug, Default)]
 pub struct Start {
     attrs: Vec<KeyValue>,
+    resume: Option<Checkpoint>,
+    remote_parent: Option<Context>,
 }
 
 impl Start {
@@ -83,6 +87,16 @@ impl Start {
     /// Records a string-array attribute.
     pub fn set_str_array<V: StrArrayAttr + ?Sized>(&mut self, key: &'static str, value: &V) {
         self.set(key, value);
+    }
+
+    /// The checkpoint a flow resumes from (`resume = ..`); `None` starts a plain flow.
+    pub fn resume<R: ResumeFrom + ?Sized>(&mut self, from: &R) {
+        self.resume = from.checkpoint().cloned();
+    }
+
+    /// The remote parent (`parent = headers`); without a valid one, the caller's context.
+    pub fn parent<P: RemoteParent + ?Sized>(&mut self, parent: &P) {
+        self.remote_parent = parent.remote_context();
     }
 
     fn put(&mut self, key: &'static str, value: Value) {
@@ -228,16 +242,37 @@ impl Drop for SpanGuard {
 
 impl Active {
     fn start(callsite: &'static Callsite, args: impl FnOnce(&mut Start)) -> Active {
-        let parent = Context::current();
+        let current = Context::current();
         let mut start = Start {
             attrs: Vec::with_capacity(12),
+            resume: None,
+            remote_parent: None,
         };
         args(&mut start);
-        let flow = complete(callsite, &mut start, &parent);
-        let cx = pipeline::start_span(|options| builder(callsite, start, options), &parent);
+        let flow = complete(callsite, &mut start, &current);
+        let resume = start.resume.take();
+        let remote_parent = start.remote_parent.take();
+        let span_cx = pipeline::start_span(|options| {
+            let mut builder = builder(callsite, start, options);
+            let mut parent = remote_parent.unwrap_or(current);
+            if let Some(checkpoint) = &resume {
+                if options.naming == SpanNaming::Crux {
+                    builder.name = Cow::Borrowed("crux.flow.resume");
+                }
+                builder = builder.with_links(vec![crate::flow::link_to(checkpoint, "resume")]);
+                if options.resume_mode == ResumeMode::Continue {
+                    parent = parent.with_remote_span_context(checkpoint.span_context().clone());
+                }
+            }
+            (builder, parent)
+        });
         let cx = match flow {
-            Some(scope) => cx.with_value(scope),
-            None => cx,
+            Some((id, name)) => span_cx.with_value(FlowScope {
+                id: id.into(),
+                name: name.into(),
+                span: span_cx.clone(),
+            }),
+            None => span_cx,
         };
         Active {
             cx,
@@ -272,9 +307,23 @@ impl Active {
 
 /// Fills what the span contract derives rather than the user gives: defaults, generated
 /// ids, mirrored keys, values found in the context. Returns the scope a flow opens.
-fn complete(callsite: &'static Callsite, start: &mut Start, parent: &Context) -> Option<FlowScope> {
+fn complete(
+    callsite: &'static Callsite,
+    start: &mut Start,
+    parent: &Context,
+) -> Option<(String, String)> {
     match callsite.kind {
         Kind::Flow => {
+            if let Some(checkpoint) = start.resume.clone() {
+                // A resumed flow keeps its identity: the id is the checkpoint's.
+                start.set(key::CRUX_FLOW_ID, checkpoint.flow_id());
+                if !start.has(key::CRUX_FLOW_NAME) {
+                    start.set(key::CRUX_FLOW_NAME, checkpoint.flow_name());
+                }
+                start.set(key::CRUX_FLOW_SUSPEND_POINT, checkpoint.suspend_point());
+                let waited = crate::flow::unix_millis() - checkpoint.suspended_at_ms();
+                start.set(key::CRUX_FLOW_SUSPENDED_MS, &waited.max(0));
+            }
             if !start.has(key::CRUX_FLOW_NAME) {
                 start.set_static(key::CRUX_FLOW_NAME, callsite.label);
             }
@@ -287,10 +336,10 @@ fn complete(callsite: &'static Callsite, start: &mut Start, parent: &Context) ->
             start.set(key::CRUX_FLOW_STARTED_AT, &crate::flow::unix_millis());
             start.set_static(key::GEN_AI_OPERATION_NAME, "invoke_workflow");
             start.mirror(key::CRUX_FLOW_NAME, key::GEN_AI_WORKFLOW_NAME);
-            Some(FlowScope {
-                id: start.string(key::CRUX_FLOW_ID).unwrap_or_default().into(),
-                name: start.string(key::CRUX_FLOW_NAME).unwrap_or_default().into(),
-            })
+            Some((
+                start.string(key::CRUX_FLOW_ID).unwrap_or_default(),
+                start.string(key::CRUX_FLOW_NAME).unwrap_or_default(),
+            ))
         }
         Kind::FlowStep => {
             if let Some(flow) = parent.get::<FlowScope>() {
@@ -318,6 +367,12 @@ fn complete(callsite: &'static Callsite, start: &mut Start, parent: &Context) ->
             start.set_static(key::GEN_AI_TOOL_TYPE, "function");
             if let (false, Some(doc)) = (start.has(key::GEN_AI_TOOL_DESCRIPTION), callsite.doc) {
                 start.set_static(key::GEN_AI_TOOL_DESCRIPTION, doc);
+            }
+            None
+        }
+        Kind::Delegate => {
+            if !start.has(key::CRUX_DELEGATE_ID) {
+                start.set(key::CRUX_DELEGATE_ID, &crate::ids::new_id("delegate_"));
             }
             None
         }
@@ -356,7 +411,7 @@ fn genai_name(callsite: &'static Callsite, start: &Start) -> Cow<'static, str> {
         .trim_end()
         .to_owned()
         .into(),
-        Kind::FlowStep => Cow::Borrowed(callsite.name),
+        Kind::FlowStep | Kind::Delegate => Cow::Borrowed(callsite.name),
     }
 }
 

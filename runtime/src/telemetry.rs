@@ -116,6 +116,14 @@ impl TelemetryBuilder {
         self
     }
 
+    /// How a resumed flow relates to its suspended run: [`crate::ResumeMode::Link`]
+    /// (default: a new trace with a span link) or [`crate::ResumeMode::Continue`] (a child
+    /// of the suspended span, same trace, plus the link).
+    pub fn resume_mode(mut self, mode: crate::ResumeMode) -> Self {
+        self.options.resume_mode = mode;
+        self
+    }
+
     /// Prints each finished trace as a tree on stderr.
     pub fn console(self) -> Self {
         self.console_with(Console::stderr())

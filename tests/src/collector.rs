@@ -44,8 +44,19 @@ pub struct ReceivedSpan {
     pub events: Vec<(String, Vec<(String, String)>)>,
     /// The resource attributes of the batch the span came in.
     pub resource: Vec<(String, String)>,
-    /// Raw lines of the links section, if any.
-    pub links: Vec<String>,
+    /// The span's links.
+    pub links: Vec<ReceivedLink>,
+}
+
+/// One span link as the collector received it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ReceivedLink {
+    /// The linked trace.
+    pub trace_id: String,
+    /// The linked span.
+    pub span_id: String,
+    /// The link's attributes, printed values.
+    pub attributes: Vec<(String, String)>,
 }
 
 impl ReceivedSpan {
@@ -329,7 +340,20 @@ pub fn parse(output: &str) -> Vec<ReceivedSpan> {
                         }
                     }
                 }
-                Section::Links => span.links.push(trimmed.to_owned()),
+                Section::Links => {
+                    if trimmed.starts_with("SpanLink #") {
+                        span.links.push(ReceivedLink::default());
+                    } else if let (Some((k, v)), Some(link)) =
+                        (key_value(line), span.links.last_mut())
+                    {
+                        match k.as_str() {
+                            "Trace ID" => link.trace_id = v,
+                            "ID" => link.span_id = v,
+                            _ if line.starts_with("          ->") => link.attributes.push((k, v)),
+                            _ => {}
+                        }
+                    }
+                }
                 _ => {}
             }
         }
