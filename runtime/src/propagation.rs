@@ -55,6 +55,13 @@ pub fn headers() -> HashMap<String, String> {
     map
 }
 
+/// `cx` as W3C headers.
+pub fn headers_of(cx: &Context) -> HashMap<String, String> {
+    let mut map = HashMap::new();
+    inject_context(cx, &mut map);
+    map
+}
+
 /// Extracts a context from any carrier (an empty context when it holds none).
 pub fn extract(carrier: &dyn Extractor) -> Context {
     propagator().extract(carrier)

@@ -314,6 +314,11 @@ fn details(span: &SpanData) -> String {
             let _ = write!(d, " [{id}]");
         }
     }
+    if let Some(Value::I64(waited)) = attr(span, key::CRUX_FLOW_SUSPENDED_MS) {
+        let point = text(key::CRUX_FLOW_SUSPEND_POINT).unwrap_or_default();
+        let waited = Duration::from_millis(u64::try_from(*waited).unwrap_or(0));
+        let _ = write!(d, " resumed from {point} after {}", format_duration(waited));
+    }
     if let Some(provider) = text(key::GEN_AI_PROVIDER_NAME) {
         let _ = write!(d, " {provider}");
     }
