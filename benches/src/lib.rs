@@ -1,1 +1,172 @@
-//! Benchmarks live in `benches/`.
+//! Shared pieces of the overhead benchmark (`benches/overhead.rs`).
+//!
+//! - [`NoopExporter`]: an OpenTelemetry span exporter that drops every batch and counts
+//!   the spans it received, so a bench can check that the batch queue dropped nothing
+//!   (a dropped span is cheaper than an exported one and would flatter the contender);
+//! - [`batch_provider`]: the SDK pipeline every raw OpenTelemetry contender records
+//!   through, built exactly as crux's `TelemetryBuilder::exporter` builds its own
+//!   (a `BatchSpanProcessor` with the default config and a [`QUEUE`]-span queue);
+//! - [`new_call_id`] and [`tool_attributes`]: the attributes crux puts on a tool span,
+//!   for the hand-written raw-SDK baseline.
+//!
+//! Run with `cargo bench -p crux-benches`; `scripts/bench-report` prints the table.
+
+use crux::attributes as key;
+use opentelemetry::{KeyValue, Value};
+use opentelemetry_sdk::error::OTelSdkResult;
+use opentelemetry_sdk::trace::{
+    BatchConfigBuilder, BatchSpanProcessor, SdkTracerProvider, SpanData, SpanExporter,
+};
+use opentelemetry_sdk::Resource;
+use std::cell::Cell;
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// The batch queue size of every OpenTelemetry-based contender: large enough that the
+/// export thread keeps up on a loaded 2-core machine and no span is dropped.
+pub const QUEUE: usize = 1 << 16;
+
+/// A span exporter that drops every batch, counting the spans it was given and keeping
+/// the name and attribute keys of the first one (to check what a contender records).
+///
+/// Clones share their state: keep one clone, hand the other to the pipeline.
+#[derive(Clone, Debug, Default)]
+pub struct NoopExporter {
+    exported: Arc<AtomicU64>,
+    first: Arc<Mutex<Option<SpanShape>>>,
+}
+
+/// The name and sorted attribute keys of an exported span.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SpanShape {
+    /// The span name.
+    pub name: String,
+    /// Its attribute keys, sorted.
+    pub keys: Vec<String>,
+}
+
+impl NoopExporter {
+    /// A new exporter with its count at zero.
+    pub fn new() -> NoopExporter {
+        NoopExporter::default()
+    }
+
+    /// How many spans were exported so far (call after the pipeline's shutdown).
+    pub fn exported(&self) -> u64 {
+        self.exported.load(Ordering::Relaxed)
+    }
+
+    /// The first span exported, if any.
+    pub fn first_span(&self) -> Option<SpanShape> {
+        self.first.lock().ok().and_then(|first| first.clone())
+    }
+}
+
+impl SpanExporter for NoopExporter {
+    async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
+        self.exported
+            .fetch_add(batch.len() as u64, Ordering::Relaxed);
+        // Once per batch (at most 512 spans), on the export thread: off the measured path.
+        if let (Ok(mut first), Some(span)) = (self.first.lock(), batch.first()) {
+            if first.is_none() {
+                let mut keys: Vec<String> = span
+                    .attributes
+                    .iter()
+                    .map(|kv| kv.key.to_string())
+                    .collect();
+                keys.sort();
+                *first = Some(SpanShape {
+                    name: span.name.to_string(),
+                    keys,
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// An SDK tracer provider exporting to `exporter` through a batch span processor with
+/// the same settings crux uses in `Telemetry::builder().max_queue_size(QUEUE).exporter(..)`.
+pub fn batch_provider(exporter: NoopExporter) -> SdkTracerProvider {
+    let config = BatchConfigBuilder::default()
+        .with_max_queue_size(QUEUE)
+        .build();
+    let processor = BatchSpanProcessor::builder(exporter)
+        .with_batch_config(config)
+        .build();
+    SdkTracerProvider::builder()
+        .with_resource(Resource::builder().build())
+        .with_span_processor(processor)
+        .build()
+}
+
+thread_local! {
+    static ID_STATE: Cell<u64> = Cell::new(seed());
+}
+
+fn seed() -> u64 {
+    let mut hasher = RandomState::new().build_hasher();
+    hasher.write_u64(0x9E37_79B9_7F4A_7C15);
+    hasher.finish() | 1
+}
+
+/// A tool-call id as crux generates one: `call_` and 16 hex digits from a per-thread
+/// xorshift64* generator (the same algorithm as crux's `ids::new_id`).
+pub fn new_call_id() -> String {
+    use std::fmt::Write;
+    let bits = ID_STATE.with(|s| {
+        let mut x = s.get();
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        s.set(x);
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    });
+    let mut id = String::with_capacity(5 + 16);
+    id.push_str("call_");
+    let _ = write!(id, "{bits:016x}");
+    id
+}
+
+/// The six attributes crux's `complete()` puts on a `#[crux::tool(name = ..)]` span
+/// without a doc comment, in the same order and with the same value representations
+/// (static strings borrowed, the call id owned and mirrored).
+pub fn tool_attributes(tool: &'static str, call_id: String) -> Vec<KeyValue> {
+    let id = Value::from(call_id);
+    vec![
+        KeyValue::new(key::CRUX_TOOL_NAME, tool),
+        KeyValue::new(key::CRUX_TOOL_CALL_ID, id.clone()),
+        KeyValue::new(key::GEN_AI_OPERATION_NAME, "execute_tool"),
+        KeyValue::new(key::GEN_AI_TOOL_NAME, tool),
+        KeyValue::new(key::GEN_AI_TOOL_CALL_ID, id),
+        KeyValue::new(key::GEN_AI_TOOL_TYPE, "function"),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn call_ids_look_like_crux_ids() {
+        let (a, b) = (new_call_id(), new_call_id());
+        assert!(a.starts_with("call_") && a.len() == 21);
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn tool_attributes_mirror_the_call_id() {
+        let attrs = tool_attributes("add", "call_1".to_owned());
+        let get = |k: &str| {
+            attrs
+                .iter()
+                .find(|kv| kv.key.as_str() == k)
+                .map(|kv| kv.value.as_str().into_owned())
+        };
+        assert_eq!(attrs.len(), 6);
+        assert_eq!(get(key::CRUX_TOOL_CALL_ID), get(key::GEN_AI_TOOL_CALL_ID));
+        assert_eq!(get(key::GEN_AI_TOOL_TYPE).as_deref(), Some("function"));
+    }
+}
