@@ -1,13 +1,16 @@
 //! Setting telemetry up: [`Telemetry::builder`] → [`TelemetryBuilder::install`] →
 //! a [`TelemetryGuard`] that flushes and shuts down when dropped.
 
-use crate::export::{Console, InMemorySpans};
+use crate::export::callback::CallbackExporter;
+use crate::export::{
+    BatchProcessor, BatchSettings, Console, Counters, Driver, Health, InMemorySpans, Otlp,
+    OtlpProtocol,
+};
 use crate::pipeline::{self, Options, Pipeline, SpanNaming};
 use crate::value::AttrValue;
 use opentelemetry::KeyValue;
 use opentelemetry_sdk::trace::{
-    BatchConfigBuilder, BatchSpanProcessor, Sampler, SdkTracerProvider, SpanExporter,
-    SpanProcessor, TracerProviderBuilder,
+    Sampler, SdkTracerProvider, SpanExporter, SpanProcessor, TracerProviderBuilder,
 };
 use opentelemetry_sdk::Resource;
 use std::sync::Arc;
@@ -36,6 +39,51 @@ impl Telemetry {
 }
 
 type AddProcessor = Box<dyn FnOnce(TracerProviderBuilder) -> TracerProviderBuilder>;
+type AddDestination =
+    Box<dyn FnOnce(&Resource, &BatchSettings, &mut Installed) -> Result<(), TelemetryError>>;
+
+/// What [`TelemetryBuilder::install`] assembles.
+#[derive(Default)]
+struct Installed {
+    processors: Vec<AddProcessor>,
+    health: Vec<(String, Arc<Counters>)>,
+    #[cfg(feature = "grpc")]
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl Installed {
+    fn batch<E: SpanExporter + 'static>(
+        &mut self,
+        name: &str,
+        exporter: E,
+        settings: BatchSettings,
+        driver: Driver,
+    ) {
+        let (processor, counters) = BatchProcessor::new(name, exporter, settings, driver);
+        self.health.push((name.to_owned(), counters));
+        self.processors
+            .push(Box::new(move |b| b.with_span_processor(processor)));
+    }
+
+    /// The driver for exporters that need a Tokio runtime (gRPC): a private one, so it
+    /// works whatever runtime, or none, the application uses.
+    #[cfg(feature = "grpc")]
+    fn tokio_driver(&mut self) -> Result<(Driver, tokio::runtime::EnterGuard<'_>), TelemetryError> {
+        if self.runtime.is_none() {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .thread_name("crux-otlp-grpc")
+                .enable_all()
+                .build()
+                .map_err(|e| {
+                    TelemetryError(format!("cannot start the gRPC exporter's runtime: {e}"))
+                })?;
+            self.runtime = Some(runtime);
+        }
+        let runtime = self.runtime.as_ref().expect("just set");
+        Ok((Driver::Tokio(runtime.handle().clone()), runtime.enter()))
+    }
+}
 
 /// What to export to and how; every option is optional.
 ///
@@ -46,23 +94,17 @@ pub struct TelemetryBuilder {
     service_name: Option<String>,
     resource: Vec<KeyValue>,
     options: Options,
-    destinations: Vec<AddProcessor>,
-    otlp: Vec<OtlpTarget>,
+    destinations: Vec<AddDestination>,
     sampler: Option<Sampler>,
-    max_queue_size: Option<usize>,
-    scheduled_delay: Option<Duration>,
-}
-
-enum OtlpTarget {
-    Env,
-    Endpoint(String),
+    batch: BatchSettings,
 }
 
 impl std::fmt::Debug for TelemetryBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TelemetryBuilder")
             .field("service_name", &self.service_name)
-            .field("destinations", &(self.destinations.len() + self.otlp.len()))
+            .field("destinations", &self.destinations.len())
+            .field("batch", &self.batch)
             .finish_non_exhaustive()
     }
 }
@@ -130,18 +172,15 @@ impl TelemetryBuilder {
     }
 
     /// Prints each finished trace as a tree through `console`.
-    pub fn console_with(mut self, console: Console) -> Self {
-        self.destinations.push(Box::new(move |b| {
-            b.with_span_processor(console.processor())
-        }));
-        self
+    pub fn console_with(self, console: Console) -> Self {
+        self.processor(console.processor())
     }
 
-    /// Exports over OTLP (http/protobuf), configured by the standard
-    /// `OTEL_EXPORTER_OTLP_*` variables (endpoint default `http://localhost:4318`).
-    pub fn otlp(mut self) -> Self {
-        self.otlp.push(OtlpTarget::Env);
-        self
+    /// Exports over OTLP configured by the standard `OTEL_EXPORTER_OTLP_*` variables
+    /// (protocol, endpoint, headers, timeout, compression); http/protobuf to
+    /// `http://localhost:4318` when nothing is set.
+    pub fn otlp(self) -> Self {
+        self.otlp_with(Otlp::new())
     }
 
     /// Exports over OTLP only when `OTEL_EXPORTER_OTLP_ENDPOINT` or
@@ -155,34 +194,115 @@ impl TelemetryBuilder {
         }
     }
 
-    /// Exports over OTLP http/protobuf to `traces_url` (the full URL, `…/v1/traces`).
-    pub fn otlp_endpoint(mut self, traces_url: impl Into<String>) -> Self {
-        self.otlp.push(OtlpTarget::Endpoint(traces_url.into()));
+    /// Exports over OTLP http/protobuf to `url` (a base URL or the full `…/v1/traces`).
+    pub fn otlp_endpoint(self, url: impl Into<String>) -> Self {
+        self.otlp_with(
+            Otlp::new()
+                .protocol(OtlpProtocol::HttpProtobuf)
+                .endpoint(url),
+        )
+    }
+
+    /// Exports over OTLP as `otlp` says (protocol, endpoint, headers, ...).
+    pub fn otlp_with(mut self, otlp: Otlp) -> Self {
+        self.destinations
+            .push(Box::new(move |resource, settings, installed| {
+                let protocol = otlp.resolved_protocol().map_err(TelemetryError)?;
+                let name = match protocol {
+                    OtlpProtocol::HttpProtobuf => "otlp-http-protobuf",
+                    OtlpProtocol::HttpJson => "otlp-http-json",
+                    OtlpProtocol::Grpc => "otlp-grpc",
+                };
+                let mut settings = settings.clone();
+                if !otlp.retries {
+                    settings.retry_for = Duration::ZERO;
+                }
+                #[cfg(feature = "grpc")]
+                if protocol == OtlpProtocol::Grpc {
+                    let (driver, entered) = installed.tokio_driver()?;
+                    let built = otlp.build().map_err(TelemetryError);
+                    drop(entered);
+                    let (mut exporter, _) = built?;
+                    exporter.set_resource(resource);
+                    installed.batch(name, exporter, settings, driver);
+                    return Ok(());
+                }
+                let (mut exporter, _) = otlp.build().map_err(TelemetryError)?;
+                exporter.set_resource(resource);
+                installed.batch(name, exporter, settings, Driver::Thread);
+                Ok(())
+            }));
         self
     }
 
-    /// Exports through any OpenTelemetry span exporter, batched on a background thread.
-    pub fn exporter<E: SpanExporter + 'static>(mut self, exporter: E) -> Self {
-        let (queue, delay) = (self.max_queue_size, self.scheduled_delay);
-        self.destinations.push(Box::new(move |b| {
-            b.with_span_processor(batch(exporter, queue, delay))
-        }));
+    /// POSTs batches of spans as OTLP/JSON to `url` with `headers`: fire-and-forget, a
+    /// 5-second timeout, one attempt; failures are counted ([`TelemetryGuard::health`]),
+    /// never raised into the application.
+    pub fn url<K: Into<String>, V: Into<String>>(
+        self,
+        url: impl Into<String>,
+        headers: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        let mut otlp = Otlp::new()
+            .protocol(OtlpProtocol::HttpJson)
+            .endpoint(url)
+            .timeout(Duration::from_secs(5))
+            .retries(false);
+        for (k, v) in headers {
+            otlp = otlp.header(k, v);
+        }
+        self.otlp_with(otlp)
+    }
+
+    /// Hands finished spans to `callback` in batches, on crux's export thread. A
+    /// panicking callback is contained; its batch counts as failed.
+    pub fn callback<F>(mut self, callback: F) -> Self
+    where
+        F: Fn(Vec<opentelemetry_sdk::trace::SpanData>) + Send + Sync + 'static,
+    {
+        self.destinations
+            .push(Box::new(move |_, settings, installed| {
+                let settings = BatchSettings {
+                    retry_for: Duration::ZERO,
+                    ..settings.clone()
+                };
+                installed.batch(
+                    "callback",
+                    CallbackExporter(callback),
+                    settings,
+                    Driver::Thread,
+                );
+                Ok(())
+            }));
+        self
+    }
+
+    /// Exports through any OpenTelemetry span exporter, batched on a background thread
+    /// by crux's batch processor (counted in [`TelemetryGuard::health`]).
+    pub fn exporter<E: SpanExporter + 'static>(mut self, mut exporter: E) -> Self {
+        self.destinations
+            .push(Box::new(move |resource, settings, installed| {
+                exporter.set_resource(resource);
+                installed.batch("exporter", exporter, settings.clone(), Driver::Thread);
+                Ok(())
+            }));
         self
     }
 
     /// Adds any OpenTelemetry span processor.
     pub fn processor<P: SpanProcessor + 'static>(mut self, processor: P) -> Self {
-        self.destinations
-            .push(Box::new(move |b| b.with_span_processor(processor)));
+        self.destinations.push(Box::new(move |_, _, installed| {
+            installed
+                .processors
+                .push(Box::new(move |b| b.with_span_processor(processor)));
+            Ok(())
+        }));
         self
     }
 
     /// Keeps finished spans in `spans` (synchronously, as they end).
-    pub fn in_memory(mut self, spans: &InMemorySpans) -> Self {
-        let processor = spans.processor();
-        self.destinations
-            .push(Box::new(move |b| b.with_span_processor(processor)));
-        self
+    pub fn in_memory(self, spans: &InMemorySpans) -> Self {
+        self.processor(spans.processor())
     }
 
     /// Samples with `sampler` (e.g. `Sampler::ParentBased(Box::new(Sampler::TraceIdRatioBased(0.1)))`).
@@ -191,17 +311,31 @@ impl TelemetryBuilder {
         self
     }
 
-    /// The most spans the batch queue holds before new ones are dropped (default 2048,
-    /// or `OTEL_BSP_MAX_QUEUE_SIZE`). Applies to exporters added after this call.
+    /// The most spans a batched destination queues before new ones are dropped and
+    /// counted (default 2048, or `OTEL_BSP_MAX_QUEUE_SIZE`): the memory bound while a
+    /// collector is down or slow.
     pub fn max_queue_size(mut self, spans: usize) -> Self {
-        self.max_queue_size = Some(spans);
+        self.batch.max_queue_size = spans.max(1);
         self
     }
 
-    /// How long the batch processor waits before exporting (default 5 s, or
-    /// `OTEL_BSP_SCHEDULE_DELAY`). Applies to exporters added after this call.
+    /// The most spans in one export (default 512, or `OTEL_BSP_MAX_EXPORT_BATCH_SIZE`).
+    pub fn max_export_batch_size(mut self, spans: usize) -> Self {
+        self.batch.max_batch_size = spans.max(1);
+        self
+    }
+
+    /// How long a batched destination waits before exporting what it has (default 5 s,
+    /// or `OTEL_BSP_SCHEDULE_DELAY`).
     pub fn scheduled_delay(mut self, delay: Duration) -> Self {
-        self.scheduled_delay = Some(delay);
+        self.batch.scheduled_delay = delay;
+        self
+    }
+
+    /// How long a failed batch is retried, with backoff, before it counts as failed
+    /// (default 10 s; a collector restarting within it loses nothing).
+    pub fn export_retry_for(mut self, duration: Duration) -> Self {
+        self.batch.retry_for = duration;
         self
     }
 
@@ -212,75 +346,58 @@ impl TelemetryBuilder {
         if std::env::var("OTEL_SDK_DISABLED").is_ok_and(|v| v.trim().eq_ignore_ascii_case("true")) {
             pipeline::set_enabled(false);
         }
-        let mut destinations = self.destinations;
-        for target in self.otlp {
-            let exporter = otlp_exporter(target)?;
-            let (queue, delay) = (self.max_queue_size, self.scheduled_delay);
-            destinations.push(Box::new(move |b| {
-                b.with_span_processor(batch(exporter, queue, delay))
-            }));
+        let mut resource = Resource::builder();
+        if let Some(name) = self.service_name {
+            resource = resource.with_service_name(name);
         }
-        let provider = if destinations.is_empty() {
-            None
-        } else {
-            let mut resource = Resource::builder();
-            if let Some(name) = self.service_name {
-                resource = resource.with_service_name(name);
-            }
-            let mut builder = SdkTracerProvider::builder()
-                .with_resource(resource.with_attributes(self.resource).build());
+        let resource = resource.with_attributes(self.resource).build();
+        let has_destinations = !self.destinations.is_empty();
+        let mut installed = Installed::default();
+        for add in self.destinations {
+            add(&resource, &self.batch, &mut installed)?;
+        }
+        let provider = has_destinations.then(|| {
+            let mut builder = SdkTracerProvider::builder().with_resource(resource);
             if let Some(sampler) = self.sampler {
                 builder = builder.with_sampler(sampler);
             }
-            for add in destinations {
+            for add in installed.processors {
                 builder = add(builder);
             }
-            Some(builder.build())
-        };
+            builder.build()
+        });
         let pipeline = pipeline::install(Pipeline {
             tracer: provider.as_ref().map(pipeline::tracer_from),
             options: self.options,
         });
-        Ok(TelemetryGuard { provider, pipeline })
+        Ok(TelemetryGuard {
+            provider,
+            pipeline,
+            health: installed.health,
+            #[cfg(feature = "grpc")]
+            runtime: installed.runtime,
+        })
     }
-}
-
-fn batch<E: SpanExporter + 'static>(
-    exporter: E,
-    queue: Option<usize>,
-    delay: Option<Duration>,
-) -> BatchSpanProcessor {
-    let mut config = BatchConfigBuilder::default();
-    if let Some(queue) = queue {
-        config = config.with_max_queue_size(queue);
-    }
-    if let Some(delay) = delay {
-        config = config.with_scheduled_delay(delay);
-    }
-    BatchSpanProcessor::builder(exporter)
-        .with_batch_config(config.build())
-        .build()
-}
-
-fn otlp_exporter(target: OtlpTarget) -> Result<opentelemetry_otlp::SpanExporter, TelemetryError> {
-    use opentelemetry_otlp::WithExportConfig;
-    let builder = opentelemetry_otlp::SpanExporter::builder().with_http();
-    let builder = match target {
-        OtlpTarget::Env => builder,
-        OtlpTarget::Endpoint(url) => builder.with_endpoint(url),
-    };
-    builder
-        .build()
-        .map_err(|e| TelemetryError(format!("cannot build the OTLP exporter: {e}")))
 }
 
 /// Keeps telemetry installed; dropping it (or [`TelemetryGuard::shutdown`]) stops
 /// recording through it and exports every finished span.
-#[derive(Debug)]
 #[must_use = "dropping the guard shuts telemetry down at once"]
 pub struct TelemetryGuard {
     provider: Option<SdkTracerProvider>,
     pipeline: Arc<Pipeline>,
+    health: Vec<(String, Arc<Counters>)>,
+    #[cfg(feature = "grpc")]
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl std::fmt::Debug for TelemetryGuard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TelemetryGuard")
+            .field("provider", &self.provider)
+            .field("health", &self.destination_health())
+            .finish_non_exhaustive()
+    }
 }
 
 impl TelemetryGuard {
@@ -289,6 +406,25 @@ impl TelemetryGuard {
     /// `None` when crux records through the global provider.
     pub fn tracer_provider(&self) -> Option<&SdkTracerProvider> {
         self.provider.as_ref()
+    }
+
+    /// The telemetry's own health, summed over the batched destinations (OTLP, URL,
+    /// callback, exporters): spans created, exported, dropped (queue full), failed
+    /// (export errors), still queued.
+    pub fn health(&self) -> Health {
+        self.health
+            .iter()
+            .map(|(_, c)| c.health())
+            .fold(Health::default(), |a, b| a + b)
+    }
+
+    /// [`TelemetryGuard::health`] per destination, named `otlp-grpc`, `otlp-http-json`,
+    /// `otlp-http-protobuf`, `callback` or `exporter`.
+    pub fn destination_health(&self) -> Vec<(String, Health)> {
+        self.health
+            .iter()
+            .map(|(n, c)| (n.clone(), c.health()))
+            .collect()
     }
 
     /// Exports everything finished so far, without stopping.
@@ -308,12 +444,18 @@ impl TelemetryGuard {
 
     fn stop(&mut self) -> Result<(), TelemetryError> {
         pipeline::uninstall(&self.pipeline);
-        match self.provider.take() {
+        let result = match self.provider.take() {
             Some(p) => p
                 .shutdown()
                 .map_err(|e| TelemetryError(format!("shutdown failed: {e}"))),
             None => Ok(()),
+        };
+        // Never blocks, so the guard may be dropped inside an async context.
+        #[cfg(feature = "grpc")]
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
         }
+        result
     }
 }
 

@@ -1,0 +1,259 @@
+//! OTLP exporters: http/protobuf, http/json and gRPC, configured by the builder or the
+//! standard `OTEL_EXPORTER_OTLP_*` variables.
+
+use std::time::Duration;
+
+/// The OTLP wire protocol.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OtlpProtocol {
+    /// `http/protobuf` (the default).
+    HttpProtobuf,
+    /// `http/json`.
+    HttpJson,
+    /// `grpc`.
+    Grpc,
+}
+
+impl OtlpProtocol {
+    /// Parses an `OTEL_EXPORTER_OTLP_PROTOCOL` value.
+    pub fn parse(value: &str) -> Option<OtlpProtocol> {
+        match value.trim().to_ascii_lowercase().as_str() {
+            "http/protobuf" => Some(OtlpProtocol::HttpProtobuf),
+            "http/json" => Some(OtlpProtocol::HttpJson),
+            "grpc" => Some(OtlpProtocol::Grpc),
+            _ => None,
+        }
+    }
+
+    /// The protocol the environment asks for (`OTEL_EXPORTER_OTLP_TRACES_PROTOCOL`, then
+    /// `OTEL_EXPORTER_OTLP_PROTOCOL`), else http/protobuf.
+    pub fn from_env() -> Result<OtlpProtocol, String> {
+        for var in [
+            "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
+            "OTEL_EXPORTER_OTLP_PROTOCOL",
+        ] {
+            if let Ok(value) = std::env::var(var) {
+                if value.trim().is_empty() {
+                    continue;
+                }
+                return OtlpProtocol::parse(&value).ok_or_else(|| {
+                    format!("{var}={value} is not one of grpc, http/protobuf, http/json")
+                });
+            }
+        }
+        Ok(OtlpProtocol::HttpProtobuf)
+    }
+}
+
+/// One OTLP destination. Anything not set comes from the `OTEL_EXPORTER_OTLP_*`
+/// variables, then from the defaults (`http://localhost:4318`, `http://localhost:4317`
+/// for gRPC, a 10 s timeout).
+///
+/// ```
+/// use crux::export::{Otlp, OtlpProtocol};
+/// let honeycomb = Otlp::new()
+///     .protocol(OtlpProtocol::HttpProtobuf)
+///     .endpoint("https://api.honeycomb.io")
+///     .header("x-honeycomb-team", "YOUR_API_KEY");
+/// # let _ = honeycomb;
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct Otlp {
+    pub(crate) protocol: Option<OtlpProtocol>,
+    pub(crate) endpoint: Option<String>,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) gzip: bool,
+    pub(crate) retries: bool,
+}
+
+impl Otlp {
+    /// A destination configured by the environment.
+    pub fn new() -> Otlp {
+        Otlp {
+            retries: true,
+            ..Otlp::default()
+        }
+    }
+
+    /// The wire protocol.
+    pub fn protocol(mut self, protocol: OtlpProtocol) -> Otlp {
+        self.protocol = Some(protocol);
+        self
+    }
+
+    /// The collector: a base URL (`http://host:4318`; `/v1/traces` is appended for HTTP)
+    /// or the full traces URL.
+    pub fn endpoint(mut self, url: impl Into<String>) -> Otlp {
+        self.endpoint = Some(url.into());
+        self
+    }
+
+    /// A header (HTTP) or metadata entry (gRPC) sent with every export, e.g. an API key.
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Otlp {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// How long one export may take.
+    pub fn timeout(mut self, timeout: Duration) -> Otlp {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Compresses exports with gzip.
+    pub fn gzip(mut self) -> Otlp {
+        self.gzip = true;
+        self
+    }
+
+    /// Retries a failed batch with backoff before counting it failed (on by default).
+    pub fn retries(mut self, on: bool) -> Otlp {
+        self.retries = on;
+        self
+    }
+
+    pub(crate) fn resolved_protocol(&self) -> Result<OtlpProtocol, String> {
+        match self.protocol {
+            Some(p) => Ok(p),
+            None => OtlpProtocol::from_env(),
+        }
+    }
+
+    /// The endpoint to hand to the exporter: HTTP wants the full traces URL.
+    fn endpoint_for(&self, protocol: OtlpProtocol) -> Option<String> {
+        let url = self.endpoint.as_ref()?.trim_end_matches('/').to_owned();
+        if protocol == OtlpProtocol::Grpc {
+            return Some(url);
+        }
+        let after_scheme = url.split_once("://").map_or(url.as_str(), |(_, rest)| rest);
+        Some(if after_scheme.contains('/') {
+            url
+        } else {
+            format!("{url}/v1/traces")
+        })
+    }
+
+    pub(crate) fn build(&self) -> Result<(opentelemetry_otlp::SpanExporter, OtlpProtocol), String> {
+        use opentelemetry_otlp::{Compression, Protocol, WithExportConfig, WithHttpConfig};
+        let protocol = self.resolved_protocol()?;
+        let endpoint = self.endpoint_for(protocol);
+        let built = match protocol {
+            OtlpProtocol::HttpProtobuf | OtlpProtocol::HttpJson => {
+                let mut b = opentelemetry_otlp::SpanExporter::builder()
+                    .with_http()
+                    .with_protocol(if protocol == OtlpProtocol::HttpJson {
+                        Protocol::HttpJson
+                    } else {
+                        Protocol::HttpBinary
+                    });
+                if let Some(url) = endpoint {
+                    b = b.with_endpoint(url);
+                }
+                if let Some(t) = self.timeout {
+                    b = b.with_timeout(t);
+                }
+                if !self.headers.is_empty() {
+                    b = b.with_headers(self.headers.iter().cloned().collect());
+                }
+                if self.gzip {
+                    b = b.with_compression(Compression::Gzip);
+                }
+                // Crux's batch processor retries; one attempt per call here.
+                b.with_retry_policy(opentelemetry_otlp::RetryPolicy::disabled())
+                    .build()
+            }
+            OtlpProtocol::Grpc => self.build_grpc(endpoint)?,
+        };
+        built
+            .map(|e| (e, protocol))
+            .map_err(|e| format!("cannot build the OTLP exporter: {e}"))
+    }
+
+    #[cfg(feature = "grpc")]
+    fn build_grpc(
+        &self,
+        endpoint: Option<String>,
+    ) -> Result<
+        Result<opentelemetry_otlp::SpanExporter, opentelemetry_otlp::ExporterBuildError>,
+        String,
+    > {
+        use opentelemetry_otlp::{Compression, WithExportConfig, WithTonicConfig};
+        let mut b = opentelemetry_otlp::SpanExporter::builder().with_tonic();
+        if let Some(url) = endpoint {
+            b = b.with_endpoint(url);
+        }
+        if let Some(t) = self.timeout {
+            b = b.with_timeout(t);
+        }
+        if !self.headers.is_empty() {
+            let mut metadata = tonic::metadata::MetadataMap::new();
+            for (k, v) in &self.headers {
+                let key =
+                    tonic::metadata::MetadataKey::from_bytes(k.to_ascii_lowercase().as_bytes())
+                        .map_err(|e| format!("invalid gRPC metadata name {k}: {e}"))?;
+                let value = v
+                    .parse()
+                    .map_err(|e| format!("invalid gRPC metadata value for {k}: {e}"))?;
+                metadata.insert(key, value);
+            }
+            b = b.with_metadata(metadata);
+        }
+        if self.gzip {
+            b = b.with_compression(Compression::Gzip);
+        }
+        Ok(
+            b.with_retry_policy(opentelemetry_otlp::RetryPolicy::disabled())
+                .build(),
+        )
+    }
+
+    #[cfg(not(feature = "grpc"))]
+    fn build_grpc(
+        &self,
+        _endpoint: Option<String>,
+    ) -> Result<
+        Result<opentelemetry_otlp::SpanExporter, opentelemetry_otlp::ExporterBuildError>,
+        String,
+    > {
+        Err("OTLP gRPC needs crux's `grpc` feature".into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn http_endpoints_get_the_traces_path_once() {
+        let otlp = Otlp::new().endpoint("http://collector:4318");
+        assert_eq!(
+            otlp.endpoint_for(OtlpProtocol::HttpProtobuf).unwrap(),
+            "http://collector:4318/v1/traces"
+        );
+        let otlp = Otlp::new().endpoint("https://otlp.example/v1/traces/");
+        assert_eq!(
+            otlp.endpoint_for(OtlpProtocol::HttpJson).unwrap(),
+            "https://otlp.example/v1/traces"
+        );
+        let otlp = Otlp::new().endpoint("http://collector:4317");
+        assert_eq!(
+            otlp.endpoint_for(OtlpProtocol::Grpc).unwrap(),
+            "http://collector:4317"
+        );
+    }
+
+    #[test]
+    fn protocols_parse_like_the_specification() {
+        assert_eq!(OtlpProtocol::parse("GRPC"), Some(OtlpProtocol::Grpc));
+        assert_eq!(
+            OtlpProtocol::parse("http/json"),
+            Some(OtlpProtocol::HttpJson)
+        );
+        assert_eq!(
+            OtlpProtocol::parse("http/protobuf"),
+            Some(OtlpProtocol::HttpProtobuf)
+        );
+        assert_eq!(OtlpProtocol::parse("thrift"), None);
+    }
+}
