@@ -1,0 +1,246 @@
+//! Telemetry never hurts the application: with the collector down, blocked, slow,
+//! answering errors or restarting, annotated calls keep returning, memory stays bounded
+//! by the queue, and the health counters account for every span
+//! (created = exported + dropped + failed once shut down). A short outage loses nothing.
+
+use crux::export::{Health, Otlp, OtlpProtocol};
+use crux_tests::collector::Collector;
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+#[crux::tool(name = "work", call_id = id)]
+fn work(id: &str) -> usize {
+    id.len()
+}
+
+fn accounted(h: Health) {
+    assert_eq!(h.queued, 0, "{h:?}");
+    assert_eq!(h.created, h.exported + h.dropped + h.failed, "{h:?}");
+}
+
+/// A port nothing listens on.
+fn closed_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A loopback server that accepts connections and answers each request with `reply`
+/// after `delay` (an endless delay: never answers). Stops by itself after `lifetime`.
+fn fake_collector(reply: &'static str, delay: Duration, lifetime: Duration) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    listener.set_nonblocking(true).unwrap();
+    std::thread::spawn(move || {
+        let end = Instant::now() + lifetime;
+        let mut open = Vec::new();
+        while Instant::now() < end {
+            match listener.accept() {
+                Ok((mut stream, _)) => {
+                    stream
+                        .set_read_timeout(Some(Duration::from_millis(200)))
+                        .ok();
+                    let mut buf = [0u8; 65536];
+                    let _ = stream.read(&mut buf);
+                    if delay < lifetime {
+                        std::thread::sleep(delay);
+                        let _ = stream.write_all(reply.as_bytes());
+                    }
+                    open.push(stream);
+                }
+                Err(_) => std::thread::sleep(Duration::from_millis(5)),
+            }
+        }
+    });
+    port
+}
+
+#[test]
+fn collector_not_running_at_start() {
+    let _turn = crux::testing::exclusive();
+    let guard = crux::Telemetry::builder()
+        .otlp_endpoint(format!("http://127.0.0.1:{}", closed_port()))
+        .export_retry_for(Duration::from_millis(300))
+        .scheduled_delay(Duration::from_millis(20))
+        .install()
+        .unwrap();
+    for i in 0..200 {
+        work(&format!("c{i}"));
+    }
+    guard.force_flush().unwrap();
+    let health = guard.health();
+    accounted(health);
+    assert_eq!(health.created, 200);
+    assert_eq!(health.exported, 0);
+    assert_eq!(health.failed + health.dropped, 200);
+    guard.shutdown().unwrap();
+}
+
+#[test]
+fn annotated_calls_return_while_the_exporter_is_blocked() {
+    let _turn = crux::testing::exclusive();
+    let (release, blocked) = mpsc::channel::<()>();
+    let blocked = std::sync::Mutex::new(blocked);
+    let (entered_tx, entered) = mpsc::channel::<()>();
+    let entered_tx = std::sync::Mutex::new(entered_tx);
+    let guard = crux::Telemetry::builder()
+        .max_queue_size(50)
+        .max_export_batch_size(10)
+        .scheduled_delay(Duration::from_millis(5))
+        .callback(move |_batch| {
+            let _ = entered_tx.lock().unwrap().send(());
+            // Blocks the export thread until the test releases it.
+            let _ = blocked.lock().unwrap().recv();
+        })
+        .install()
+        .unwrap();
+    work("first");
+    entered
+        .recv_timeout(Duration::from_secs(5))
+        .expect("the exporter is now blocked");
+    // The exporter is stuck; every call must still return.
+    for i in 0..1000 {
+        work(&format!("b{i}"));
+    }
+    let during = guard.health();
+    assert_eq!(during.created, 1001);
+    assert!(
+        during.queued <= 50 + 10,
+        "memory is bounded by the queue: {during:?}"
+    );
+    assert!(during.dropped >= 1001 - 60, "{during:?}");
+    // Unblock every pending export.
+    for _ in 0..200 {
+        let _ = release.send(());
+    }
+    guard.force_flush().unwrap();
+    let after = guard.health();
+    accounted(after);
+    assert!(after.exported >= 1);
+    guard.shutdown().unwrap();
+}
+
+#[test]
+fn a_slow_collector_costs_the_application_nothing() {
+    let _turn = crux::testing::exclusive();
+    let port = fake_collector("", Duration::from_secs(3600), Duration::from_secs(20));
+    let guard = crux::Telemetry::builder()
+        .otlp_with(
+            Otlp::new()
+                .protocol(OtlpProtocol::HttpProtobuf)
+                .endpoint(format!("http://127.0.0.1:{port}"))
+                .timeout(Duration::from_millis(300))
+                .retries(false),
+        )
+        .scheduled_delay(Duration::from_millis(10))
+        .install()
+        .unwrap();
+    let started = Instant::now();
+    for i in 0..100 {
+        work(&format!("s{i}"));
+    }
+    let calls_took = started.elapsed();
+    guard.force_flush().unwrap();
+    let health = guard.health();
+    accounted(health);
+    assert_eq!(health.exported, 0);
+    assert_eq!(health.failed + health.dropped, 100, "{health:?}");
+    // Not a timing assertion on the calls' speed: only that they never waited for the
+    // 300 ms export timeout.
+    assert!(calls_took < Duration::from_millis(300), "{calls_took:?}");
+    guard.shutdown().unwrap();
+}
+
+#[test]
+fn a_collector_answering_errors_is_counted_as_failed() {
+    let _turn = crux::testing::exclusive();
+    let port = fake_collector(
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+        Duration::ZERO,
+        Duration::from_secs(20),
+    );
+    let guard = crux::Telemetry::builder()
+        .otlp_endpoint(format!("http://127.0.0.1:{port}"))
+        .export_retry_for(Duration::from_millis(400))
+        .scheduled_delay(Duration::from_millis(10))
+        .install()
+        .unwrap();
+    for i in 0..50 {
+        work(&format!("e{i}"));
+    }
+    guard.force_flush().unwrap();
+    let health = guard.health();
+    accounted(health);
+    assert_eq!(health.failed, 50, "{health:?}");
+    guard.shutdown().unwrap();
+}
+
+#[test]
+fn a_short_outage_loses_nothing() {
+    let _turn = crux::testing::exclusive();
+    let mut collector = Collector::start();
+    let (grpc, http) = (collector.grpc_port, collector.http_port);
+    let guard = crux::Telemetry::builder()
+        .otlp_endpoint(collector.http_endpoint())
+        .scheduled_delay(Duration::from_millis(50))
+        .export_retry_for(Duration::from_secs(20))
+        .install()
+        .unwrap();
+    for i in 0..10 {
+        work(&format!("before-{i}"));
+    }
+    guard.force_flush().unwrap();
+    collector.wait_for(Duration::from_secs(10), |s| s.len() >= 10);
+    collector.kill();
+
+    // Spans created during a few seconds of downtime.
+    for i in 0..30 {
+        work(&format!("down-{i}"));
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_secs(1));
+    let restarted = Collector::start_on(grpc, http);
+    for i in 0..10 {
+        work(&format!("after-{i}"));
+    }
+    let health_before_shutdown = guard.health();
+    guard.shutdown().unwrap();
+    assert_eq!(health_before_shutdown.dropped, 0);
+
+    let spans = restarted.wait_for(Duration::from_secs(20), |s| {
+        (0..30).all(|i| {
+            s.iter()
+                .any(|x| x.attr("crux.tool.call_id") == Some(&format!("Str(down-{i})")))
+        }) && (0..10).all(|i| {
+            s.iter()
+                .any(|x| x.attr("crux.tool.call_id") == Some(&format!("Str(after-{i})")))
+        })
+    });
+    assert!(spans.len() >= 40);
+}
+
+#[test]
+fn a_graceful_grpc_shutdown_exports_every_finished_span() {
+    let _turn = crux::testing::exclusive();
+    let collector = Collector::start();
+    let guard = crux::Telemetry::builder()
+        .otlp_with(
+            Otlp::new()
+                .protocol(OtlpProtocol::Grpc)
+                .endpoint(collector.grpc_endpoint()),
+        )
+        .scheduled_delay(Duration::from_secs(60))
+        .max_queue_size(5000)
+        .install()
+        .unwrap();
+    for i in 0..2000 {
+        work(&format!("g{i}"));
+    }
+    guard.shutdown().unwrap();
+    let spans = collector.wait_for(Duration::from_secs(20), |s| s.len() >= 2000);
+    assert_eq!(spans.len(), 2000);
+}

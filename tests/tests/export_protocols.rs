@@ -1,0 +1,181 @@
+//! Every OTLP protocol, the URL exporter and the callback exporter, against a real
+//! collector: the decoded spans carry names, attributes, parents, links and the resource.
+
+use crux::export::{Otlp, OtlpProtocol};
+use crux::Checkpoint;
+use crux_tests::collector::{Collector, ReceivedSpan};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+#[crux::tool(name = "lookup", call_id = "call_7")]
+async fn lookup() -> u32 {
+    7
+}
+
+#[crux::flow(name = "wire_check", resume = checkpoint)]
+async fn wire_check(checkpoint: Option<&Checkpoint>) -> Option<Checkpoint> {
+    lookup().await;
+    if checkpoint.is_none() {
+        return crux::flow::suspend("review").ok();
+    }
+    None
+}
+
+/// Runs a suspend and a resume through `builder`, shuts down, and returns what the
+/// collector decoded.
+async fn round_trip(collector: &Collector, builder: crux::TelemetryBuilder) -> Vec<ReceivedSpan> {
+    let guard = builder
+        .service_name("crux-wire")
+        .resource_attribute("service.version", "1.2.3")
+        .install()
+        .unwrap();
+    let checkpoint = wire_check(None).await.unwrap();
+    wire_check(Some(&checkpoint)).await;
+    guard.force_flush().unwrap();
+    let health = guard.health();
+    guard.shutdown().unwrap();
+    assert_eq!(health.created, 4);
+    assert_eq!(health.exported, 4, "{health:?}");
+    collector.wait_for(Duration::from_secs(15), |s| s.len() >= 4)
+}
+
+fn assert_decoded(spans: &[ReceivedSpan]) {
+    assert_eq!(spans.len(), 4, "{spans:#?}");
+    let flow = spans.iter().find(|s| s.name == "crux.flow").unwrap();
+    let resume = spans.iter().find(|s| s.name == "crux.flow.resume").unwrap();
+    let tools: Vec<_> = spans
+        .iter()
+        .filter(|s| s.name == "crux.tool.lookup")
+        .collect();
+    assert_eq!(tools.len(), 2);
+    assert!(tools
+        .iter()
+        .any(|t| t.parent_id == flow.id && t.trace_id == flow.trace_id));
+    assert!(tools
+        .iter()
+        .any(|t| t.parent_id == resume.id && t.trace_id == resume.trace_id));
+    assert_eq!(tools[0].attr("crux.tool.call_id"), Some("Str(call_7)"));
+    assert_eq!(
+        tools[0].attr("gen_ai.operation.name"),
+        Some("Str(execute_tool)")
+    );
+    assert_eq!(resume.attr("crux.flow.id"), flow.attr("crux.flow.id"));
+    assert_eq!(resume.links.len(), 1);
+    assert_eq!(resume.links[0].span_id, flow.id);
+    assert_eq!(resume.links[0].trace_id, flow.trace_id);
+    assert_eq!(flow.events[0].0, "crux.flow.suspended");
+    assert_eq!(flow.resource_attr("service.name"), Some("Str(crux-wire)"));
+    assert_eq!(flow.resource_attr("service.version"), Some("Str(1.2.3)"));
+    assert!(flow
+        .attr("crux.flow.started_at")
+        .unwrap()
+        .starts_with("Int("));
+}
+
+async fn protocol(protocol: OtlpProtocol) {
+    let _turn = crux::testing::exclusive();
+    let collector = Collector::start();
+    let endpoint = match protocol {
+        OtlpProtocol::Grpc => collector.grpc_endpoint(),
+        _ => collector.http_endpoint(),
+    };
+    let builder =
+        crux::Telemetry::builder().otlp_with(Otlp::new().protocol(protocol).endpoint(endpoint));
+    assert_decoded(&round_trip(&collector, builder).await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_protobuf() {
+    protocol(OtlpProtocol::HttpProtobuf).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_json() {
+    protocol(OtlpProtocol::HttpJson).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn grpc() {
+    protocol(OtlpProtocol::Grpc).await;
+}
+
+#[test]
+fn grpc_works_without_any_tokio_runtime_in_the_application() {
+    let _turn = crux::testing::exclusive();
+    let collector = Collector::start();
+    let guard = crux::Telemetry::builder()
+        .otlp_with(
+            Otlp::new()
+                .protocol(OtlpProtocol::Grpc)
+                .endpoint(collector.grpc_endpoint())
+                .gzip(),
+        )
+        .install()
+        .unwrap();
+    #[crux::tool]
+    fn plain() {}
+    plain();
+    guard.shutdown().unwrap();
+    let spans = collector.wait_for(Duration::from_secs(15), |s| !s.is_empty());
+    assert_eq!(spans[0].name, "crux.tool.plain");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_url_exporter_posts_otlp_json_with_headers() {
+    let _turn = crux::testing::exclusive();
+    let collector = Collector::start();
+    let builder = crux::Telemetry::builder().url(
+        collector.http_traces_url(),
+        [("x-api-key", "secret"), ("x-team", "agents")],
+    );
+    assert_decoded(&round_trip(&collector, builder).await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn protocol_from_the_environment_variable() {
+    // OTEL_EXPORTER_OTLP_PROTOCOL is read when the builder does not choose.
+    let _turn = crux::testing::exclusive();
+    let collector = Collector::start();
+    std::env::set_var("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "grpc");
+    let builder =
+        crux::Telemetry::builder().otlp_with(Otlp::new().endpoint(collector.grpc_endpoint()));
+    let guard = builder.install().unwrap();
+    std::env::remove_var("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL");
+    assert_eq!(guard.destination_health()[0].0, "otlp-grpc");
+    lookup().await;
+    guard.shutdown().unwrap();
+    collector.wait_for(Duration::from_secs(15), |s| s.len() == 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_callback_receives_batches_and_a_panicking_one_is_contained() {
+    let _turn = crux::testing::exclusive();
+    let received = Arc::new(Mutex::new(Vec::new()));
+    let sink = received.clone();
+    let guard = crux::Telemetry::builder()
+        .callback(move |batch| {
+            sink.lock()
+                .unwrap()
+                .extend(batch.into_iter().map(|s| s.name.to_string()))
+        })
+        .callback(|_batch| panic!("the callback is broken"))
+        .install()
+        .unwrap();
+    for _ in 0..3 {
+        lookup().await;
+    }
+    guard.force_flush().unwrap();
+    let health = guard.destination_health();
+    assert_eq!(received.lock().unwrap().len(), 3);
+    assert!(received
+        .lock()
+        .unwrap()
+        .iter()
+        .all(|n| n == "crux.tool.lookup"));
+    assert_eq!(health[0].1.exported, 3);
+    assert_eq!(health[1].1.failed, 3, "{health:?}");
+    assert_eq!(health[1].1.exported, 0);
+    // The application keeps working after the panic.
+    assert_eq!(lookup().await, 7);
+    guard.shutdown().unwrap();
+}
