@@ -7,30 +7,36 @@
 //! |---|---|
 //! | `plain` | the fn, no instrumentation |
 //! | `crux_off` | `#[crux::tool]` with `crux::set_enabled(false)` |
-//! | `crux_on` | `#[crux::tool]`, batch processor, no-op exporter |
+//! | `crux_on` | `#[crux::tool]` as shipped: `.exporter(..)`, i.e. crux's own batch processor, no-op exporter |
+//! | `crux_on_sdk_batch` | `#[crux::tool]` exporting through the SDK's `BatchSpanProcessor` (`.processor(..)`), exactly like the raw contenders: the like-for-like measure of what the macro and runtime add |
 //! | `raw_sdk_same_attrs` | `tracer.in_span_with_builder(..)` by hand, with the six attributes crux puts on a tool span (and a generated call id) |
 //! | `raw_sdk_minimal` | `tracer.in_span(name, ..)`, no attributes |
 //! | `tracing_otel` | `#[tracing::instrument]` with the same six fields, through `tracing-opentelemetry` with its default settings (which add eight attributes of their own) |
 //! | `tracing_otel_same_attrs` | the same, with the layer's own attributes turned off: crux's six only |
 //! | `fastrace` | `#[fastrace::trace]`, no-op reporter (no attributes) |
 //!
-//! Group `overhead_async`: the same fn as an `async fn`, polled once with a no-op waker
-//! (it completes on the first poll): `plain`, `crux_off`, `crux_on`, `raw_sdk_same_attrs`
-//! (the span made current through `opentelemetry::context::FutureExt::with_context`).
+//! Group `overhead_async`: the same fn as an `async fn`, created and polled once with a
+//! no-op waker inside one `#[inline(never)]` call (it completes on the first poll):
+//! `plain`, `crux_off`, `crux_on`, `crux_on_sdk_batch`, `raw_sdk_same_attrs` (the span
+//! made current through `opentelemetry::context::FutureExt::with_context`).
 //!
-//! Every OpenTelemetry-based contender records through its own SDK pipeline with the
-//! same settings (`crux_benches::batch_provider`: a batch span processor with a
-//! `1 << 16` queue, a counting no-op exporter), installed before its bench and shut down
-//! after it, so no pipeline's export thread outlives its contender. After each one the
-//! bench checks that every span created was exported: a dropped span costs less than an
-//! exported one and would flatter the contender.
+//! Every OpenTelemetry-based contender records through its own pipeline, installed
+//! before its bench and shut down after it, so no pipeline's export thread outlives its
+//! contender; every queue holds `1 << 16` spans and every exporter is the same counting
+//! no-op. The SDK-based ones (raw, tracing, `crux_on_sdk_batch`) share the exact
+//! processor settings (`crux_benches::batch_processor`); `crux_on` uses crux's own
+//! processor, as an application does. After each contender the bench checks that every
+//! span created was exported: a dropped span costs less than an exported one and would
+//! flatter the contender.
 //!
 //! `cargo bench -p crux-benches` runs it; `scripts/bench-report` prints the table;
 //! `cargo bench -p crux-benches -- --test` runs each contender once (CI).
 
 use criterion::measurement::WallTime;
 use criterion::{criterion_group, criterion_main, Bencher, BenchmarkGroup, Criterion};
-use crux_benches::{batch_provider, new_call_id, tool_attributes, NoopExporter, SpanShape, QUEUE};
+use crux_benches::{
+    batch_processor, batch_provider, new_call_id, tool_attributes, NoopExporter, SpanShape, QUEUE,
+};
 use opentelemetry::context::FutureExt as _;
 use opentelemetry::trace::{SpanKind, TraceContextExt as _, Tracer as _, TracerProvider as _};
 use opentelemetry::Context;
@@ -228,29 +234,43 @@ fn crux_off(g: &mut BenchmarkGroup<'_, WallTime>) {
     crux::set_enabled(true);
 }
 
-/// Installs crux with the shared batch settings; `max_queue_size` must come before
-/// `exporter`, which reads it.
-fn install_crux(exporter: &NoopExporter) -> crux::TelemetryGuard {
-    crux::set_enabled(true);
-    crux::Telemetry::builder()
-        .max_queue_size(QUEUE)
-        .exporter(exporter.clone())
-        .install()
-        .expect("crux telemetry installs")
+/// Which batch processor crux exports through.
+#[derive(Clone, Copy)]
+enum CruxPipeline {
+    /// As shipped: `.exporter(..)`, crux's own batch processor (with health counters).
+    Own,
+    /// `.processor(..)` with the SDK's `BatchSpanProcessor` and the settings of the raw
+    /// contenders: the like-for-like comparison of what the macro and runtime add.
+    SdkBatch,
 }
 
-fn crux_on(g: &mut BenchmarkGroup<'_, WallTime>) -> Option<SpanShape> {
+/// Installs crux exporting to `exporter` with a [`QUEUE`]-span queue.
+fn install_crux(exporter: &NoopExporter, pipeline: CruxPipeline) -> crux::TelemetryGuard {
+    crux::set_enabled(true);
+    let builder = crux::Telemetry::builder().max_queue_size(QUEUE);
+    let builder = match pipeline {
+        CruxPipeline::Own => builder.exporter(exporter.clone()),
+        CruxPipeline::SdkBatch => builder.processor(batch_processor(exporter.clone())),
+    };
+    builder.install().expect("crux telemetry installs")
+}
+
+fn crux_on(
+    g: &mut BenchmarkGroup<'_, WallTime>,
+    id: &str,
+    pipeline: CruxPipeline,
+) -> Option<SpanShape> {
     let exporter = NoopExporter::new();
-    let guard = install_crux(&exporter);
+    let guard = install_crux(&exporter, pipeline);
     let mut calls = 0;
     let flush = || guard.force_flush().expect("crux flushes");
-    g.bench_function("crux_on", |b| {
+    g.bench_function(id, |b| {
         run(b, &mut calls, flush, || {
             add_crux(black_box(A), black_box(B))
         })
     });
     guard.shutdown().expect("crux shuts down");
-    check_exporter("crux_on", calls, &exporter)
+    check_exporter(id, calls, &exporter)
 }
 
 fn raw_sdk(g: &mut BenchmarkGroup<'_, WallTime>) -> Option<SpanShape> {
@@ -370,13 +390,16 @@ fn sync_group(c: &mut Criterion) {
     let mut g = c.benchmark_group("overhead");
     plain(&mut g);
     crux_off(&mut g);
-    let crux = crux_on(&mut g);
+    let crux = crux_on(&mut g, "crux_on", CruxPipeline::Own);
+    let crux_sdk = crux_on(&mut g, "crux_on_sdk_batch", CruxPipeline::SdkBatch);
     let raw = raw_sdk(&mut g);
-    if let (true, Some(crux), Some(raw)) = (test_mode(), &crux, &raw) {
-        assert_eq!(
-            crux, raw,
-            "the raw-SDK baseline must record the span crux records"
-        );
+    if test_mode() {
+        for crux in [&crux, &crux_sdk] {
+            assert_eq!(
+                crux, &raw,
+                "the raw-SDK baseline must record the span crux records"
+            );
+        }
     }
     tracing_otel(&mut g, "tracing_otel", false);
     tracing_otel(&mut g, "tracing_otel_same_attrs", true);
@@ -385,34 +408,58 @@ fn sync_group(c: &mut Criterion) {
     g.finish();
 }
 
+// Each async contender is called through one `#[inline(never)]` function that creates
+// the future and polls it once, so that every iteration is one real call, as in the
+// sync group (an `async fn` left to itself is inlined into the loop and vanishes).
+
+#[inline(never)]
+fn call_async(a: u64, b: u64) -> u64 {
+    poll_once(add_async(a, b))
+}
+
+#[inline(never)]
+fn call_crux_async(a: u64, b: u64) -> u64 {
+    poll_once(add_crux_async(a, b))
+}
+
+#[inline(never)]
+fn call_raw_async(tracer: &SdkTracer, a: u64, b: u64) -> u64 {
+    poll_once(add_raw_async(tracer, a, b))
+}
+
+fn async_crux_on(g: &mut BenchmarkGroup<'_, WallTime>, id: &str, pipeline: CruxPipeline) {
+    let exporter = NoopExporter::new();
+    let guard = install_crux(&exporter, pipeline);
+    let mut calls = 0;
+    let flush = || guard.force_flush().expect("crux flushes");
+    g.bench_function(id, |b| {
+        run(b, &mut calls, flush, || {
+            call_crux_async(black_box(A), black_box(B))
+        })
+    });
+    guard.shutdown().expect("crux shuts down");
+    check_exporter(&format!("async {id}"), calls, &exporter);
+}
+
 fn async_group(c: &mut Criterion) {
     let mut g = c.benchmark_group("overhead_async");
     let mut calls = 0;
     g.bench_function("plain", |b| {
         run(b, &mut calls, no_flush, || {
-            poll_once(add_async(black_box(A), black_box(B)))
+            call_async(black_box(A), black_box(B))
         })
     });
 
     crux::set_enabled(false);
     g.bench_function("crux_off", |b| {
         run(b, &mut calls, no_flush, || {
-            poll_once(add_crux_async(black_box(A), black_box(B)))
+            call_crux_async(black_box(A), black_box(B))
         })
     });
     crux::set_enabled(true);
 
-    let exporter = NoopExporter::new();
-    let guard = install_crux(&exporter);
-    let mut calls = 0;
-    let flush = || guard.force_flush().expect("crux flushes");
-    g.bench_function("crux_on", |b| {
-        run(b, &mut calls, flush, || {
-            poll_once(add_crux_async(black_box(A), black_box(B)))
-        })
-    });
-    guard.shutdown().expect("crux shuts down");
-    check_exporter("async crux_on", calls, &exporter);
+    async_crux_on(&mut g, "crux_on", CruxPipeline::Own);
+    async_crux_on(&mut g, "crux_on_sdk_batch", CruxPipeline::SdkBatch);
 
     let exporter = NoopExporter::new();
     let provider = batch_provider(exporter.clone());
@@ -420,7 +467,7 @@ fn async_group(c: &mut Criterion) {
     let mut calls = 0;
     g.bench_function("raw_sdk_same_attrs", |b| {
         run(b, &mut calls, flush_provider(&provider), || {
-            poll_once(add_raw_async(&tracer, black_box(A), black_box(B)))
+            call_raw_async(&tracer, black_box(A), black_box(B))
         })
     });
     provider.shutdown().expect("provider shuts down");

@@ -3,9 +3,10 @@
 //! - [`NoopExporter`]: an OpenTelemetry span exporter that drops every batch and counts
 //!   the spans it received, so a bench can check that the batch queue dropped nothing
 //!   (a dropped span is cheaper than an exported one and would flatter the contender);
-//! - [`batch_provider`]: the SDK pipeline every raw OpenTelemetry contender records
-//!   through, built exactly as crux's `TelemetryBuilder::exporter` builds its own
-//!   (a `BatchSpanProcessor` with the default config and a [`QUEUE`]-span queue);
+//! - [`batch_processor`] / [`batch_provider`]: the SDK pipeline every raw OpenTelemetry
+//!   contender records through (a `BatchSpanProcessor` with the default config and a
+//!   [`QUEUE`]-span queue), which crux can also be given (`TelemetryBuilder::processor`)
+//!   to compare like with like;
 //! - [`new_call_id`] and [`tool_attributes`]: the attributes crux puts on a tool span,
 //!   for the hand-written raw-SDK baseline.
 //!
@@ -87,18 +88,23 @@ impl SpanExporter for NoopExporter {
     }
 }
 
-/// An SDK tracer provider exporting to `exporter` through a batch span processor with
-/// the same settings crux uses in `Telemetry::builder().max_queue_size(QUEUE).exporter(..)`.
-pub fn batch_provider(exporter: NoopExporter) -> SdkTracerProvider {
+/// The SDK's batch span processor exporting to `exporter`, with the default batch
+/// config and a [`QUEUE`]-span queue: the processor of every raw OpenTelemetry contender,
+/// and of crux in its `crux_on_sdk_batch` variant.
+pub fn batch_processor(exporter: NoopExporter) -> BatchSpanProcessor {
     let config = BatchConfigBuilder::default()
         .with_max_queue_size(QUEUE)
         .build();
-    let processor = BatchSpanProcessor::builder(exporter)
+    BatchSpanProcessor::builder(exporter)
         .with_batch_config(config)
-        .build();
+        .build()
+}
+
+/// An SDK tracer provider recording through [`batch_processor`].
+pub fn batch_provider(exporter: NoopExporter) -> SdkTracerProvider {
     SdkTracerProvider::builder()
         .with_resource(Resource::builder().build())
-        .with_span_processor(processor)
+        .with_span_processor(batch_processor(exporter))
         .build()
 }
 

@@ -1,0 +1,200 @@
+//! The project's two overhead targets, measured by interleaving instead of one contender
+//! after the other.
+//!
+//! `overhead.rs` (criterion) runs each contender for seconds, one after the other; on a
+//! shared 2-core machine the load changes between them and moves the ratios by tens of
+//! percent. Here the contenders take turns in short blocks (4 096 instrumented calls,
+//! 65 536 plain ones), in a rotating order, for many rounds; each round gives one ratio
+//! per pair measured moments apart, and the median of those ratios is robust to load
+//! drifting during the run.
+//!
+//! Targets: telemetry off costs at most 2 ns over the plain call; telemetry on at most
+//! 1.1x the raw SDK span with the same attributes (`crux_on_sdk_batch`, through the same
+//! SDK batch processor, is the like-for-like check; `crux_on`, crux as shipped with its
+//! own batch processor, is shown too).
+//!
+//! `cargo bench -p crux-benches --bench paired [-- ROUNDS]` (default 1000 rounds, about a
+//! minute); without `--bench` (`cargo test --benches`) it runs 2 rounds as a smoke test.
+
+use crux_benches::{
+    batch_processor, batch_provider, new_call_id, tool_attributes, NoopExporter, QUEUE,
+};
+use opentelemetry::trace::{SpanKind, Tracer as _, TracerProvider as _};
+use opentelemetry_sdk::trace::SdkTracer;
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+const A: u64 = 0x1234_5678;
+const B: u64 = 42;
+/// Calls per block for contenders that make spans (well under the queue size, so a
+/// block never drops one) and for those that do not.
+const SPAN_BLOCK: u64 = 4096;
+const PLAIN_BLOCK: u64 = 65_536;
+
+#[inline(always)]
+fn body(a: u64, b: u64) -> u64 {
+    a.wrapping_mul(31).wrapping_add(b) ^ (a >> 7)
+}
+
+#[inline(never)]
+fn add(a: u64, b: u64) -> u64 {
+    body(a, b)
+}
+
+#[crux::tool(name = "add")]
+#[inline(never)]
+fn add_crux(a: u64, b: u64) -> u64 {
+    body(a, b)
+}
+
+#[inline(never)]
+fn add_raw(tracer: &SdkTracer) -> u64 {
+    let span = tracer
+        .span_builder("crux.tool.add")
+        .with_kind(SpanKind::Internal)
+        .with_attributes(tool_attributes("add", new_call_id()));
+    tracer.in_span_with_builder(span, |_cx| add(black_box(A), black_box(B)))
+}
+
+/// Times `n` calls of `call`.
+fn time(n: u64, mut call: impl FnMut() -> u64) -> Duration {
+    let start = Instant::now();
+    for _ in 0..n {
+        black_box(call());
+    }
+    start.elapsed()
+}
+
+/// A crux block: installs crux (untimed), times `n` calls, shuts down (untimed, which
+/// exports everything) and checks that every span was exported.
+fn crux_block(n: u64, sdk_batch: bool) -> Duration {
+    let exporter = NoopExporter::new();
+    let builder = crux::Telemetry::builder().max_queue_size(QUEUE);
+    let builder = if sdk_batch {
+        builder.processor(batch_processor(exporter.clone()))
+    } else {
+        builder.exporter(exporter.clone())
+    };
+    let guard = builder.install().expect("crux telemetry installs");
+    // A round trip to the new export thread, so its start-up is not timed.
+    guard.force_flush().expect("crux flushes");
+    let elapsed = time(n, || add_crux(black_box(A), black_box(B)));
+    guard.shutdown().expect("crux shuts down");
+    assert_eq!(exporter.exported(), n, "every span must be exported");
+    elapsed
+}
+
+const NAMES: [&str; 5] = [
+    "plain",
+    "crux_off",
+    "crux_on",
+    "crux_on_sdk_batch",
+    "raw_sdk_same_attrs",
+];
+const PLAIN: usize = 0;
+const OFF: usize = 1;
+const RAW: usize = 4;
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// The middle half of `v`, as "low – high".
+fn iqr(mut v: Vec<f64>, digits: usize) -> String {
+    v.sort_by(f64::total_cmp);
+    let (lo, hi) = (v[v.len() / 4], v[(v.len() * 3) / 4]);
+    format!("{lo:.digits$} – {hi:.digits$}")
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let bench = args.iter().any(|a| a == "--bench");
+    let rounds = match args.iter().find_map(|a| a.parse::<usize>().ok()) {
+        Some(r) => r.max(1),
+        None if bench => 1000,
+        None => 2,
+    };
+
+    let raw_exporter = NoopExporter::new();
+    let provider = batch_provider(raw_exporter.clone());
+    let tracer = provider.tracer("crux-benches");
+    let mut raw_calls = 0;
+
+    // ns per call, per contender, per round.
+    let mut ns: Vec<Vec<f64>> = vec![Vec::with_capacity(rounds); NAMES.len()];
+    for round in 0..rounds {
+        for k in 0..NAMES.len() {
+            let which = (k + round) % NAMES.len();
+            let n = if which <= OFF {
+                PLAIN_BLOCK
+            } else {
+                SPAN_BLOCK
+            };
+            let elapsed = match which {
+                PLAIN => time(n, || add(black_box(A), black_box(B))),
+                OFF => {
+                    crux::set_enabled(false);
+                    let elapsed = time(n, || add_crux(black_box(A), black_box(B)));
+                    crux::set_enabled(true);
+                    elapsed
+                }
+                2 => crux_block(n, false),
+                3 => crux_block(n, true),
+                _ => {
+                    raw_calls += n;
+                    let elapsed = time(n, || add_raw(&tracer));
+                    provider.force_flush().expect("the pipeline flushes");
+                    elapsed
+                }
+            };
+            ns[which].push(elapsed.as_nanos() as f64 / n as f64);
+        }
+    }
+    provider.shutdown().expect("provider shuts down");
+    assert_eq!(
+        raw_exporter.exported(),
+        raw_calls,
+        "every raw span must be exported"
+    );
+
+    println!("### paired ({rounds} rounds, ratios and differences taken within each round)\n");
+    if !bench {
+        println!("_smoke test (`cargo test`): too few rounds, maybe unoptimised; the numbers mean nothing_\n");
+    }
+    println!("| contender | median ns/call | middle half | median paired ratio to plain | median paired ratio to raw SDK (same attrs) |");
+    println!("|---|---:|---:|---:|---:|");
+    let paired = |i: usize, base: usize| -> Vec<f64> {
+        ns[i].iter().zip(&ns[base]).map(|(a, b)| a / b).collect()
+    };
+    for (i, name) in NAMES.iter().enumerate() {
+        println!(
+            "| {name} | {:.2} | {} | {:.2}x | {:.3}x |",
+            median(ns[i].clone()),
+            iqr(ns[i].clone(), 2),
+            median(paired(i, PLAIN)),
+            median(paired(i, RAW)),
+        );
+    }
+    let off: Vec<f64> = ns[OFF].iter().zip(&ns[PLAIN]).map(|(a, b)| a - b).collect();
+    let off_median = median(off.clone());
+    let verdict = |ok: bool| if ok { "met" } else { "NOT met" };
+    println!();
+    println!(
+        "- telemetry off: {off_median:+.2} ns over plain (middle half {}; target <= 2 ns): **{}**",
+        iqr(off, 2),
+        verdict(off_median <= 2.0)
+    );
+    for (i, how) in [
+        (3, "same SDK batch processor"),
+        (2, "as shipped, crux's own batch processor"),
+    ] {
+        let r = median(paired(i, RAW));
+        println!(
+            "- telemetry on (`{}`, {how}): {r:.3}x raw SDK (middle half {}; target <= 1.1x): **{}**",
+            NAMES[i],
+            iqr(paired(i, RAW), 3),
+            verdict(r <= 1.1)
+        );
+    }
+}
