@@ -1,5 +1,7 @@
 //! Shared pieces of the crux examples: a scripted chat model that answers from a script
-//! instead of the network, with realistic token usage and prices.
+//! instead of the network, with realistic token usage and prices, and the support agent.
+
+pub mod support;
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
@@ -46,6 +48,36 @@ impl crux::ModelResponse for Completion {
     }
     fn cost_usd(&self) -> Option<f64> {
         Some(self.cost)
+    }
+    fn tool_calls(&self) -> Option<usize> {
+        match &self.answer {
+            Answer::Text(_) => Some(0),
+            Answer::ToolCalls(calls) => Some(calls.len()),
+        }
+    }
+    fn output_messages(&self) -> Vec<crux::Message> {
+        let message = match &self.answer {
+            Answer::Text(text) => crux::Message::assistant(text.clone()),
+            Answer::ToolCalls(calls) => crux::Message {
+                role: "assistant".into(),
+                parts: calls
+                    .iter()
+                    .map(|(id, name, argument)| crux::Part::ToolCall {
+                        id: Some(id.clone()),
+                        name: name.clone(),
+                        arguments: serde_json::json!({ "order": argument }),
+                    })
+                    .collect(),
+                name: None,
+                finish_reason: None,
+            },
+        };
+        let reason = self
+            .finish_reasons()
+            .first()
+            .map_or("stop", |r| *r)
+            .to_owned();
+        vec![message.with_finish_reason(reason)]
     }
 }
 

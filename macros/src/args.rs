@@ -4,7 +4,10 @@
 //! args   := (arg ("," arg)*)? ","?
 //! arg    := ident                      a flag, e.g. `stream`
 //!         | ident "=" expr             e.g. `model = req.model`, `name = "search"`
-//!         | ident "(" entry,* ")"      e.g. `attributes(app.tier = "gold")`
+//!         | ident "(" tokens ")"       a list, read by the argument's shape:
+//!                                        entries  `attributes(app.tier = "gold")`
+//!                                        values   `tags("vip", ticket.queue)`
+//!                                        args     `telemetry(operation = "triage", tags(..))`
 //! entry  := (dotted.ident | "string") "=" expr
 //! ```
 
@@ -24,10 +27,12 @@ pub struct Arg {
 pub enum ArgValue {
     Flag,
     Expr(Expr),
-    List(Vec<Entry>),
+    /// The tokens inside the parentheses, parsed later according to the argument's shape.
+    List(proc_macro2::TokenStream),
 }
 
 /// One `key = value` inside a list argument.
+#[derive(Clone)]
 pub struct Entry {
     pub key: String,
     pub key_span: Span,
@@ -68,8 +73,7 @@ impl Parse for Arg {
         } else if input.peek(syn::token::Paren) {
             let content;
             syn::parenthesized!(content in input);
-            let entries = Punctuated::<Entry, Token![,]>::parse_terminated(&content)?;
-            ArgValue::List(entries.into_iter().collect())
+            ArgValue::List(content.parse()?)
         } else {
             ArgValue::Flag
         };
@@ -101,5 +105,31 @@ impl Parse for Entry {
             key_span,
             value: input.parse()?,
         })
+    }
+}
+
+/// `key = value, ..` inside a list argument.
+pub struct Entries(pub Vec<Entry>);
+
+impl Parse for Entries {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        Ok(Entries(
+            Punctuated::<Entry, Token![,]>::parse_terminated(input)?
+                .into_iter()
+                .collect(),
+        ))
+    }
+}
+
+/// `value, ..` inside a list argument.
+pub struct Values(pub Vec<Expr>);
+
+impl Parse for Values {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        Ok(Values(
+            Punctuated::<Expr, Token![,]>::parse_terminated(input)?
+                .into_iter()
+                .collect(),
+        ))
     }
 }

@@ -12,7 +12,8 @@ use syn::LitStr;
 
 pub fn function(spec: &MacroSpec, checked: &Checked, f: Function) -> TokenStream {
     let callsite = callsite(spec, checked, &f);
-    let start = start(checked);
+    let arguments = (spec.kind == "Tool").then(|| tool_arguments(&f));
+    let start = start(checked, arguments);
     let finish = finish(spec);
     let output_annotation = f.nameable_output().map(|ty| quote!(: #ty));
     let stream = f.returns_stream();
@@ -116,10 +117,11 @@ fn callsite(spec: &MacroSpec, checked: &Checked, f: &Function) -> TokenStream {
     let kind = format_ident!("{}", spec.kind);
     let label = checked
         .name
+        .as_ref()
         .map(LitStr::value)
         .or_else(|| label_literal(spec, checked))
         .unwrap_or_else(|| fn_name.clone());
-    let span_name = if spec.args.iter().any(|a| a.shape == ArgShape::Name) {
+    let span_name = if spec.args.iter().any(|a| matches!(a.shape, ArgShape::Name)) {
         format!("{}{}", spec.span_name, label)
     } else {
         spec.span_name.to_owned()
@@ -150,10 +152,33 @@ fn label_literal(spec: &MacroSpec, checked: &Checked) -> Option<String> {
     }
 }
 
-fn start(checked: &Checked) -> TokenStream {
+/// For content capture: each parameter bound to a plain name, recorded if it serializes.
+fn tool_arguments(f: &Function) -> TokenStream {
+    let records = f.sig.inputs.iter().filter_map(|input| match input {
+        syn::FnArg::Typed(pat) => match &*pat.pat {
+            syn::Pat::Ident(ident) => {
+                let name = &ident.ident;
+                let label = name.to_string();
+                let label = label.trim_start_matches("r#");
+                Some(quote!((&&::crux::__private::ArgumentProbe(&#name)).crux_argument(#label, __crux_args);))
+            }
+            _ => None,
+        },
+        syn::FnArg::Receiver(_) => None,
+    });
+    quote! {
+        __crux_start.tool_arguments(|__crux_args| {
+            #[allow(unused_imports)]
+            use ::crux::__private::probes::*;
+            #(#records)*
+        });
+    }
+}
+
+fn start(checked: &Checked, extra: Option<TokenStream>) -> TokenStream {
     let settings = checked.settings.iter().map(|s| {
         let key = LitStr::new(&s.key, s.key_span);
-        match s.value {
+        match &s.value {
             SettingValue::Str(lit) => quote!(__crux_start.set_static(#key, #lit);),
             SettingValue::True => quote!(__crux_start.set(#key, &true);),
             SettingValue::Expr(expr) => {
@@ -170,24 +195,41 @@ fn start(checked: &Checked) -> TokenStream {
             }
         }
     });
-    let runtime = checked.runtime.iter().map(|(method, expr)| {
+    // What decides content capture runs before what it governs.
+    let mut ordered: Vec<_> = checked.runtime.iter().collect();
+    ordered.sort_by_key(|(method, _)| !matches!(*method, "capture_content" | "telemetry"));
+    let runtime = ordered.into_iter().map(|(method, expr)| {
         let method = format_ident!("{}", method, span = expr.span());
         quote_spanned!(expr.span()=> __crux_start.#method(&(#expr));)
     });
-    let param = if checked.settings.is_empty() && checked.runtime.is_empty() {
+    let tags = checked
+        .tags
+        .iter()
+        .map(|expr| quote_spanned!(expr.span()=> __crux_start.tag(&(#expr));));
+    let param = if checked.settings.is_empty()
+        && checked.runtime.is_empty()
+        && checked.tags.is_empty()
+        && extra.is_none()
+    {
         quote!(_)
     } else {
         quote!(__crux_start)
     };
     quote! {
-        ::crux::__private::SpanGuard::start(&__CRUX_CALLSITE, |#param| { #(#settings)* #(#runtime)* })
+        ::crux::__private::SpanGuard::start(&__CRUX_CALLSITE, |#param| { #(#settings)* #(#runtime)* #(#tags)* #extra })
     }
 }
 
 fn finish(spec: &MacroSpec) -> TokenStream {
-    let response = (spec.kind == "Generate").then(|| {
-        quote!((&&&::crux::__private::ResponseProbe(&__crux_output)).crux_response(&__crux_span);)
-    });
+    let response = match spec.kind {
+        "Generate" => Some(
+            quote!((&&&::crux::__private::ResponseProbe(&__crux_output)).crux_response(&__crux_span);),
+        ),
+        "Tool" => Some(
+            quote!((&&&::crux::__private::ToolOutputProbe(&__crux_output)).crux_tool_output(&__crux_span);),
+        ),
+        _ => None,
+    };
     quote! {
         {
             #[allow(unused_imports)]

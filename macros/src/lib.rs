@@ -13,6 +13,7 @@ mod args;
 mod errors;
 mod expand;
 mod item;
+mod prompt;
 mod spec;
 mod validate;
 
@@ -47,6 +48,25 @@ pub fn generate(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn delegate(args: TokenStream, item: TokenStream) -> TokenStream {
     attribute(&spec::DELEGATE, args.into(), item.into()).into()
+}
+
+/// Wraps an agent run in a `crux.run` span. See `crux::agent`.
+#[proc_macro_attribute]
+pub fn agent(args: TokenStream, item: TokenStream) -> TokenStream {
+    attribute(&spec::AGENT, args.into(), item.into()).into()
+}
+
+/// Wraps a reasoning call (model passes and its tool loop) in a `crux.use_reason` span.
+/// See `crux::use_reason`.
+#[proc_macro_attribute]
+pub fn use_reason(args: TokenStream, item: TokenStream) -> TokenStream {
+    attribute(&spec::USE_REASON, args.into(), item.into()).into()
+}
+
+/// Implements `crux::Prompt` for a prompt struct. See `crux::Prompt`.
+#[proc_macro_derive(Prompt, attributes(prompt))]
+pub fn derive_prompt(input: TokenStream) -> TokenStream {
+    prompt::derive(input.into()).into()
 }
 
 fn attribute(spec: &spec::MacroSpec, args: TokenStream2, item: TokenStream2) -> TokenStream2 {

@@ -5,7 +5,7 @@ use crux_registry::keys::*;
 use crux_registry::ValueType;
 
 /// What an argument accepts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug)]
 pub enum Shape {
     /// A string literal that becomes part of the span name (so it must be known at compile time).
     Name,
@@ -16,6 +16,16 @@ pub enum Shape {
     /// An expression handed to the runtime's `Start` method of this name (no attribute
     /// of its own): `resume = checkpoint`, `parent = headers`.
     Runtime(&'static str),
+    /// `metadata(key = value, ..)`: each entry recorded under the prefix + key.
+    Metadata(&'static str),
+    /// `tags("a", b, ..)`: string values collected into `crux.trace.tags`.
+    Tags,
+    /// A nested argument list (`telemetry(operation = .., ..)`), or an expression handed
+    /// to the runtime's `Start` method of this name (`telemetry = value`).
+    Nested {
+        args: &'static [ArgSpec],
+        method: &'static str,
+    },
 }
 
 /// One argument of one macro.
@@ -39,12 +49,8 @@ pub struct MacroSpec {
     pub args: &'static [ArgSpec],
     /// Pairs of arguments that cannot be used together.
     pub exclusive: &'static [(&'static str, &'static str)],
-}
-
-impl MacroSpec {
-    pub fn arg(&self, name: &str) -> Option<&'static ArgSpec> {
-        self.args.iter().find(|a| a.name == name)
-    }
+    /// Arguments that must be given.
+    pub required: &'static [&'static str],
 }
 
 const fn value(name: &'static str, ty: ValueType, key: &'static str) -> ArgSpec {
@@ -55,9 +61,29 @@ const fn value(name: &'static str, ty: ValueType, key: &'static str) -> ArgSpec 
     }
 }
 
+const fn runtime(name: &'static str, method: &'static str) -> ArgSpec {
+    ArgSpec {
+        name,
+        shape: Shape::Runtime(method),
+        key: None,
+    }
+}
+
 const ATTRIBUTES: ArgSpec = ArgSpec {
     name: "attributes",
     shape: Shape::Attributes,
+    key: None,
+};
+
+const METADATA: ArgSpec = ArgSpec {
+    name: "metadata",
+    shape: Shape::Metadata(CRUX_TRACE_METADATA),
+    key: None,
+};
+
+const TAGS: ArgSpec = ArgSpec {
+    name: "tags",
+    shape: Shape::Tags,
     key: None,
 };
 
@@ -76,6 +102,7 @@ pub static TOOL: MacroSpec = MacroSpec {
         ATTRIBUTES,
     ],
     exclusive: &[],
+    required: &[],
 };
 
 pub static FLOW: MacroSpec = MacroSpec {
@@ -85,20 +112,13 @@ pub static FLOW: MacroSpec = MacroSpec {
     args: &[
         value("name", ValueType::Str, CRUX_FLOW_NAME),
         value("id", ValueType::Str, CRUX_FLOW_ID),
-        ArgSpec {
-            name: "resume",
-            shape: Shape::Runtime("resume"),
-            key: None,
-        },
-        ArgSpec {
-            name: "parent",
-            shape: Shape::Runtime("parent"),
-            key: None,
-        },
+        runtime("resume", "resume"),
+        runtime("parent", "parent"),
         ATTRIBUTES,
     ],
     // A resumed flow keeps the id in its checkpoint.
     exclusive: &[("resume", "id")],
+    required: &[],
 };
 
 pub static DELEGATE: MacroSpec = MacroSpec {
@@ -107,6 +127,7 @@ pub static DELEGATE: MacroSpec = MacroSpec {
     span_name: "crux.delegate",
     args: &[value("id", ValueType::Str, CRUX_DELEGATE_ID), ATTRIBUTES],
     exclusive: &[],
+    required: &[],
 };
 
 pub static FLOW_STEP: MacroSpec = MacroSpec {
@@ -120,6 +141,7 @@ pub static FLOW_STEP: MacroSpec = MacroSpec {
         ATTRIBUTES,
     ],
     exclusive: &[],
+    required: &[],
 };
 
 pub static GENERATE: MacroSpec = MacroSpec {
@@ -160,7 +182,60 @@ pub static GENERATE: MacroSpec = MacroSpec {
         value("prompt_name", ValueType::Str, GEN_AI_PROMPT_NAME),
         value("prompt_version", ValueType::Str, GEN_AI_PROMPT_VERSION),
         value("conversation_id", ValueType::Str, GEN_AI_CONVERSATION_ID),
+        runtime("messages", "input_messages"),
+        runtime("system", "system_instructions"),
         ATTRIBUTES,
     ],
     exclusive: &[],
+    required: &[],
+};
+
+pub static AGENT: MacroSpec = MacroSpec {
+    name: "agent",
+    kind: "Run",
+    span_name: "crux.run",
+    args: &[
+        value("name", ValueType::Str, GEN_AI_AGENT_NAME),
+        value("id", ValueType::Str, CRUX_RUN_ID),
+        value("session_id", ValueType::Str, SESSION_ID),
+        value("user_id", ValueType::Str, USER_ID),
+        value("tenant_id", ValueType::Str, CRUX_TENANT_ID),
+        METADATA,
+        TAGS,
+        runtime("parent", "parent"),
+        ATTRIBUTES,
+    ],
+    exclusive: &[],
+    required: &[],
+};
+
+/// `telemetry(..)` inside `#[crux::use_reason]`.
+static TELEMETRY: &[ArgSpec] = &[
+    value("operation", ValueType::Str, GEN_AI_OPERATION_NAME),
+    runtime("prompt", "prompt"),
+    TAGS,
+    METADATA,
+    runtime("capture_content", "capture_content"),
+];
+
+pub static USE_REASON: MacroSpec = MacroSpec {
+    name: "use_reason",
+    kind: "UseReason",
+    span_name: "crux.use_reason",
+    args: &[
+        value("id", ValueType::Str, CRUX_REASON_ID),
+        value("provider", ValueType::Str, GEN_AI_PROVIDER_NAME),
+        value("model", ValueType::Str, GEN_AI_REQUEST_MODEL),
+        ArgSpec {
+            name: "telemetry",
+            shape: Shape::Nested {
+                args: TELEMETRY,
+                method: "telemetry",
+            },
+            key: None,
+        },
+        ATTRIBUTES,
+    ],
+    exclusive: &[],
+    required: &[],
 };

@@ -1,7 +1,7 @@
 //! Checks the arguments against the macro's table and the key registry, gathering every
 //! problem, and turns what is valid into settings for the expansion.
 
-use crate::args::{Arg, ArgValue, Entry};
+use crate::args::{Arg, ArgValue, Args, Entries, Entry, Values};
 use crate::errors::Errors;
 use crate::spec::{ArgSpec, MacroSpec, Shape};
 use crux_registry::{self as registry, ValueType};
@@ -9,99 +9,133 @@ use proc_macro2::Span;
 use syn::{Expr, ExprLit, Lit, LitStr, UnOp};
 
 /// One attribute the expansion records when the span starts.
-pub struct Setting<'a> {
+pub struct Setting {
     pub key: String,
     pub key_span: Span,
-    pub value: SettingValue<'a>,
+    pub value: SettingValue,
     /// The value type the key requires, if the registry knows the key.
     pub ty: Option<ValueType>,
 }
 
-pub enum SettingValue<'a> {
+pub enum SettingValue {
     /// A string literal, recorded without a copy.
-    Str(&'a LitStr),
+    Str(LitStr),
     /// `true` from a bare flag.
     True,
     /// Any other literal or expression.
-    Expr(&'a Expr),
+    Expr(Expr),
 }
 
 /// The valid part of the arguments.
 #[derive(Default)]
-pub struct Checked<'a> {
+pub struct Checked {
     /// The `Shape::Name` argument (tool name), if given.
-    pub name: Option<&'a LitStr>,
-    pub settings: Vec<Setting<'a>>,
+    pub name: Option<LitStr>,
+    pub settings: Vec<Setting>,
     /// `(Start method, expression)` for `Shape::Runtime` arguments.
-    pub runtime: Vec<(&'static str, &'a Expr)>,
+    pub runtime: Vec<(&'static str, Expr)>,
+    /// Tag expressions (`tags(..)`).
+    pub tags: Vec<Expr>,
 }
 
-impl Checked<'_> {
+impl Checked {
     /// The literal string recorded under `key`, if it was given as a literal.
     pub fn literal(&self, key: &str) -> Option<String> {
         self.settings
             .iter()
             .find(|s| s.key == key)
-            .and_then(|s| match s.value {
+            .and_then(|s| match &s.value {
                 SettingValue::Str(lit) => Some(lit.value()),
                 _ => None,
             })
     }
 }
 
-pub fn check<'a>(spec: &MacroSpec, args: &'a [Arg], errors: &mut Errors) -> Checked<'a> {
+pub fn check(spec: &MacroSpec, args: &[Arg], errors: &mut Errors) -> Checked {
     let mut checked = Checked::default();
-    let mut seen: Vec<&syn::Ident> = Vec::new();
-    for arg in args {
-        let name = arg.name.to_string();
-        let Some(arg_spec) = spec.arg(&name) else {
-            errors.at(&arg.name, unknown_argument(spec, &name));
-            continue;
-        };
-        if let Some(first) = seen.iter().find(|s| **s == &arg.name) {
-            let _ = first;
-            errors.at(&arg.name, format_args!("duplicate argument `{name}`"));
-            continue;
-        }
-        seen.push(&arg.name);
-        check_arg(spec, arg_spec, arg, &mut checked, errors);
-    }
-    for (a, b) in spec.exclusive {
-        let find = |n: &str| seen.iter().find(|s| **s == n).copied();
-        if let (Some(_), Some(second)) = (find(a), find(b)) {
-            errors.at(
-                second,
-                format_args!("`{a}` and `{b}` cannot be used together"),
-            );
-        }
-    }
+    check_args(spec, spec.args, "", args, &mut checked, errors);
     checked
 }
 
-fn unknown_argument(spec: &MacroSpec, name: &str) -> String {
-    let names = spec.args.iter().map(|a| a.name);
+/// Checks one argument list (the macro's, or a nested one such as `telemetry(..)`).
+fn check_args(
+    spec: &MacroSpec,
+    table: &'static [ArgSpec],
+    within: &str,
+    args: &[Arg],
+    checked: &mut Checked,
+    errors: &mut Errors,
+) {
+    let mut seen: Vec<&syn::Ident> = Vec::new();
+    for arg in args {
+        let name = arg.name.to_string();
+        let Some(arg_spec) = table.iter().find(|a| a.name == name) else {
+            errors.at(&arg.name, unknown_argument(spec, table, within, &name));
+            continue;
+        };
+        if seen.iter().any(|s| **s == arg.name) {
+            errors.at(
+                &arg.name,
+                format_args!("duplicate argument `{name}`{within}"),
+            );
+            continue;
+        }
+        seen.push(&arg.name);
+        check_arg(spec, arg_spec, arg, checked, errors);
+    }
+    if within.is_empty() {
+        let find = |n: &str| seen.iter().find(|s| **s == n).copied();
+        for (a, b) in spec.exclusive {
+            if let (Some(_), Some(second)) = (find(a), find(b)) {
+                errors.at(
+                    second,
+                    format_args!("`{a}` and `{b}` cannot be used together"),
+                );
+            }
+        }
+        for required in spec.required {
+            if find(required).is_none() {
+                errors.at_span(
+                    Span::call_site(),
+                    format_args!("#[crux::{}] needs `{required} = ...`", spec.name),
+                );
+            }
+        }
+    }
+}
+
+fn unknown_argument(spec: &MacroSpec, table: &[ArgSpec], within: &str, name: &str) -> String {
+    let names = table.iter().map(|a| a.name);
     let list = names
         .clone()
         .map(|n| format!("`{n}`"))
         .collect::<Vec<_>>()
         .join(", ");
+    let place = if within.is_empty() {
+        format!("#[crux::{}]", spec.name)
+    } else {
+        within.trim_start().to_owned()
+    };
     match registry::did_you_mean(name, names) {
-        Some(best) => format!(
-            "unknown argument `{name}` for #[crux::{}]; did you mean `{best}`?\nexpected one of: {list}",
-            spec.name
-        ),
-        None => format!(
-            "unknown argument `{name}` for #[crux::{}]\nexpected one of: {list}",
-            spec.name
-        ),
+        Some(best) => format!("unknown argument `{name}` for {place}; did you mean `{best}`?\nexpected one of: {list}"),
+        None => format!("unknown argument `{name}` for {place}\nexpected one of: {list}"),
     }
 }
 
-fn check_arg<'a>(
+fn parse_list<T: syn::parse::Parse>(
+    tokens: &proc_macro2::TokenStream,
+    errors: &mut Errors,
+) -> Option<T> {
+    syn::parse2::<T>(tokens.clone())
+        .map_err(|e| errors.push(e))
+        .ok()
+}
+
+fn check_arg(
     spec: &MacroSpec,
     arg_spec: &'static ArgSpec,
-    arg: &'a Arg,
-    checked: &mut Checked<'a>,
+    arg: &Arg,
+    checked: &mut Checked,
     errors: &mut Errors,
 ) {
     let name = arg_spec.name;
@@ -110,30 +144,49 @@ fn check_arg<'a>(
             if let Some(reason) = invalid_span_name_part(&lit.value()) {
                 errors.at(lit, format_args!("invalid `{name}`: {reason}"));
             } else {
-                checked.name = Some(lit);
+                checked.name = Some(lit.clone());
             }
         }
         (Shape::Name, ArgValue::Expr(expr)) => errors.at(
             expr,
             format_args!("`{name}` must be a string literal: it is part of the span name, fixed at compile time"),
         ),
-        (Shape::Attributes, ArgValue::List(entries)) => {
-            for entry in entries {
-                check_entry(spec, entry, checked, errors);
+        (Shape::Attributes, ArgValue::List(tokens)) => {
+            if let Some(Entries(entries)) = parse_list(tokens, errors) {
+                for entry in &entries {
+                    check_attribute(spec, entry, checked, errors);
+                }
             }
         }
-        (Shape::Runtime(method), ArgValue::Expr(expr)) => {
+        (Shape::Metadata(prefix), ArgValue::List(tokens)) => {
+            if let Some(Entries(entries)) = parse_list(tokens, errors) {
+                for entry in entries {
+                    check_metadata(prefix, entry, checked, errors);
+                }
+            }
+        }
+        (Shape::Tags, ArgValue::List(tokens)) => {
+            if let Some(Values(values)) = parse_list(tokens, errors) {
+                for value in values {
+                    match literal_mismatch(ValueType::Str, &value) {
+                        Some(found) => errors.at(&value, format_args!("tags are strings, found {found}")),
+                        None => checked.tags.push(value),
+                    }
+                }
+            }
+        }
+        (Shape::Nested { args, .. }, ArgValue::List(tokens)) => {
+            if let Some(Args(nested)) = parse_list(tokens, errors) {
+                check_args(spec, args, &format!(" {name}(..)"), &nested, checked, errors);
+            }
+        }
+        (Shape::Nested { method, .. } | Shape::Runtime(method), ArgValue::Expr(expr)) => {
             if let Expr::Lit(lit) = expr {
                 errors.at(lit, format_args!("`{name}` takes an expression, not a literal"));
             } else {
-                checked.runtime.push((method, expr));
+                checked.runtime.push((method, expr.clone()));
             }
         }
-        (Shape::Runtime(_), _) => errors.at(&arg.name, format_args!("`{name}` needs a value: `{name} = ...`")),
-        (Shape::Attributes, _) => errors.at(
-            &arg.name,
-            "`attributes` takes a list: `attributes(app.tier = \"gold\", app.retries = 3)`",
-        ),
         (Shape::Value(ValueType::Bool), ArgValue::Flag) => checked.settings.push(Setting {
             key: arg_spec.key.unwrap_or_default().to_owned(),
             key_span: arg.name.span(),
@@ -142,10 +195,7 @@ fn check_arg<'a>(
         }),
         (Shape::Value(ty), ArgValue::Expr(expr)) => {
             if let Some(found) = literal_mismatch(ty, expr) {
-                errors.at(
-                    expr,
-                    format_args!("`{name}` takes {}, found {found}", ty.describe()),
-                );
+                errors.at(expr, format_args!("`{name}` takes {}, found {found}", ty.describe()));
                 return;
             }
             checked.settings.push(Setting {
@@ -155,7 +205,16 @@ fn check_arg<'a>(
                 ty: Some(ty),
             });
         }
-        (Shape::Name | Shape::Value(_), ArgValue::Flag) => {
+        (Shape::Attributes | Shape::Metadata(_), _) => errors.at(
+            &arg.name,
+            format_args!("`{name}` takes a list: `{name}(key = value, ..)`"),
+        ),
+        (Shape::Tags, _) => errors.at(&arg.name, format_args!("`{name}` takes a list: `{name}(\"vip\", ..)`")),
+        (Shape::Nested { .. }, ArgValue::Flag) => errors.at(
+            &arg.name,
+            format_args!("`{name}` takes a list `{name}(..)` or an expression `{name} = ..`"),
+        ),
+        (Shape::Runtime(_), _) | (Shape::Name | Shape::Value(_), ArgValue::Flag) => {
             errors.at(&arg.name, format_args!("`{name}` needs a value: `{name} = ...`"))
         }
         (Shape::Name | Shape::Value(_), ArgValue::List(_)) => errors.at(
@@ -165,12 +224,7 @@ fn check_arg<'a>(
     }
 }
 
-fn check_entry<'a>(
-    spec: &MacroSpec,
-    entry: &'a Entry,
-    checked: &mut Checked<'a>,
-    errors: &mut Errors,
-) {
+fn check_attribute(spec: &MacroSpec, entry: &Entry, checked: &mut Checked, errors: &mut Errors) {
     let key = entry.key.as_str();
     if let Some(reason) = registry::invalid_name_reason(key) {
         errors.at_span(
@@ -226,12 +280,36 @@ fn check_entry<'a>(
     });
 }
 
-fn setting_value(expr: &Expr) -> SettingValue<'_> {
+fn check_metadata(prefix: &str, entry: Entry, checked: &mut Checked, errors: &mut Errors) {
+    let key = format!("{prefix}{}", entry.key);
+    if let Some(reason) = registry::invalid_name_reason(&entry.key) {
+        errors.at_span(
+            entry.key_span,
+            format_args!("`{}` is not a valid metadata key: {reason}", entry.key),
+        );
+        return;
+    }
+    if checked.settings.iter().any(|s| s.key == key) {
+        errors.at_span(
+            entry.key_span,
+            format_args!("duplicate metadata key `{}`", entry.key),
+        );
+        return;
+    }
+    checked.settings.push(Setting {
+        value: setting_value(&entry.value),
+        key,
+        key_span: entry.key_span,
+        ty: None,
+    });
+}
+
+fn setting_value(expr: &Expr) -> SettingValue {
     match expr {
         Expr::Lit(ExprLit {
             lit: Lit::Str(lit), ..
-        }) => SettingValue::Str(lit),
-        other => SettingValue::Expr(other),
+        }) => SettingValue::Str(lit.clone()),
+        other => SettingValue::Expr(other.clone()),
     }
 }
 

@@ -18,6 +18,10 @@ pub enum Kind {
     Generate,
     /// `#[crux::delegate]`: `crux.delegate`, work handed to a remote agent.
     Delegate,
+    /// `#[crux::agent]`: `crux.run`, one run of an agent.
+    Run,
+    /// `#[crux::use_reason]`: `crux.use_reason`, model passes and their tool loop.
+    UseReason,
 }
 
 impl Kind {

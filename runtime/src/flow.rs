@@ -130,7 +130,7 @@ pub fn cancel(reason: Option<&str>) -> bool {
 fn flow_event(name: &'static str, attrs: Vec<KeyValue>) -> bool {
     match current_scope() {
         Ok(scope) => {
-            scope.span.span().add_event(name, attrs);
+            crate::span::Span::from_context(scope.span.clone()).add_event(name, attrs);
             true
         }
         Err(_) => false,

@@ -41,7 +41,7 @@
 //! # }
 //! ```
 
-pub use crux_macros::{delegate, flow, flow_step, generate, tool};
+pub use crux_macros::{agent, delegate, flow, flow_step, generate, tool, use_reason, Prompt};
 
 /// Every attribute key crux emits, as constants, and the table they come from.
 pub mod attributes {
@@ -51,13 +51,17 @@ pub mod attributes {
 
 mod callsite;
 mod checkpoint;
+mod content;
 mod context;
 pub mod export;
 pub mod flow;
+pub mod hooks;
 mod ids;
 mod outcome;
 mod pipeline;
+mod prompt;
 pub mod propagation;
+mod reason;
 mod recording;
 mod response;
 mod run;
@@ -71,11 +75,13 @@ mod value;
 pub mod __private;
 
 pub use checkpoint::Checkpoint;
+pub use content::{CaptureContent, Message, Part};
 pub use context::{bind, FutureExt, WithContext};
 #[cfg(feature = "tokio")]
 pub use context::{spawn, spawn_blocking};
 pub use flow::ResumeMode;
 pub use pipeline::{is_enabled, set_enabled, SpanNaming};
+pub use prompt::{Prompt, PromptIdentity, ReasonTelemetry};
 pub use response::{ModelResponse, Usage};
 pub use span::Span;
 pub use telemetry::{Telemetry, TelemetryBuilder, TelemetryError, TelemetryGuard};

@@ -52,3 +52,75 @@ impl<T: ?Sized> PlainOutcome for OutcomeProbe<'_, T> {
     #[inline(always)]
     fn crux_outcome(&self, _guard: &SpanGuard) {}
 }
+
+/// Wraps a reference to a tool argument for content capture.
+#[derive(Debug)]
+pub struct ArgumentProbe<'a, T: ?Sized>(pub &'a T);
+
+/// An argument that serializes: recorded in `gen_ai.tool.call.arguments`.
+pub trait SerializableArgument {
+    /// Adds the argument under `name`.
+    fn crux_argument(&self, name: &str, args: &mut serde_json::Map<String, serde_json::Value>);
+}
+
+impl<T: serde::Serialize + ?Sized> SerializableArgument for &ArgumentProbe<'_, T> {
+    fn crux_argument(&self, name: &str, args: &mut serde_json::Map<String, serde_json::Value>) {
+        if let Ok(value) = serde_json::to_value(self.0) {
+            args.insert(name.to_owned(), value);
+        }
+    }
+}
+
+/// Any other argument is left out.
+pub trait OpaqueArgument {
+    /// Records nothing.
+    fn crux_argument(&self, name: &str, args: &mut serde_json::Map<String, serde_json::Value>);
+}
+
+impl<T: ?Sized> OpaqueArgument for ArgumentProbe<'_, T> {
+    #[inline(always)]
+    fn crux_argument(&self, _name: &str, _args: &mut serde_json::Map<String, serde_json::Value>) {}
+}
+
+/// Wraps a reference to a tool's output for its output metadata and content capture.
+#[derive(Debug)]
+pub struct ToolOutputProbe<'a, T: ?Sized>(pub &'a T);
+
+/// `Ok` of a `Result` whose value serializes.
+pub trait ResultToolOutput {
+    /// Records the output on `guard`.
+    fn crux_tool_output(&self, guard: &SpanGuard);
+}
+
+impl<T: serde::Serialize, E> ResultToolOutput for &&ToolOutputProbe<'_, Result<T, E>> {
+    fn crux_tool_output(&self, guard: &SpanGuard) {
+        if let (Ok(value), true) = (self.0, guard.is_recording()) {
+            guard.record_tool_output(value);
+        }
+    }
+}
+
+/// A serializable output returned directly.
+pub trait DirectToolOutput {
+    /// Records the output on `guard`.
+    fn crux_tool_output(&self, guard: &SpanGuard);
+}
+
+impl<T: serde::Serialize> DirectToolOutput for &ToolOutputProbe<'_, T> {
+    fn crux_tool_output(&self, guard: &SpanGuard) {
+        if guard.is_recording() {
+            guard.record_tool_output(self.0);
+        }
+    }
+}
+
+/// Anything else has no output metadata.
+pub trait OpaqueToolOutput {
+    /// Records nothing.
+    fn crux_tool_output(&self, guard: &SpanGuard);
+}
+
+impl<T: ?Sized> OpaqueToolOutput for ToolOutputProbe<'_, T> {
+    #[inline(always)]
+    fn crux_tool_output(&self, _guard: &SpanGuard) {}
+}

@@ -24,11 +24,37 @@ pub enum SpanNaming {
 }
 
 /// Per-pipeline options applied to every span.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub(crate) struct Options {
     pub naming: SpanNaming,
     pub attributes: Vec<KeyValue>,
     pub resume_mode: crate::flow::ResumeMode,
+    pub hooks: crate::hooks::Hooks,
+    /// Content capture; `None` follows `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`.
+    pub capture: Option<crate::content::CaptureContent>,
+    /// The most characters one captured content attribute keeps.
+    pub max_content_length: usize,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            naming: SpanNaming::default(),
+            attributes: Vec::new(),
+            resume_mode: crate::flow::ResumeMode::default(),
+            hooks: crate::hooks::Hooks::default(),
+            capture: None,
+            max_content_length: 8192,
+        }
+    }
+}
+
+impl Options {
+    /// The capture setting, the environment's when the builder set none.
+    pub(crate) fn capture(&self) -> crate::content::CaptureContent {
+        self.capture
+            .unwrap_or_else(crate::content::CaptureContent::from_env)
+    }
 }
 
 #[derive(Debug)]
@@ -92,24 +118,52 @@ pub(crate) fn tracer_from(provider: &opentelemetry_sdk::trace::SdkTracerProvider
     provider.tracer_with_scope(scope())
 }
 
+/// The pipeline as loaded for one span: its options and where to start the span.
+pub(crate) struct Loaded {
+    pipeline: arc_swap::Guard<Option<Arc<Pipeline>>>,
+    default_options: Option<Options>,
+}
+
+/// Loads the installed pipeline (once per span).
+pub(crate) fn load() -> Loaded {
+    let pipeline = PIPELINE.load();
+    let default_options = pipeline.is_none().then(Options::default);
+    Loaded {
+        pipeline,
+        default_options,
+    }
+}
+
+impl Loaded {
+    pub(crate) fn options(&self) -> &Options {
+        match (self.pipeline.as_deref(), &self.default_options) {
+            (Some(p), _) => &p.options,
+            (None, Some(options)) => options,
+            (None, None) => unreachable!("default options exist when no pipeline does"),
+        }
+    }
+
+    /// Starts `builder` under `parent`; the result is `parent` with the span in it.
+    pub(crate) fn start(&self, builder: SpanBuilder, parent: &Context) -> Context {
+        match self.pipeline.as_deref().and_then(|p| p.tracer.as_ref()) {
+            Some(tracer) => parent.with_span(tracer.build_with_context(builder, parent)),
+            None => {
+                let tracer = global::tracer_provider().tracer_with_scope(scope());
+                parent.with_span(tracer.build_with_context(builder, parent))
+            }
+        }
+    }
+}
+
 /// Starts a span: `build` sees the pipeline's options and returns the span's builder and
 /// its parent context; the result is that parent with the span in it.
 pub(crate) fn start_span(build: impl FnOnce(&Options) -> (SpanBuilder, Context)) -> Context {
-    let pipeline = PIPELINE.load();
-    let default_options;
-    let options = match pipeline.as_deref() {
-        Some(p) => &p.options,
-        None => {
-            default_options = Options::default();
-            &default_options
-        }
-    };
-    let (builder, parent) = build(options);
-    match pipeline.as_deref().and_then(|p| p.tracer.as_ref()) {
-        Some(tracer) => parent.with_span(tracer.build_with_context(builder, &parent)),
-        None => {
-            let tracer = global::tracer_provider().tracer_with_scope(scope());
-            parent.with_span(tracer.build_with_context(builder, &parent))
-        }
-    }
+    let loaded = load();
+    let (builder, parent) = build(loaded.options());
+    loaded.start(builder, &parent)
+}
+
+/// The hooks of the installed pipeline.
+pub(crate) fn hooks() -> crate::hooks::Hooks {
+    load().options().hooks.clone()
 }

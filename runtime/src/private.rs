@@ -3,7 +3,7 @@
 
 pub use crate::attributes as keys;
 pub use crate::callsite::{Callsite, Kind};
-pub use crate::outcome::OutcomeProbe;
+pub use crate::outcome::{ArgumentProbe, OutcomeProbe, ToolOutputProbe};
 pub use crate::recording::{Instrumented, InstrumentedStream, SpanGuard, Start};
 pub use crate::response::ResponseProbe;
 
@@ -11,5 +11,47 @@ pub use crate::response::ResponseProbe;
 /// generated code records an outcome (method resolution needs them in scope).
 pub mod probes {
     pub use crate::outcome::{DebugErrorOutcome as _, DisplayErrorOutcome as _, PlainOutcome as _};
+    pub use crate::outcome::{DirectToolOutput as _, OpaqueToolOutput as _, ResultToolOutput as _};
+    pub use crate::outcome::{OpaqueArgument as _, SerializableArgument as _};
     pub use crate::response::{DirectResponse as _, NoResponse as _, ResultResponse as _};
+}
+
+pub use serde_json;
+
+/// A prompt field's value as text (identity parts).
+pub fn prompt_text<V: crate::AttrValue + ?Sized>(value: &V) -> Option<String> {
+    value.to_value().map(|v| v.as_str().into_owned())
+}
+
+/// Records a prompt field as an attribute.
+pub fn push_attribute<V: crate::AttrValue + ?Sized>(
+    out: &mut Vec<opentelemetry::KeyValue>,
+    key: &'static str,
+    value: &V,
+) {
+    if let Some(v) = value.to_value() {
+        out.push(opentelemetry::KeyValue::new(key, v));
+    }
+}
+
+/// Records a prompt field as a template variable.
+pub fn push_variable<V: crate::AttrValue + ?Sized>(
+    out: &mut Vec<(&'static str, opentelemetry::Value)>,
+    name: &'static str,
+    value: &V,
+) {
+    if let Some(v) = value.to_value() {
+        out.push((name, v));
+    }
+}
+
+/// Records a prompt field as metadata.
+pub fn push_metadata<V: crate::AttrValue + ?Sized>(
+    out: &mut Vec<(String, String)>,
+    key: &str,
+    value: &V,
+) {
+    if let Some(v) = value.to_value() {
+        out.push((key.to_owned(), v.as_str().into_owned()));
+    }
 }

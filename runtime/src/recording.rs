@@ -9,9 +9,15 @@
 use crate::attributes as key;
 use crate::callsite::{Callsite, Kind};
 use crate::checkpoint::{Checkpoint, ResumeFrom};
+use crate::content::{self, CaptureContent};
 use crate::flow::{FlowScope, ResumeMode};
+use crate::hooks::{Hooks, Phase, SpanInfo};
 use crate::pipeline::{self, Options, SpanNaming};
+use crate::prompt::{Prompt, ReasonTelemetry, RecordedPrompt};
 use crate::propagation::RemoteParent;
+use crate::reason::{PassReport, ReasonScope, ToolCall};
+use crate::run::RunScope;
+use crate::span::{GenerateScope, SpanBuffer};
 use crate::value::{AttrValue, BoolAttr, DoubleAttr, IntAttr, StrArrayAttr, StrAttr};
 use opentelemetry::trace::{SpanBuilder, Status, TraceContextExt};
 use opentelemetry::{Context, KeyValue, StringValue, Value};
@@ -19,19 +25,42 @@ use std::borrow::Cow;
 use std::future::Future;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::task::Poll;
 use std::time::Instant;
 
 /// The attributes of a span about to start, filled by the macro's argument closure.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Start {
     attrs: Vec<KeyValue>,
     resume: Option<Checkpoint>,
     remote_parent: Option<Context>,
+    tags: Vec<String>,
+    prompt: Option<RecordedPrompt>,
+    /// The content capture in force for this call.
+    capture: CaptureContent,
+    /// Set by `capture_content = ..`: inherited by what runs inside.
+    capture_override: Option<CaptureContent>,
+    cap: usize,
+    truncated: bool,
 }
 
 impl Start {
+    fn new(capture: CaptureContent, cap: usize) -> Start {
+        Start {
+            attrs: Vec::with_capacity(12),
+            resume: None,
+            remote_parent: None,
+            tags: Vec::new(),
+            prompt: None,
+            capture,
+            capture_override: None,
+            cap,
+            truncated: false,
+        }
+    }
+
     /// Records `value` under `key`; a `None` value leaves the key out.
     pub fn set<V: AttrValue + ?Sized>(&mut self, key: &'static str, value: &V) {
         if let Some(v) = value.to_value() {
@@ -99,6 +128,85 @@ impl Start {
         self.remote_parent = parent.remote_context();
     }
 
+    /// Adds a tag (`crux.trace.tags`).
+    pub fn tag<V: StrAttr + ?Sized>(&mut self, tag: &V) {
+        if let Some(v) = tag.to_value() {
+            self.tags.push(v.as_str().into_owned());
+        }
+    }
+
+    /// Overrides content capture for this call and what runs inside it.
+    pub fn capture_content<C: Copy + Into<CaptureContent>>(&mut self, capture: &C) {
+        let capture = (*capture).into();
+        self.capture = capture;
+        self.capture_override = Some(capture);
+    }
+
+    /// The prompt a `use_reason` uses (`telemetry(prompt = ..)`).
+    pub fn prompt<P: Prompt + ?Sized>(&mut self, prompt: &P) {
+        self.prompt = Some(RecordedPrompt::of(prompt));
+    }
+
+    /// The telemetry of a `use_reason` given as a value (`telemetry = ..`).
+    pub fn telemetry(&mut self, telemetry: &ReasonTelemetry) {
+        if let Some(capture) = telemetry.capture {
+            self.capture_content(&capture);
+        }
+        if let Some(op) = &telemetry.operation {
+            self.set(key::GEN_AI_OPERATION_NAME, op.as_str());
+        }
+        if let Some(prompt) = &telemetry.prompt {
+            self.prompt = Some(prompt.clone());
+        }
+        self.tags.extend(telemetry.tags.iter().cloned());
+        for (k, v) in &telemetry.metadata {
+            self.set_dynamic(format!("{}{k}", key::CRUX_TRACE_METADATA), v);
+        }
+    }
+
+    /// Input messages of a model call (`messages = ..`), recorded only with input capture.
+    pub fn input_messages<M: serde::Serialize + ?Sized>(&mut self, messages: &M) {
+        if self.capture.input {
+            self.content(key::GEN_AI_INPUT_MESSAGES, messages);
+        }
+    }
+
+    /// System instructions of a model call (`system = ..`), recorded only with input
+    /// capture; a plain string becomes one text part.
+    pub fn system_instructions<M: serde::Serialize + ?Sized>(&mut self, instructions: &M) {
+        if !self.capture.input {
+            return;
+        }
+        match serde_json::to_value(instructions) {
+            Ok(serde_json::Value::String(text)) => {
+                let parts = vec![serde_json::json!({"type": "text", "content": text})];
+                self.content(key::GEN_AI_SYSTEM_INSTRUCTIONS, &parts);
+            }
+            Ok(other) => self.content(key::GEN_AI_SYSTEM_INSTRUCTIONS, &other),
+            Err(_) => {}
+        }
+    }
+
+    /// A tool's arguments, recorded (as one JSON object) only with input capture;
+    /// `record` adds each serializable argument.
+    pub fn tool_arguments(
+        &mut self,
+        record: impl FnOnce(&mut serde_json::Map<String, serde_json::Value>),
+    ) {
+        if self.capture.input {
+            let mut args = serde_json::Map::new();
+            record(&mut args);
+            self.content(key::GEN_AI_TOOL_CALL_ARGUMENTS, &args);
+        }
+    }
+
+    fn content<T: serde::Serialize + ?Sized>(&mut self, key: &'static str, value: &T) {
+        if let Some((text, cut)) = content::capped_json(value, self.cap) {
+            self.truncated |= cut;
+            self.put(key, Value::String(text.into()));
+        }
+    }
+
     fn put(&mut self, key: &'static str, value: Value) {
         match self.attrs.iter_mut().find(|kv| kv.key.as_str() == key) {
             Some(kv) => kv.value = value,
@@ -137,8 +245,19 @@ pub struct SpanGuard {
 #[derive(Debug)]
 struct Active {
     cx: Context,
+    kind: Kind,
+    name: Cow<'static, str>,
     ended: bool,
     panicked: AtomicBool,
+    errored: AtomicBool,
+    /// Characters of the error message, for the tool's output metadata.
+    error_chars: AtomicUsize,
+    hooks: Hooks,
+    capture: CaptureContent,
+    cap: usize,
+    tool_call: Option<ToolCall>,
+    /// Output metadata and captured result of a tool: (type, size, result JSON).
+    tool_output: std::sync::Mutex<Option<(&'static str, usize, Option<String>)>>,
 }
 
 impl SpanGuard {
@@ -201,10 +320,47 @@ impl SpanGuard {
         }
     }
 
+    /// Records a tool's successful output: its privacy-safe metadata always, the value
+    /// itself (`gen_ai.tool.call.result`) only with output capture.
+    pub fn record_tool_output<T: serde::Serialize + ?Sized>(&self, output: &T) {
+        let Some(active) = &self.active else { return };
+        if active.kind != Kind::Tool {
+            return;
+        }
+        let (kind, size, json) = match serde_json::to_value(output) {
+            Ok(serde_json::Value::String(text)) => (
+                "text",
+                text.chars().count(),
+                serde_json::Value::String(text),
+            ),
+            Ok(value) => {
+                let size = serde_json::to_string(&value).map_or(0, |t| t.chars().count());
+                ("json", size, value)
+            }
+            Err(_) => return,
+        };
+        let captured = active
+            .capture
+            .output
+            .then(|| content::capped_json(&json, active.cap))
+            .flatten();
+        let (captured, cut) = match captured {
+            Some((text, cut)) => (Some(text), cut),
+            None => (None, false),
+        };
+        if cut {
+            Span::from_context(active.cx.clone()).set_attribute(key::CRUX_TRUNCATED, &true);
+        }
+        *active
+            .tool_output
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some((kind, size, captured));
+    }
+
     /// Sets an attribute on the span.
     pub fn set_attribute<V: AttrValue + ?Sized>(&self, key: &'static str, value: &V) {
-        if let (Some(active), Some(v)) = (&self.active, value.to_value()) {
-            active.cx.span().set_attribute(KeyValue::new(key, v));
+        if let Some(active) = &self.active {
+            Span::from_context(active.cx.clone()).set_attribute(key, value);
         }
     }
 
@@ -212,72 +368,115 @@ impl SpanGuard {
     #[inline]
     pub fn end(mut self) {
         if let Some(active) = &mut self.active {
-            active.ended = true;
-            active.cx.span().end();
+            active.finish(true);
         }
     }
 }
 
+use crate::span::Span;
+
 impl Drop for SpanGuard {
     fn drop(&mut self) {
-        let Some(active) = &mut self.active else {
-            return;
-        };
-        if active.ended {
-            return;
+        if let Some(active) = &mut self.active {
+            if !active.ended {
+                // The body never completed: its own panic was recorded where it was
+                // caught; anything else (a dropped future, a panic elsewhere unwinding
+                // through us) is a cancellation.
+                active.finish(false);
+            }
         }
-        // The body never completed. Its own panic was recorded where it was caught;
-        // anything else (a dropped future, a panic elsewhere unwinding through us) is a
-        // cancellation.
-        if !active.panicked.load(Ordering::Relaxed) {
-            active
-                .cx
-                .span()
-                .set_attribute(KeyValue::new(key::CRUX_CANCELLED, true));
-        }
-        active.ended = true;
-        active.cx.span().end();
     }
 }
 
 impl Active {
     fn start(callsite: &'static Callsite, args: impl FnOnce(&mut Start)) -> Active {
         let current = Context::current();
-        let mut start = Start {
-            attrs: Vec::with_capacity(12),
-            resume: None,
-            remote_parent: None,
-        };
+        let loaded = pipeline::load();
+        let options = loaded.options();
+        let inherited = current.get::<ReasonScope>().and_then(|r| r.capture);
+        let mut start = Start::new(
+            inherited.unwrap_or_else(|| options.capture()),
+            options.max_content_length,
+        );
         args(&mut start);
-        let flow = complete(callsite, &mut start, &current);
+        let flow = complete(callsite, &mut start, &current, options);
+        let capture = start.capture;
+        let capture_override = start.capture_override;
         let resume = start.resume.take();
-        let remote_parent = start.remote_parent.take();
-        let span_cx = pipeline::start_span(|options| {
-            let mut builder = builder(callsite, start, options);
-            let mut parent = remote_parent.unwrap_or(current);
-            if let Some(checkpoint) = &resume {
-                if options.naming == SpanNaming::Crux {
-                    builder.name = Cow::Borrowed("crux.flow.resume");
-                }
-                builder = builder.with_links(vec![crate::flow::link_to(checkpoint, "resume")]);
-                if options.resume_mode == ResumeMode::Continue {
-                    parent = parent.with_remote_span_context(checkpoint.span_context().clone());
+        let mut parent = start.remote_parent.take().unwrap_or(current);
+        let mut builder = builder(callsite, start, options);
+        if let Some(checkpoint) = &resume {
+            if options.naming == SpanNaming::Crux {
+                builder.name = Cow::Borrowed("crux.flow.resume");
+            }
+            builder = builder.with_links(vec![crate::flow::link_to(checkpoint, "resume")]);
+            if options.resume_mode == ResumeMode::Continue {
+                parent = parent.with_remote_span_context(checkpoint.span_context().clone());
+            }
+        }
+        let name = builder.name.clone();
+        let tool_call = (callsite.kind == Kind::Tool)
+            .then(|| {
+                let reason = parent.get::<ReasonScope>()?;
+                let attr = |k: &str| {
+                    builder
+                        .attributes
+                        .as_ref()
+                        .and_then(|a| a.iter().find(|kv| kv.key.as_str() == k))
+                        .map(|kv| kv.value.as_str().into_owned())
+                        .unwrap_or_default()
+                };
+                Some(reason.tool_started(
+                    &attr(key::GEN_AI_TOOL_NAME),
+                    &attr(key::GEN_AI_TOOL_CALL_ID),
+                ))
+            })
+            .flatten();
+        let span_cx = loaded.start(builder, &parent);
+        let span_id = span_cx.span().span_context().span_id();
+        let mut cx = span_cx.clone();
+        match callsite.kind {
+            Kind::Flow => {
+                if let Some((id, name)) = flow {
+                    cx = cx.with_value(FlowScope {
+                        id: id.into(),
+                        name: name.into(),
+                        span: span_cx.clone(),
+                    });
                 }
             }
-            (builder, parent)
-        });
-        let cx = match flow {
-            Some((id, name)) => span_cx.with_value(FlowScope {
-                id: id.into(),
-                name: name.into(),
-                span: span_cx.clone(),
-            }),
-            None => span_cx,
-        };
+            Kind::Run => cx = cx.with_value(RunScope::new()),
+            Kind::UseReason => {
+                cx = cx.with_value(ReasonScope::new(span_cx.clone(), capture_override))
+            }
+            Kind::Generate => {
+                cx = cx.with_value(GenerateScope::new(
+                    span_id,
+                    capture,
+                    options.max_content_length,
+                ))
+            }
+            _ => {}
+        }
+        if options.hooks.map_attributes.is_some() {
+            cx = cx.with_value(SpanBuffer::new(span_id));
+        }
+        if let Some(on_start) = &options.hooks.on_start {
+            on_start(&info(&name, &span_cx));
+        }
         Active {
             cx,
+            kind: callsite.kind,
+            name,
             ended: false,
             panicked: AtomicBool::new(false),
+            errored: AtomicBool::new(false),
+            error_chars: AtomicUsize::new(0),
+            hooks: options.hooks.clone(),
+            capture,
+            cap: options.max_content_length,
+            tool_call,
+            tool_output: std::sync::Mutex::new(None),
         }
     }
 
@@ -292,9 +491,14 @@ impl Active {
     }
 
     fn record_error(&self, error_type: String, message: String) {
+        self.errored.store(true, Ordering::Relaxed);
+        self.error_chars
+            .store(message.chars().count(), Ordering::Relaxed);
         let span = self.cx.span();
-        span.set_attribute(KeyValue::new(key::ERROR_TYPE, error_type.clone()));
-        span.add_event(
+        let mut attrs = vec![KeyValue::new(key::ERROR_TYPE, error_type.clone())];
+        self.hooks.map(Phase::Error, &self.name, &mut attrs);
+        span.set_attributes(attrs);
+        Span::from_context(self.cx.clone()).add_event(
             "exception",
             vec![
                 KeyValue::new(key::EXCEPTION_TYPE, error_type),
@@ -303,15 +507,104 @@ impl Active {
         );
         span.set_status(Status::error(message));
     }
+
+    /// Ends the span: `completed` is false when the body never finished.
+    fn finish(&mut self, completed: bool) {
+        self.ended = true;
+        let panicked = self.panicked.load(Ordering::Relaxed);
+        let errored = self.errored.load(Ordering::Relaxed);
+        let mut end: Vec<KeyValue> = self
+            .cx
+            .get::<SpanBuffer>()
+            .map(SpanBuffer::take)
+            .unwrap_or_default();
+        if !completed && !panicked {
+            end.push(KeyValue::new(key::CRUX_CANCELLED, true));
+        }
+        match self.kind {
+            Kind::Generate => {
+                if let (Some(generate), Some(reason)) =
+                    (self.cx.get::<GenerateScope>(), self.cx.get::<ReasonScope>())
+                {
+                    reason.pass_ended(generate.report());
+                }
+            }
+            Kind::UseReason => {
+                if let Some(reason) = self.cx.get::<ReasonScope>() {
+                    end.extend(reason.end_attributes());
+                }
+            }
+            Kind::Run
+                if self
+                    .cx
+                    .get::<RunScope>()
+                    .is_some_and(RunScope::awaiting_human_input) =>
+            {
+                end.push(KeyValue::new(key::CRUX_RUN_AWAITING_HUMAN_INPUT, true));
+            }
+            Kind::Tool => self.tool_metadata(&mut end, completed, errored),
+            _ => {}
+        }
+        if let Some(call) = &self.tool_call {
+            call.finished(completed && !panicked, errored);
+        }
+        self.hooks.map(Phase::End, &self.name, &mut end);
+        let span = self.cx.span();
+        if !end.is_empty() {
+            span.set_attributes(end);
+        }
+        if let Some(on_end) = &self.hooks.on_end {
+            on_end(&info(&self.name, &self.cx));
+        }
+        span.end();
+    }
+
+    /// `crux.tool.model_output.type`, the sizes and the savings estimate; the result
+    /// itself only with output capture.
+    fn tool_metadata(&self, end: &mut Vec<KeyValue>, completed: bool, errored: bool) {
+        let output = self
+            .tool_output
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        let (kind, size) = match (&output, errored) {
+            (_, true) => ("error-text", self.error_chars.load(Ordering::Relaxed)),
+            (Some((kind, size, _)), false) => (*kind, *size),
+            (None, false) if completed => return,
+            (None, false) => return,
+        };
+        let size = i64::try_from(size).unwrap_or(i64::MAX);
+        end.push(KeyValue::new(key::CRUX_TOOL_MODEL_OUTPUT_TYPE, kind));
+        end.push(KeyValue::new(key::CRUX_TOOL_OUTPUT_SIZE, size));
+        end.push(KeyValue::new(key::CRUX_TOOL_MODEL_OUTPUT_SIZE, size));
+        end.push(KeyValue::new(key::CRUX_TOOL_TOKEN_SAVINGS_ESTIMATE, 0_i64));
+        if let Some((_, _, Some(result))) = output {
+            end.push(KeyValue::new(key::GEN_AI_TOOL_CALL_RESULT, result));
+        }
+    }
+}
+
+fn info<'a>(name: &'a str, cx: &Context) -> SpanInfo<'a> {
+    let sc = cx.span().span_context().clone();
+    SpanInfo {
+        name,
+        trace_id: sc.trace_id().to_string(),
+        span_id: sc.span_id().to_string(),
+    }
 }
 
 /// Fills what the span contract derives rather than the user gives: defaults, generated
-/// ids, mirrored keys, values found in the context. Returns the scope a flow opens.
+/// ids, mirrored keys, values found in the context. Returns a flow's (id, name).
 fn complete(
     callsite: &'static Callsite,
     start: &mut Start,
     parent: &Context,
+    options: &Options,
 ) -> Option<(String, String)> {
+    if !start.tags.is_empty() {
+        let tags = std::mem::take(&mut start.tags);
+        start.set(key::CRUX_TRACE_TAGS, &tags);
+    }
     match callsite.kind {
         Kind::Flow => {
             if let Some(checkpoint) = start.resume.clone() {
@@ -383,16 +676,87 @@ fn complete(
             start.mirror(key::GEN_AI_PROVIDER_NAME, key::GEN_AI_SYSTEM);
             None
         }
+        Kind::Run => {
+            if !start.has(key::CRUX_RUN_ID) {
+                start.set(key::CRUX_RUN_ID, &crate::ids::new_id("run_"));
+            }
+            start.set_static(key::GEN_AI_OPERATION_NAME, "invoke_agent");
+            if !start.has(key::GEN_AI_AGENT_NAME) {
+                start.set_static(key::GEN_AI_AGENT_NAME, callsite.label);
+            }
+            // The conversation id comes only from a real session id, never invented.
+            start.mirror(key::SESSION_ID, key::GEN_AI_CONVERSATION_ID);
+            start.mirror(key::SESSION_ID, key::CRUX_SESSION_ID);
+            None
+        }
+        Kind::UseReason => {
+            if !start.has(key::GEN_AI_OPERATION_NAME) {
+                start.set_static(key::GEN_AI_OPERATION_NAME, "chat");
+            }
+            if let Some(prompt) = start.prompt.take() {
+                record_prompt(start, prompt, options);
+            }
+            None
+        }
     }
 }
 
-fn builder(callsite: &'static Callsite, start: Start, options: &Options) -> SpanBuilder {
+fn record_prompt(start: &mut Start, prompt: RecordedPrompt, options: &Options) {
+    let id = &prompt.identity;
+    for (keys, value) in [
+        (
+            &[key::GEN_AI_PROMPT_NAME, key::CRUX_PROMPT_NAME][..],
+            &id.name,
+        ),
+        (
+            &[key::GEN_AI_PROMPT_VERSION, key::CRUX_PROMPT_VERSION][..],
+            &id.version,
+        ),
+        (&[key::CRUX_PROMPT_TYPE][..], &id.kind),
+        (&[key::CRUX_PROMPT_SOURCE][..], &id.source),
+        (&[key::CRUX_PROMPT_ID][..], &id.id),
+    ] {
+        if let Some(v) = value {
+            for k in keys {
+                start.set(k, v.as_str());
+            }
+        }
+    }
+    if let Some(map) = &options.hooks.map_prompt_metadata {
+        for kv in map(id) {
+            start.set_dynamic(kv.key, &kv.value);
+        }
+    }
+    for kv in prompt.attributes {
+        start.set_dynamic(kv.key, &kv.value);
+    }
+    if start.capture.input {
+        for (name, value) in prompt.variables {
+            let (text, cut) = content::capped_text(&value.as_str(), start.cap);
+            start.truncated |= cut;
+            start.set_dynamic(
+                format!("{}{name}", key::GEN_AI_PROMPT_VARIABLE),
+                text.as_str(),
+            );
+        }
+    }
+}
+
+fn builder(callsite: &'static Callsite, mut start: Start, options: &Options) -> SpanBuilder {
+    if start.truncated {
+        start.set(key::CRUX_TRUNCATED, &true);
+    }
     let name: Cow<'static, str> = match options.naming {
         SpanNaming::Crux => Cow::Borrowed(callsite.name),
         SpanNaming::GenAi => genai_name(callsite, &start),
     };
     let mut attrs = start.attrs;
-    attrs.extend(options.attributes.iter().cloned());
+    for kv in &options.attributes {
+        if !attrs.iter().any(|a| a.key == kv.key) {
+            attrs.push(kv.clone());
+        }
+    }
+    options.hooks.map(Phase::Start, &name, &mut attrs);
     SpanBuilder::from_name(name)
         .with_kind(callsite.kind.span_kind())
         .with_attributes(attrs)
@@ -400,18 +764,28 @@ fn builder(callsite: &'static Callsite, start: Start, options: &Options) -> Span
 
 fn genai_name(callsite: &'static Callsite, start: &Start) -> Cow<'static, str> {
     let value = |k: &str| start.string(k).unwrap_or_default();
+    let joined = |op: String, what: String| -> Cow<'static, str> {
+        if what.is_empty() {
+            op.into()
+        } else {
+            format!("{op} {what}").into()
+        }
+    };
     match callsite.kind {
-        Kind::Flow => format!("invoke_workflow {}", value(key::CRUX_FLOW_NAME)).into(),
-        Kind::Tool => format!("execute_tool {}", callsite.label).into(),
-        Kind::Generate => format!(
-            "{} {}",
+        Kind::Flow => joined("invoke_workflow".into(), value(key::CRUX_FLOW_NAME)),
+        Kind::Tool => joined("execute_tool".into(), callsite.label.into()),
+        Kind::Run => joined("invoke_agent".into(), value(key::GEN_AI_AGENT_NAME)),
+        Kind::Generate | Kind::UseReason => joined(
             value(key::GEN_AI_OPERATION_NAME),
-            value(key::GEN_AI_REQUEST_MODEL)
-        )
-        .trim_end()
-        .to_owned()
-        .into(),
+            value(key::GEN_AI_REQUEST_MODEL),
+        ),
         Kind::FlowStep | Kind::Delegate => Cow::Borrowed(callsite.name),
+    }
+}
+
+impl GenerateScope {
+    fn report(&self) -> PassReport {
+        self.take_report()
     }
 }
 
@@ -495,10 +869,10 @@ impl<S: futures_core::Stream> futures_core::Stream for InstrumentedStream<S> {
         match &polled {
             Poll::Ready(Some(_)) if !*this.first_seen => {
                 *this.first_seen = true;
-                active.cx.span().set_attribute(KeyValue::new(
+                Span::from_context(active.cx.clone()).set_attribute(
                     key::GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK,
-                    this.started.elapsed().as_secs_f64(),
-                ));
+                    &this.started.elapsed().as_secs_f64(),
+                );
             }
             Poll::Ready(None) => {
                 if let Some(guard) = this.guard.take() {
@@ -509,4 +883,11 @@ impl<S: futures_core::Stream> futures_core::Stream for InstrumentedStream<S> {
         }
         polled
     }
+}
+
+#[allow(dead_code)]
+fn _assert_send_sync() {
+    fn check<T: Send + Sync>() {}
+    check::<SpanGuard>();
+    check::<Arc<ReasonScope>>();
 }

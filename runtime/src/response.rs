@@ -134,6 +134,14 @@ pub trait ModelResponse {
     fn cost_usd(&self) -> Option<f64> {
         None
     }
+    /// How many tool calls the model asked for.
+    fn tool_calls(&self) -> Option<usize> {
+        None
+    }
+    /// The output messages, recorded only with output content capture.
+    fn output_messages(&self) -> Vec<crate::Message> {
+        Vec::new()
+    }
 }
 
 impl<T: ModelResponse + ?Sized> ModelResponse for &T {
@@ -151,6 +159,12 @@ impl<T: ModelResponse + ?Sized> ModelResponse for &T {
     }
     fn cost_usd(&self) -> Option<f64> {
         (**self).cost_usd()
+    }
+    fn tool_calls(&self) -> Option<usize> {
+        (**self).tool_calls()
+    }
+    fn output_messages(&self) -> Vec<crate::Message> {
+        (**self).output_messages()
     }
 }
 

@@ -1,21 +1,28 @@
 //! Agent runs (`#[crux::agent]`): the scope a run opens in the context.
 
-use opentelemetry::trace::TraceContextExt;
-use opentelemetry::{Context, KeyValue};
+use opentelemetry::Context;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 /// The enclosing agent run, carried in the OpenTelemetry context.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub(crate) struct RunScope {
-    /// A context holding just the run's span.
-    pub span: Context,
+    awaiting: Arc<AtomicBool>,
+}
+
+impl RunScope {
+    pub(crate) fn new() -> RunScope {
+        RunScope::default()
+    }
+
+    pub(crate) fn awaiting_human_input(&self) -> bool {
+        self.awaiting.load(Ordering::Relaxed)
+    }
 }
 
 /// Marks the enclosing run (if any) as waiting for a human: a flow inside it suspended.
 pub(crate) fn mark_awaiting_human_input() {
     if let Some(run) = Context::current().get::<RunScope>() {
-        run.span.span().set_attribute(KeyValue::new(
-            crate::attributes::CRUX_RUN_AWAITING_HUMAN_INPUT,
-            true,
-        ));
+        run.awaiting.store(true, Ordering::Relaxed);
     }
 }

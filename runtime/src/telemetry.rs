@@ -166,6 +166,72 @@ impl TelemetryBuilder {
         self
     }
 
+    /// Captures content — prompts, completions, tool arguments and results, prompt
+    /// variables — `true` for both sides, or [`crate::CaptureContent`] per side. Off by
+    /// default; unset, `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT` decides.
+    pub fn capture_content(mut self, capture: impl Into<crate::CaptureContent>) -> Self {
+        self.options.capture = Some(capture.into());
+        self
+    }
+
+    /// The most characters one captured content attribute keeps (default 8192); longer
+    /// content is cut and the span gets `crux.truncated = true`.
+    pub fn max_content_length(mut self, chars: usize) -> Self {
+        self.options.max_content_length = chars;
+        self
+    }
+
+    /// Edits attributes as crux records them: called with the phase (start, end, event,
+    /// error), the span name and the attributes, once per phase per span (once per
+    /// event). What it sets is added or replaces; it may remove or rename.
+    ///
+    /// ```
+    /// use crux::hooks::Phase;
+    /// let guard = crux::Telemetry::builder()
+    ///     .map_attributes(|phase, _span, attrs| {
+    ///         if phase == Phase::Start {
+    ///             attrs.rename("crux.trace.metadata.accountId", "app.account.id");
+    ///         }
+    ///     })
+    ///     .install();
+    /// # drop(guard);
+    /// ```
+    pub fn map_attributes<F>(mut self, map: F) -> Self
+    where
+        F: Fn(crate::hooks::Phase, &str, &mut crate::hooks::Attributes<'_>) + Send + Sync + 'static,
+    {
+        self.options.hooks.map_attributes = Some(Arc::new(map));
+        self
+    }
+
+    /// Turns a prompt's identity (including its free-form metadata) into attributes of
+    /// the `crux.use_reason` span; the only way prompt metadata is recorded.
+    pub fn map_prompt_metadata<F>(mut self, map: F) -> Self
+    where
+        F: Fn(&crate::PromptIdentity) -> Vec<KeyValue> + Send + Sync + 'static,
+    {
+        self.options.hooks.map_prompt_metadata = Some(Arc::new(map));
+        self
+    }
+
+    /// Called when a crux span starts.
+    pub fn on_span_start<F: Fn(&crate::hooks::SpanInfo<'_>) + Send + Sync + 'static>(
+        mut self,
+        hook: F,
+    ) -> Self {
+        self.options.hooks.on_start = Some(Arc::new(hook));
+        self
+    }
+
+    /// Called when a crux span ends.
+    pub fn on_span_end<F: Fn(&crate::hooks::SpanInfo<'_>) + Send + Sync + 'static>(
+        mut self,
+        hook: F,
+    ) -> Self {
+        self.options.hooks.on_end = Some(Arc::new(hook));
+        self
+    }
+
     /// Prints each finished trace as a tree on stderr.
     pub fn console(self) -> Self {
         self.console_with(Console::stderr())

@@ -190,9 +190,14 @@ pub(crate) fn render(trace_id: TraceId, spans: &[SpanData]) -> String {
         spans.len(),
         if spans.len() == 1 { "" } else { "s" }
     );
-    let sum = |k: &str| -> i64 {
+    // Model calls (CLIENT spans) carry the usage; `use_reason` spans repeat their sums.
+    let calls = || {
         spans
             .iter()
+            .filter(|s| s.span_kind == opentelemetry::trace::SpanKind::Client)
+    };
+    let sum = |k: &str| -> i64 {
+        calls()
             .filter_map(|s| match attr(s, k) {
                 Some(Value::I64(n)) => Some(*n),
                 _ => None,
@@ -206,8 +211,7 @@ pub(crate) fn render(trace_id: TraceId, spans: &[SpanData]) -> String {
     if tokens_in + tokens_out > 0 {
         let _ = write!(out, " · tokens {tokens_in} in / {tokens_out} out");
     }
-    let cost: f64 = spans
-        .iter()
+    let cost: f64 = calls()
         .filter_map(|s| match attr(s, key::CRUX_COST) {
             Some(Value::F64(c)) => Some(*c),
             _ => None,
@@ -292,7 +296,9 @@ fn attr<'a>(span: &'a SpanData, k: &str) -> Option<&'a Value> {
 }
 
 fn short_key(k: &str) -> &str {
-    k.strip_prefix("crux.").unwrap_or(k)
+    k.strip_prefix("crux.")
+        .or_else(|| k.strip_prefix("gen_ai."))
+        .unwrap_or(k)
 }
 
 /// The few attributes worth a glance, in a fixed order.
@@ -312,6 +318,17 @@ fn details(span: &SpanData) -> String {
             text(key::CRUX_FLOW_ID).filter(|_| attr(span, key::CRUX_STEP_ID).is_none())
         {
             let _ = write!(d, " [{id}]");
+        }
+    }
+    if attr(span, key::CRUX_RUN_ID).is_some() {
+        if let Some(agent) = text(key::GEN_AI_AGENT_NAME) {
+            let _ = write!(d, " {agent}");
+        }
+        if let Some(session) = text(key::SESSION_ID) {
+            let _ = write!(d, " session={session}");
+        }
+        if let Some(Value::Bool(true)) = attr(span, key::CRUX_RUN_AWAITING_HUMAN_INPUT) {
+            d.push_str(" [awaiting human input]");
         }
     }
     if let Some(Value::I64(waited)) = attr(span, key::CRUX_FLOW_SUSPENDED_MS) {

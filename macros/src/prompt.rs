@@ -1,0 +1,350 @@
+//! `#[derive(crux::Prompt)]`: a prompt struct's identity, attributes and variables.
+//!
+//! ```text
+//! #[prompt(name = "..", version = .., kind = "chat", source = "..", id = "..")]   on the struct
+//! #[prompt(name | version | kind | source | id)]     a field holds that identity part
+//! #[prompt(attribute = "app.key")]                   a field recorded as an attribute
+//! #[prompt(variable)] / #[prompt(variable = "n")]    a template variable (input capture only)
+//! #[prompt(metadata)] / #[prompt(metadata = "k")]    metadata for `map_prompt_metadata`
+//! #[prompt(skip)]                                    never recorded (the default for fields)
+//! ```
+
+use crate::errors::Errors;
+use crux_registry as registry;
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Data, DeriveInput, Expr, ExprLit, Fields, Lit, LitStr};
+
+const IDENTITY: [&str; 5] = ["name", "version", "kind", "source", "id"];
+const STRUCT_KEYS: [&str; 5] = IDENTITY;
+const FIELD_KEYS: [&str; 9] = [
+    "name",
+    "version",
+    "kind",
+    "source",
+    "id",
+    "attribute",
+    "variable",
+    "metadata",
+    "skip",
+];
+
+enum Role {
+    Identity(&'static str),
+    Attribute(String),
+    Variable(String),
+    Metadata(String),
+    Skip,
+}
+
+struct FieldRole {
+    member: syn::Ident,
+    ty: syn::Type,
+    role: Role,
+}
+
+pub fn derive(input: TokenStream) -> TokenStream {
+    let input = match syn::parse2::<DeriveInput>(input) {
+        Ok(input) => input,
+        Err(e) => return e.into_compile_error(),
+    };
+    let mut errors = Errors::default();
+    let statics = struct_identity(&input, &mut errors);
+    let fields = field_roles(&input, &mut errors);
+    for (part, _) in &statics {
+        if fields
+            .iter()
+            .any(|f| matches!(f.role, Role::Identity(p) if p == *part))
+        {
+            errors.at_span(
+                input.ident.span(),
+                format_args!(
+                    "the prompt's `{part}` is given on the struct and on a field; keep one"
+                ),
+            );
+        }
+    }
+    match errors.finish() {
+        Ok(()) => expand(&input, &statics, &fields),
+        Err(e) => {
+            // The error, plus an impl so code using the prompt still type-checks.
+            let stub = stub(&input);
+            let e = e.into_compile_error();
+            quote!(#e #stub)
+        }
+    }
+}
+
+fn prompt_attrs(attrs: &[syn::Attribute]) -> impl Iterator<Item = &syn::Attribute> {
+    attrs.iter().filter(|a| a.path().is_ident("prompt"))
+}
+
+fn unknown(key: &str, valid: &[&str], place: &str) -> String {
+    let list = valid
+        .iter()
+        .map(|k| format!("`{k}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    match registry::did_you_mean(key, valid.iter().copied()) {
+        Some(best) => format!(
+            "unknown #[prompt({key})] on {place}; did you mean `{best}`?\nexpected one of: {list}"
+        ),
+        None => format!("unknown #[prompt({key})] on {place}\nexpected one of: {list}"),
+    }
+}
+
+fn struct_identity(input: &DeriveInput, errors: &mut Errors) -> Vec<(&'static str, LitStr)> {
+    let mut found: Vec<(&'static str, LitStr)> = Vec::new();
+    for attr in prompt_attrs(&input.attrs) {
+        let parsed = attr.parse_nested_meta(|meta| {
+            let key = meta.path.get_ident().map(ToString::to_string).unwrap_or_default();
+            let Some(part) = STRUCT_KEYS.iter().copied().find(|k| *k == key) else {
+                errors.at(&meta.path, unknown(&key, &STRUCT_KEYS, "a struct"));
+                // Consume a value so parsing can go on to the next key.
+                if meta.input.peek(syn::Token![=]) {
+                    let _: Expr = meta.value()?.parse()?;
+                }
+                return Ok(());
+            };
+            let value: Expr = meta.value()?.parse()?;
+            let lit = match &value {
+                Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) => Some(s.clone()),
+                Expr::Lit(ExprLit { lit: Lit::Int(i), .. }) if part == "version" => Some(LitStr::new(i.base10_digits(), i.span())),
+                Expr::Lit(ExprLit { lit: Lit::Float(f), .. }) if part == "version" => Some(LitStr::new(f.base10_digits(), f.span())),
+                _ => None,
+            };
+            match lit {
+                Some(_) if found.iter().any(|(p, _)| *p == part) => {
+                    errors.at(&meta.path, format_args!("duplicate #[prompt({part})]"));
+                }
+                Some(lit) => found.push((part, lit)),
+                None => errors.at(
+                    &value,
+                    format_args!("#[prompt({part} = ..)] on the struct takes a literal; to read it from a field, put #[prompt({part})] on that field"),
+                ),
+            }
+            Ok(())
+        });
+        if let Err(e) = parsed {
+            errors.push(e);
+        }
+    }
+    found
+}
+
+fn field_roles(input: &DeriveInput, errors: &mut Errors) -> Vec<FieldRole> {
+    let fields = match &input.data {
+        Data::Struct(s) => &s.fields,
+        Data::Enum(e) => {
+            errors.at(
+                e.enum_token,
+                "#[derive(crux::Prompt)] works on structs, not enums",
+            );
+            return Vec::new();
+        }
+        Data::Union(u) => {
+            errors.at(
+                u.union_token,
+                "#[derive(crux::Prompt)] works on structs, not unions",
+            );
+            return Vec::new();
+        }
+    };
+    let named = match fields {
+        Fields::Named(named) => named.named.iter().collect::<Vec<_>>(),
+        Fields::Unit => Vec::new(),
+        Fields::Unnamed(unnamed) => {
+            for field in &unnamed.unnamed {
+                if prompt_attrs(&field.attrs).next().is_some() {
+                    errors.at(
+                        field,
+                        "#[prompt(..)] on a field needs a named field (a struct with `{ .. }`)",
+                    );
+                }
+            }
+            Vec::new()
+        }
+    };
+    let mut roles = Vec::new();
+    for field in named {
+        let member = field.ident.clone().expect("named field");
+        let mut role: Option<(Role, Span)> = None;
+        for attr in prompt_attrs(&field.attrs) {
+            let parsed = attr.parse_nested_meta(|meta| {
+                let key = meta.path.get_ident().map(ToString::to_string).unwrap_or_default();
+                let span = meta.path.span();
+                let value = if meta.input.peek(syn::Token![=]) {
+                    let value: Expr = meta.value()?.parse()?;
+                    match value {
+                        Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) => Some(s),
+                        other => {
+                            errors.at(other, format_args!("#[prompt({key} = ..)] takes a string literal"));
+                            return Ok(());
+                        }
+                    }
+                } else {
+                    None
+                };
+                let new_role = match (key.as_str(), value) {
+                    ("attribute", Some(lit)) => {
+                        let k = lit.value();
+                        if let Some(reason) = registry::invalid_name_reason(&k) {
+                            errors.at(&lit, format_args!("`{k}` is not a valid attribute name: {reason}"));
+                            return Ok(());
+                        }
+                        if let (None, Some(prefix)) = (registry::lookup(&k), registry::reserved_prefix(&k)) {
+                            let hint = registry::nearest_key(&k).map(|n| format!("; did you mean `{n}`?")).unwrap_or_default();
+                            errors.at(&lit, format_args!("unknown attribute `{k}` in the reserved `{prefix}` namespace{hint}"));
+                            return Ok(());
+                        }
+                        Role::Attribute(k)
+                    }
+                    ("attribute", None) => {
+                        errors.at_span(span, "#[prompt(attribute = \"app.key\")] needs the attribute's name");
+                        return Ok(());
+                    }
+                    ("variable", value) => Role::Variable(value.map_or_else(|| member.to_string(), |l| l.value())),
+                    ("metadata", value) => Role::Metadata(value.map_or_else(|| member.to_string(), |l| l.value())),
+                    ("skip", None) => Role::Skip,
+                    (k, None) if IDENTITY.contains(&k) => Role::Identity(IDENTITY.iter().copied().find(|i| *i == k).unwrap_or("name")),
+                    (k, Some(_)) if IDENTITY.contains(&k) || k == "skip" => {
+                        errors.at_span(span, format_args!("#[prompt({k})] on a field takes no value"));
+                        return Ok(());
+                    }
+                    (other, _) => {
+                        errors.at_span(span, unknown(other, &FIELD_KEYS, "a field"));
+                        return Ok(());
+                    }
+                };
+                if role.is_some() {
+                    errors.at_span(span, format_args!("field `{member}` already has a #[prompt(..)] role; a field has one"));
+                } else {
+                    role = Some((new_role, span));
+                }
+                Ok(())
+            });
+            if let Err(e) = parsed {
+                errors.push(e);
+            }
+        }
+        if let Some((role, _)) = role {
+            if let Role::Identity(part) = &role {
+                if roles
+                    .iter()
+                    .any(|r: &FieldRole| matches!(r.role, Role::Identity(p) if p == *part))
+                {
+                    errors.at(
+                        &member,
+                        format_args!("two fields hold the prompt's `{part}`"),
+                    );
+                }
+            }
+            roles.push(FieldRole {
+                member,
+                ty: field.ty.clone(),
+                role,
+            });
+        }
+    }
+    roles
+}
+
+fn expand(
+    input: &DeriveInput,
+    statics: &[(&'static str, LitStr)],
+    fields: &[FieldRole],
+) -> TokenStream {
+    let ident = &input.ident;
+    let mut generics = input.generics.clone();
+    {
+        let where_clause = generics.make_where_clause();
+        for field in fields.iter().filter(|f| !matches!(f.role, Role::Skip)) {
+            let ty = &field.ty;
+            where_clause
+                .predicates
+                .push(syn::parse_quote!(#ty: ::crux::AttrValue));
+        }
+    }
+    let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
+    let part = |name: &str| -> TokenStream {
+        if let Some((_, lit)) = statics.iter().find(|(p, _)| *p == name) {
+            return quote!(::core::option::Option::Some(::std::string::String::from(#lit)));
+        }
+        match fields
+            .iter()
+            .find(|f| matches!(f.role, Role::Identity(p) if p == name))
+        {
+            Some(f) => {
+                let member = &f.member;
+                quote_spanned!(member.span()=> ::crux::__private::prompt_text(&self.#member))
+            }
+            None => quote!(::core::option::Option::None),
+        }
+    };
+    let (id, name, version, kind, source) = (
+        part("id"),
+        part("name"),
+        part("version"),
+        part("kind"),
+        part("source"),
+    );
+    let metadata = fields.iter().filter_map(|f| match &f.role {
+        Role::Metadata(k) => {
+            let member = &f.member;
+            Some(quote!(::crux::__private::push_metadata(&mut metadata, #k, &self.#member);))
+        }
+        _ => None,
+    });
+    let attributes = fields.iter().filter_map(|f| match &f.role {
+        Role::Attribute(k) => {
+            let member = &f.member;
+            Some(quote!(::crux::__private::push_attribute(out, #k, &self.#member);))
+        }
+        _ => None,
+    });
+    let variables = fields.iter().filter_map(|f| match &f.role {
+        Role::Variable(k) => {
+            let member = &f.member;
+            Some(quote!(::crux::__private::push_variable(out, #k, &self.#member);))
+        }
+        _ => None,
+    });
+    quote! {
+        impl #impl_generics ::crux::Prompt for #ident #ty_generics #where_clause {
+            fn identity(&self) -> ::crux::PromptIdentity {
+                #[allow(unused_mut)]
+                let mut metadata = ::std::vec::Vec::new();
+                #(#metadata)*
+                ::crux::PromptIdentity {
+                    id: #id,
+                    name: #name,
+                    version: #version,
+                    kind: #kind,
+                    source: #source,
+                    metadata,
+                }
+            }
+            fn attributes(&self, out: &mut ::std::vec::Vec<::crux::opentelemetry::KeyValue>) {
+                let _ = &out;
+                #(#attributes)*
+            }
+            fn variables(&self, out: &mut ::std::vec::Vec<(&'static str, ::crux::opentelemetry::Value)>) {
+                let _ = &out;
+                #(#variables)*
+            }
+        }
+    }
+}
+
+fn stub(input: &DeriveInput) -> TokenStream {
+    let ident = &input.ident;
+    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    quote! {
+        impl #impl_generics ::crux::Prompt for #ident #ty_generics #where_clause {
+            fn identity(&self) -> ::crux::PromptIdentity {
+                ::core::unreachable!("#[derive(crux::Prompt)] failed to compile")
+            }
+        }
+    }
+}

@@ -1,0 +1,239 @@
+//! Content capture: prompts, completions, tool arguments and results, prompt variables.
+//! Off by default; on, content is recorded in the GenAI semantic conventions' JSON shape
+//! and cut at a length cap (`crux.truncated = true` when cut).
+
+use serde::{Deserialize, Serialize};
+
+/// Which sides of a call to capture.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CaptureContent {
+    /// Prompts, input messages, system instructions, tool arguments, prompt variables.
+    pub input: bool,
+    /// Completions, output messages, tool results.
+    pub output: bool,
+}
+
+impl CaptureContent {
+    /// Capture nothing.
+    pub const OFF: CaptureContent = CaptureContent {
+        input: false,
+        output: false,
+    };
+    /// Capture both sides.
+    pub const ALL: CaptureContent = CaptureContent {
+        input: true,
+        output: true,
+    };
+
+    /// The setting of `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`: `true`,
+    /// `SPAN_ONLY` or `SPAN_AND_EVENT` capture both sides; anything else nothing.
+    pub fn from_env() -> CaptureContent {
+        match std::env::var("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT") {
+            Ok(v)
+                if matches!(
+                    v.trim().to_ascii_lowercase().as_str(),
+                    "true" | "1" | "span_only" | "span_and_event"
+                ) =>
+            {
+                CaptureContent::ALL
+            }
+            _ => CaptureContent::OFF,
+        }
+    }
+}
+
+impl From<bool> for CaptureContent {
+    fn from(on: bool) -> CaptureContent {
+        if on {
+            CaptureContent::ALL
+        } else {
+            CaptureContent::OFF
+        }
+    }
+}
+
+/// A chat message in the GenAI conventions' shape (`gen_ai.input.messages`,
+/// `gen_ai.output.messages`).
+///
+/// ```
+/// let m = crux::Message::user("Where is my order?");
+/// assert_eq!(serde_json::to_string(&m).unwrap(),
+///     r#"{"role":"user","parts":[{"type":"text","content":"Where is my order?"}]}"#);
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Message {
+    /// `system`, `user`, `assistant`, `tool`, or any other role.
+    pub role: String,
+    /// The message's parts.
+    pub parts: Vec<Part>,
+    /// The participant's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Why the model stopped (output messages).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finish_reason: Option<String>,
+}
+
+/// A part of a [`Message`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Part {
+    /// Text.
+    Text {
+        /// The text.
+        content: String,
+    },
+    /// A tool call the model requested.
+    ToolCall {
+        /// The call's id.
+        id: Option<String>,
+        /// The tool.
+        name: String,
+        /// The arguments.
+        arguments: serde_json::Value,
+    },
+    /// A tool's response.
+    ToolCallResponse {
+        /// The call's id.
+        id: Option<String>,
+        /// The response.
+        response: serde_json::Value,
+    },
+    /// The model's reasoning.
+    Reasoning {
+        /// The reasoning text.
+        content: String,
+    },
+}
+
+impl Message {
+    fn text(role: &str, text: impl Into<String>) -> Message {
+        Message {
+            role: role.to_owned(),
+            parts: vec![Part::Text {
+                content: text.into(),
+            }],
+            name: None,
+            finish_reason: None,
+        }
+    }
+
+    /// A system message.
+    pub fn system(text: impl Into<String>) -> Message {
+        Message::text("system", text)
+    }
+
+    /// A user message.
+    pub fn user(text: impl Into<String>) -> Message {
+        Message::text("user", text)
+    }
+
+    /// An assistant message.
+    pub fn assistant(text: impl Into<String>) -> Message {
+        Message::text("assistant", text)
+    }
+
+    /// A tool's response to call `id`.
+    pub fn tool_response(id: impl Into<String>, response: serde_json::Value) -> Message {
+        Message {
+            role: "tool".into(),
+            parts: vec![Part::ToolCallResponse {
+                id: Some(id.into()),
+                response,
+            }],
+            name: None,
+            finish_reason: None,
+        }
+    }
+
+    /// Sets the finish reason (for output messages).
+    pub fn with_finish_reason(mut self, reason: impl Into<String>) -> Message {
+        self.finish_reason = Some(reason.into());
+        self
+    }
+}
+
+/// Serialises `value` for a content attribute, at most `cap` characters. When it is
+/// longer, the strings inside are shortened until the JSON fits (so it stays valid);
+/// only if even that fails is the text itself cut. Returns the text and whether
+/// anything was cut.
+pub(crate) fn capped_json<T: Serialize + ?Sized>(value: &T, cap: usize) -> Option<(String, bool)> {
+    let json = serde_json::to_value(value).ok()?;
+    let render = |v: &serde_json::Value| match v {
+        serde_json::Value::String(s) => Some(s.clone()),
+        other => serde_json::to_string(other).ok(),
+    };
+    let text = render(&json)?;
+    if text.chars().count() <= cap {
+        return Some((text, false));
+    }
+    let mut limit = longest_string(&json).min(cap);
+    while limit > 0 {
+        limit /= 2;
+        let mut shortened = json.clone();
+        shorten_strings(&mut shortened, limit);
+        let text = render(&shortened)?;
+        if text.chars().count() <= cap {
+            return Some((text, true));
+        }
+    }
+    Some((text.chars().take(cap).collect(), true))
+}
+
+fn longest_string(value: &serde_json::Value) -> usize {
+    match value {
+        serde_json::Value::String(s) => s.chars().count(),
+        serde_json::Value::Array(items) => items.iter().map(longest_string).max().unwrap_or(0),
+        serde_json::Value::Object(map) => map.values().map(longest_string).max().unwrap_or(0),
+        _ => 0,
+    }
+}
+
+/// Cuts `text` to `cap` characters.
+pub(crate) fn capped_text(text: &str, cap: usize) -> (String, bool) {
+    if text.chars().count() > cap {
+        (text.chars().take(cap).collect(), true)
+    } else {
+        (text.to_owned(), false)
+    }
+}
+
+fn shorten_strings(value: &mut serde_json::Value, limit: usize) {
+    match value {
+        serde_json::Value::String(s) if s.chars().count() > limit => {
+            *s = s.chars().take(limit).collect()
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(|v| shorten_strings(v, limit)),
+        serde_json::Value::Object(map) => map.values_mut().for_each(|v| shorten_strings(v, limit)),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_is_cut_keeping_json_valid_when_it_can() {
+        let messages = vec![Message::user("x".repeat(50))];
+        let (text, cut) = capped_json(&messages, 20).unwrap();
+        assert!(cut);
+        assert!(text.chars().count() <= 20);
+        let (text, cut) = capped_json(&vec![Message::user("short")], 1000).unwrap();
+        assert!(!cut);
+        let parsed: Vec<Message> = serde_json::from_str(&text).unwrap();
+        assert_eq!(parsed[0], Message::user("short"));
+        let (text, cut) = capped_json(&vec![Message::user("y".repeat(300))], 100).unwrap();
+        assert!(cut, "the string inside was shortened");
+        assert!(text.chars().count() <= 100);
+        let parsed: Vec<Message> = serde_json::from_str(&text).expect("still valid JSON");
+        assert_eq!(parsed[0].role, "user");
+    }
+
+    #[test]
+    fn the_environment_variable_follows_the_convention() {
+        // Only the parsing; the variable itself is process-wide.
+        assert_eq!(CaptureContent::from(true), CaptureContent::ALL);
+        assert_eq!(CaptureContent::default(), CaptureContent::OFF);
+    }
+}

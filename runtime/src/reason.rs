@@ -1,0 +1,180 @@
+//! `use_reason`: the scope a reasoning call opens. Model calls inside it report their
+//! usage when they end (summed here, once each — a resumed run starts a new sum, so
+//! nothing is counted twice); tools run inside it become the tool loop's steps and
+//! calls, as events and counts on the `crux.use_reason` span.
+
+use crate::attributes as key;
+use crate::content::CaptureContent;
+use crate::response::Usage;
+use opentelemetry::KeyValue;
+use std::sync::{Arc, Mutex, PoisonError};
+
+/// The enclosing `use_reason`, carried in the OpenTelemetry context.
+#[derive(Clone, Debug)]
+pub(crate) struct ReasonScope {
+    /// A context holding just the `use_reason` span, where the tool-loop events go.
+    pub span: opentelemetry::Context,
+    pub state: Arc<Mutex<ReasonState>>,
+    /// The call's content-capture override, inherited by what runs inside it.
+    pub capture: Option<CaptureContent>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct ReasonState {
+    usage: Option<Usage>,
+    cost: Option<f64>,
+    finish_reasons: Vec<String>,
+    steps: i64,
+    calls: i64,
+    results: i64,
+    /// A model pass ended since the last tool started: the next tool opens a step.
+    pass_ended: bool,
+    /// Tool calls the last pass asked for, if the response said.
+    requested: Option<i64>,
+}
+
+/// What a model call inside a `use_reason` reports when it ends.
+#[derive(Debug, Default)]
+pub(crate) struct PassReport {
+    pub usage: Option<Usage>,
+    pub cost: Option<f64>,
+    pub finish_reasons: Vec<String>,
+    pub tool_calls: Option<i64>,
+}
+
+/// A tool call inside a `use_reason`: where to report its end.
+#[derive(Debug)]
+pub(crate) struct ToolCall {
+    pub scope: ReasonScope,
+    pub name: String,
+    pub call_id: String,
+    pub step: i64,
+}
+
+impl ReasonScope {
+    pub(crate) fn new(
+        span: opentelemetry::Context,
+        capture: Option<CaptureContent>,
+    ) -> ReasonScope {
+        ReasonScope {
+            span,
+            state: Arc::new(Mutex::new(ReasonState::default())),
+            capture,
+        }
+    }
+
+    fn emit(&self, events: Vec<(&'static str, Vec<KeyValue>)>) {
+        let span = crate::span::Span::from_context(self.span.clone());
+        for (name, attrs) in events {
+            span.add_event(name, attrs);
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, ReasonState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// A model pass ended.
+    pub(crate) fn pass_ended(&self, report: PassReport) {
+        let mut s = self.lock();
+        if let Some(u) = report.usage {
+            s.usage = Some(s.usage.map_or(u, |total| total + u));
+        }
+        if let Some(c) = report.cost {
+            s.cost = Some(s.cost.unwrap_or(0.0) + c);
+        }
+        if !report.finish_reasons.is_empty() {
+            s.finish_reasons = report.finish_reasons;
+        }
+        s.requested = report.tool_calls;
+        s.pass_ended = true;
+    }
+
+    /// A tool started: opens a step after a model pass, records the call.
+    pub(crate) fn tool_started(&self, name: &str, call_id: &str) -> ToolCall {
+        let mut events = Vec::new();
+        let mut s = self.lock();
+        if s.pass_ended || s.steps == 0 {
+            s.pass_ended = false;
+            s.steps += 1;
+            let index = s.steps - 1;
+            let count = s.requested.take().unwrap_or(0);
+            events.push((
+                "use_reason.tool-step.start",
+                vec![
+                    KeyValue::new(key::CRUX_TOOL_STEP_INDEX, index),
+                    KeyValue::new(key::CRUX_TOOL_COUNT, count),
+                ],
+            ));
+        }
+        s.calls += 1;
+        let step = s.steps - 1;
+        events.push((
+            "use_reason.tool-call.start",
+            vec![
+                KeyValue::new(key::CRUX_TOOL_STEP_INDEX, step),
+                KeyValue::new(key::GEN_AI_TOOL_NAME, name.to_owned()),
+                KeyValue::new(key::GEN_AI_TOOL_CALL_ID, call_id.to_owned()),
+            ],
+        ));
+        drop(s);
+        self.emit(events);
+        ToolCall {
+            scope: self.clone(),
+            name: name.to_owned(),
+            call_id: call_id.to_owned(),
+            step,
+        }
+    }
+
+    /// The end attributes of the `use_reason` span.
+    pub(crate) fn end_attributes(&self) -> Vec<KeyValue> {
+        let s = self.lock();
+        let mut attrs = Vec::new();
+        if let Some(u) = s.usage {
+            crate::span::usage_attributes(&u, &mut attrs);
+        }
+        if let Some(c) = s.cost {
+            attrs.push(KeyValue::new(key::CRUX_COST, c));
+        }
+        if !s.finish_reasons.is_empty() {
+            let reasons: Vec<opentelemetry::StringValue> =
+                s.finish_reasons.iter().cloned().map(Into::into).collect();
+            attrs.push(KeyValue::new(
+                key::GEN_AI_RESPONSE_FINISH_REASONS,
+                opentelemetry::Value::Array(reasons.into()),
+            ));
+        }
+        if s.calls > 0 {
+            attrs.push(KeyValue::new(key::CRUX_TOOL_CALL_COUNT, s.calls));
+            attrs.push(KeyValue::new(key::CRUX_TOOL_RESULT_COUNT, s.results));
+            attrs.push(KeyValue::new(key::CRUX_TOOL_STEP_COUNT, s.steps));
+        }
+        attrs
+    }
+}
+
+impl ToolCall {
+    /// The tool finished: returned (`is_error` for an `Err`) or panicked.
+    pub(crate) fn finished(&self, returned: bool, is_error: bool) {
+        let mut s = self.scope.lock();
+        if returned {
+            s.results += 1;
+        }
+        drop(s);
+        let name = if returned && !is_error {
+            "use_reason.tool-call.complete"
+        } else {
+            "use_reason.tool-call.error"
+        };
+        self.scope.emit(vec![(
+            name,
+            vec![
+                KeyValue::new(key::CRUX_TOOL_STEP_INDEX, self.step),
+                KeyValue::new(key::GEN_AI_TOOL_NAME, self.name.clone()),
+                KeyValue::new(key::GEN_AI_TOOL_CALL_ID, self.call_id.clone()),
+                KeyValue::new(key::CRUX_TOOL_IS_ERROR, is_error || !returned),
+            ],
+        )]);
+    }
+}
