@@ -9,7 +9,7 @@
 //! | `crux_off` | `#[crux::tool]` with `crux::set_enabled(false)` |
 //! | `crux_on` | `#[crux::tool]` as shipped: `.exporter(..)`, i.e. crux's own batch processor, no-op exporter |
 //! | `crux_on_sdk_batch` | `#[crux::tool]` exporting through the SDK's `BatchSpanProcessor` (`.processor(..)`), exactly like the raw contenders: the like-for-like measure of what the macro and runtime add |
-//! | `raw_sdk_same_attrs` | `tracer.in_span_with_builder(..)` by hand, with the six attributes crux puts on a tool span (and a generated call id) |
+//! | `raw_sdk_same_attrs` | `tracer.in_span_with_builder(..)` by hand, with the attributes crux puts on a tool span: six at start (and a generated call id), the four output-metadata ones at end |
 //! | `raw_sdk_minimal` | `tracer.in_span(name, ..)`, no attributes |
 //! | `tracing_otel` | `#[tracing::instrument]` with the same six fields, through `tracing-opentelemetry` with its default settings (which add eight attributes of their own) |
 //! | `tracing_otel_same_attrs` | the same, with the layer's own attributes turned off: crux's six only |
@@ -280,7 +280,9 @@ fn raw_sdk(g: &mut BenchmarkGroup<'_, WallTime>) -> Option<SpanShape> {
     let mut calls = 0;
     g.bench_function("raw_sdk_same_attrs", |b| {
         run(b, &mut calls, flush_provider(&provider), || {
-            tracer.in_span_with_builder(tool_span(&tracer), |_cx| add(black_box(A), black_box(B)))
+            crux_benches::raw_tool_call(&tracer, tool_span(&tracer), || {
+                add(black_box(A), black_box(B))
+            })
         })
     });
     g.bench_function("raw_sdk_minimal", |b| {

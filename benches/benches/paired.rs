@@ -53,7 +53,7 @@ fn add_raw(tracer: &SdkTracer) -> u64 {
         .span_builder("crux.tool.add")
         .with_kind(SpanKind::Internal)
         .with_attributes(tool_attributes("add", new_call_id()));
-    tracer.in_span_with_builder(span, |_cx| add(black_box(A), black_box(B)))
+    crux_benches::raw_tool_call(tracer, span, || add(black_box(A), black_box(B)))
 }
 
 /// Times `n` calls of `call`.

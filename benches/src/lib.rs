@@ -151,6 +151,32 @@ pub fn tool_attributes(tool: &'static str, call_id: String) -> Vec<KeyValue> {
     ]
 }
 
+/// The end attributes crux records on a tool span from its output: the privacy-safe
+/// output metadata (shape, sizes, savings estimate), computed here by hand the same way.
+pub fn output_attributes(output: u64) -> [KeyValue; 4] {
+    let size = i64::try_from(output.to_string().len()).unwrap_or(i64::MAX);
+    [
+        KeyValue::new(key::CRUX_TOOL_MODEL_OUTPUT_TYPE, "json"),
+        KeyValue::new(key::CRUX_TOOL_OUTPUT_SIZE, size),
+        KeyValue::new(key::CRUX_TOOL_MODEL_OUTPUT_SIZE, size),
+        KeyValue::new(key::CRUX_TOOL_TOKEN_SAVINGS_ESTIMATE, 0_i64),
+    ]
+}
+
+/// Runs `body` in a hand-made tool span with crux's start and end attributes.
+pub fn raw_tool_call(
+    tracer: &opentelemetry_sdk::trace::SdkTracer,
+    builder: opentelemetry::trace::SpanBuilder,
+    body: impl FnOnce() -> u64,
+) -> u64 {
+    use opentelemetry::trace::{TraceContextExt, Tracer as _};
+    tracer.in_span_with_builder(builder, |cx| {
+        let out = body();
+        cx.span().set_attributes(output_attributes(out));
+        out
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

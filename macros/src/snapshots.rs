@@ -127,3 +127,48 @@ fn errors_are_all_reported_and_the_item_kept() {
         },
     ));
 }
+
+#[test]
+fn agent_with_identity_metadata_and_tags() {
+    insta::assert_snapshot!(expand(
+        &spec::AGENT,
+        quote!(name = "support", session_id = req.session, user_id = auth.user_id, metadata(channel = "email"), tags("vip", req.queue)),
+        quote! {
+            async fn handle(req: &Request, auth: &Auth) -> Result<Reply, Error> {
+                answer(req).await
+            }
+        },
+    ));
+}
+
+#[test]
+fn use_reason_with_nested_telemetry() {
+    insta::assert_snapshot!(expand(
+        &spec::USE_REASON,
+        quote!(id = "triage", provider = "openai", telemetry(operation = "triage", prompt = &prompt, capture_content = true, tags("eu"))),
+        quote! {
+            async fn triage(prompt: TriagePrompt<'_>) -> Result<String, Error> {
+                loop_until_done(&prompt).await
+            }
+        },
+    ));
+}
+
+#[test]
+fn derive_prompt() {
+    let tokens = crate::prompt::derive(quote! {
+        #[prompt(name = "triage", kind = "chat")]
+        struct Triage<'a, T> {
+            #[prompt(version)]
+            version: &'a str,
+            #[prompt(attribute = "app.queue")]
+            queue: T,
+            #[prompt(variable)]
+            question: String,
+            #[prompt(skip)]
+            secret: String,
+        }
+    });
+    let file = syn::parse2::<syn::File>(tokens).expect("the expansion parses as items");
+    insta::assert_snapshot!(prettyplease::unparse(&file));
+}

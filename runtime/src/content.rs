@@ -189,6 +189,40 @@ fn longest_string(value: &serde_json::Value) -> usize {
     }
 }
 
+/// The model-facing shape of a value and its size in characters: `("text", chars of the
+/// string)` for a string, `("json", chars of its JSON)` otherwise; measured by
+/// serializing into a counter, without building the JSON.
+pub(crate) fn measure<T: Serialize + ?Sized>(value: &T) -> Option<(&'static str, usize)> {
+    struct Counter {
+        chars: usize,
+        first: Option<u8>,
+    }
+    impl std::io::Write for Counter {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if self.first.is_none() {
+                self.first = buf.first().copied();
+            }
+            // Count characters: every byte that does not continue a UTF-8 sequence.
+            self.chars += buf.iter().filter(|b| (**b & 0xC0) != 0x80).count();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut counter = Counter {
+        chars: 0,
+        first: None,
+    };
+    serde_json::to_writer(&mut counter, value).ok()?;
+    if counter.first == Some(b'"') {
+        // A string: its own characters, not its quoted and escaped JSON.
+        let value = serde_json::to_value(value).ok()?;
+        return Some(("text", value.as_str()?.chars().count()));
+    }
+    Some(("json", counter.chars))
+}
+
 /// Cuts `text` to `cap` characters.
 pub(crate) fn capped_text(text: &str, cap: usize) -> (String, bool) {
     if text.chars().count() > cap {
@@ -228,6 +262,13 @@ mod tests {
         assert!(text.chars().count() <= 100);
         let parsed: Vec<Message> = serde_json::from_str(&text).expect("still valid JSON");
         assert_eq!(parsed[0].role, "user");
+    }
+
+    #[test]
+    fn measure_counts_characters_without_building_json() {
+        assert_eq!(measure(&"héllo"), Some(("text", 5)));
+        assert_eq!(measure(&12345u64), Some(("json", 5)));
+        assert_eq!(measure(&vec!["é", "b"]), Some(("json", 9)));
     }
 
     #[test]

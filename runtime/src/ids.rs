@@ -35,13 +35,26 @@ pub(crate) fn next_u64() -> u64 {
     })
 }
 
-/// A new id: `prefix` followed by 16 lowercase hex digits.
-pub(crate) fn new_id(prefix: &str) -> String {
-    use std::fmt::Write;
-    let mut id = String::with_capacity(prefix.len() + 16);
-    id.push_str(prefix);
-    let _ = write!(id, "{:016x}", next_u64());
-    id
+/// A new id as an attribute value, allocated once and shared by reference count, so
+/// the two keys that carry a tool call's id do not copy it.
+pub(crate) fn new_id_value(prefix: &str) -> opentelemetry::Value {
+    let mut buf = [0u8; 40];
+    let hex = format_hex(next_u64());
+    let len = prefix.len().min(24);
+    buf[..len].copy_from_slice(&prefix.as_bytes()[..len]);
+    buf[len..len + 16].copy_from_slice(&hex);
+    let text = std::str::from_utf8(&buf[..len + 16]).unwrap_or_default();
+    opentelemetry::Value::String(std::sync::Arc::<str>::from(text).into())
+}
+
+fn format_hex(mut n: u64) -> [u8; 16] {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = [b'0'; 16];
+    for slot in out.iter_mut().rev() {
+        *slot = DIGITS[(n & 0xf) as usize];
+        n >>= 4;
+    }
+    out
 }
 
 #[cfg(test)]
@@ -50,16 +63,25 @@ mod tests {
 
     #[test]
     fn ids_are_prefixed_and_distinct() {
-        let a = new_id("flow_");
-        let b = new_id("flow_");
-        assert!(a.starts_with("flow_") && a.len() == 21);
+        let a = new_id_value("flow_");
+        let b = new_id_value("flow_");
+        assert!(a.as_str().starts_with("flow_") && a.as_str().len() == 21);
         assert_ne!(a, b);
     }
 
     #[test]
+    fn id_values_match_the_string_form() {
+        let v = new_id_value("call_");
+        let text = v.as_str();
+        assert!(text.starts_with("call_") && text.len() == 21, "{text}");
+        assert!(text[5..].bytes().all(|b| b.is_ascii_hexdigit()));
+        assert_eq!(format_hex(0xab), *b"00000000000000ab");
+    }
+
+    #[test]
     fn threads_get_different_sequences() {
-        let here = new_id("");
-        let there = std::thread::spawn(|| new_id("")).join().unwrap();
+        let here = new_id_value("");
+        let there = std::thread::spawn(|| new_id_value("")).join().unwrap();
         assert_ne!(here, there);
     }
 }

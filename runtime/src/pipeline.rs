@@ -50,10 +50,19 @@ impl Default for Options {
 }
 
 impl Options {
-    /// The capture setting, the environment's when the builder set none.
+    /// The capture setting (resolved from the environment at install when the builder
+    /// set none, so the hot path never reads the environment).
     pub(crate) fn capture(&self) -> crate::content::CaptureContent {
-        self.capture
-            .unwrap_or_else(crate::content::CaptureContent::from_env)
+        self.capture.unwrap_or_default()
+    }
+
+    /// The options used with no pipeline installed (the environment read once).
+    fn global_default() -> &'static Options {
+        static DEFAULT: OnceLock<Options> = OnceLock::new();
+        DEFAULT.get_or_init(|| Options {
+            capture: Some(crate::content::CaptureContent::from_env()),
+            ..Options::default()
+        })
     }
 }
 
@@ -121,25 +130,22 @@ pub(crate) fn tracer_from(provider: &opentelemetry_sdk::trace::SdkTracerProvider
 /// The pipeline as loaded for one span: its options and where to start the span.
 pub(crate) struct Loaded {
     pipeline: arc_swap::Guard<Option<Arc<Pipeline>>>,
-    default_options: Option<Options>,
 }
 
 /// Loads the installed pipeline (once per span).
+#[inline]
 pub(crate) fn load() -> Loaded {
-    let pipeline = PIPELINE.load();
-    let default_options = pipeline.is_none().then(Options::default);
     Loaded {
-        pipeline,
-        default_options,
+        pipeline: PIPELINE.load(),
     }
 }
 
 impl Loaded {
+    #[inline]
     pub(crate) fn options(&self) -> &Options {
-        match (self.pipeline.as_deref(), &self.default_options) {
-            (Some(p), _) => &p.options,
-            (None, Some(options)) => options,
-            (None, None) => unreachable!("default options exist when no pipeline does"),
+        match self.pipeline.as_deref() {
+            Some(p) => &p.options,
+            None => Options::global_default(),
         }
     }
 

@@ -25,8 +25,8 @@ use std::borrow::Cow;
 use std::future::Future;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::task::Poll;
 use std::time::Instant;
 
@@ -49,7 +49,7 @@ pub struct Start {
 impl Start {
     fn new(capture: CaptureContent, cap: usize) -> Start {
         Start {
-            attrs: Vec::with_capacity(12),
+            attrs: Vec::with_capacity(8),
             resume: None,
             remote_parent: None,
             tags: Vec::new(),
@@ -62,6 +62,7 @@ impl Start {
     }
 
     /// Records `value` under `key`; a `None` value leaves the key out.
+    #[inline]
     pub fn set<V: AttrValue + ?Sized>(&mut self, key: &'static str, value: &V) {
         if let Some(v) = value.to_value() {
             self.put(key, v);
@@ -69,6 +70,7 @@ impl Start {
     }
 
     /// Records a string literal without copying it.
+    #[inline]
     pub fn set_static(&mut self, key: &'static str, value: &'static str) {
         self.put(key, Value::String(StringValue::from(value)));
     }
@@ -207,6 +209,7 @@ impl Start {
         }
     }
 
+    #[inline]
     fn put(&mut self, key: &'static str, value: Value) {
         match self.attrs.iter_mut().find(|kv| kv.key.as_str() == key) {
             Some(kv) => kv.value = value,
@@ -237,9 +240,12 @@ impl Start {
 }
 
 /// The span of one call of an annotated function.
+///
+/// One pointer wide, so that with telemetry off the generated code moves a single null
+/// word around.
 #[derive(Debug)]
 pub struct SpanGuard {
-    active: Option<Active>,
+    active: Option<Box<Active>>,
 }
 
 #[derive(Debug)]
@@ -257,7 +263,11 @@ struct Active {
     cap: usize,
     tool_call: Option<ToolCall>,
     /// Output metadata and captured result of a tool: (type, size, result JSON).
-    tool_output: std::sync::Mutex<Option<(&'static str, usize, Option<String>)>>,
+    /// A tool's output shape (0 none, 1 text, 2 json) and size, and, with output
+    /// capture, the captured result: atomics, not a lock, on the hot path.
+    output_kind: AtomicU8,
+    output_size: AtomicUsize,
+    output_result: OnceLock<String>,
 }
 
 impl SpanGuard {
@@ -269,7 +279,7 @@ impl SpanGuard {
             return SpanGuard { active: None };
         }
         SpanGuard {
-            active: Some(Active::start(callsite, args)),
+            active: Some(Box::new(Active::start(callsite, args))),
         }
     }
 
@@ -327,23 +337,16 @@ impl SpanGuard {
         if active.kind != Kind::Tool {
             return;
         }
-        let (kind, size, json) = match serde_json::to_value(output) {
-            Ok(serde_json::Value::String(text)) => (
-                "text",
-                text.chars().count(),
-                serde_json::Value::String(text),
-            ),
-            Ok(value) => {
-                let size = serde_json::to_string(&value).map_or(0, |t| t.chars().count());
-                ("json", size, value)
-            }
-            Err(_) => return,
+        // The shape and size are measured without building the JSON; the value itself
+        // is serialized only when output capture is on.
+        let Some((kind, size)) = content::measure(output) else {
+            return;
         };
-        let captured = active
-            .capture
-            .output
-            .then(|| content::capped_json(&json, active.cap))
-            .flatten();
+        let captured = if active.capture.output {
+            content::capped_json(output, active.cap)
+        } else {
+            None
+        };
         let (captured, cut) = match captured {
             Some((text, cut)) => (Some(text), cut),
             None => (None, false),
@@ -351,10 +354,13 @@ impl SpanGuard {
         if cut {
             Span::from_context(active.cx.clone()).set_attribute(key::CRUX_TRUNCATED, &true);
         }
-        *active
-            .tool_output
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some((kind, size, captured));
+        active.output_size.store(size, Ordering::Relaxed);
+        active
+            .output_kind
+            .store(if kind == "text" { 1 } else { 2 }, Ordering::Relaxed);
+        if let Some(captured) = captured {
+            let _ = active.output_result.set(captured);
+        }
     }
 
     /// Sets an attribute on the span.
@@ -376,6 +382,7 @@ impl SpanGuard {
 use crate::span::Span;
 
 impl Drop for SpanGuard {
+    #[inline]
     fn drop(&mut self) {
         if let Some(active) = &mut self.active {
             if !active.ended {
@@ -476,7 +483,9 @@ impl Active {
             capture,
             cap: options.max_content_length,
             tool_call,
-            tool_output: std::sync::Mutex::new(None),
+            output_kind: AtomicU8::new(0),
+            output_size: AtomicUsize::new(0),
+            output_result: OnceLock::new(),
         }
     }
 
@@ -513,11 +522,14 @@ impl Active {
         self.ended = true;
         let panicked = self.panicked.load(Ordering::Relaxed);
         let errored = self.errored.load(Ordering::Relaxed);
-        let mut end: Vec<KeyValue> = self
-            .cx
-            .get::<SpanBuffer>()
-            .map(SpanBuffer::take)
-            .unwrap_or_default();
+        let mut end: Vec<KeyValue> = match self.hooks.map_attributes {
+            Some(_) => self
+                .cx
+                .get::<SpanBuffer>()
+                .map(SpanBuffer::take)
+                .unwrap_or_default(),
+            None => Vec::new(),
+        };
         if !completed && !panicked {
             end.push(KeyValue::new(key::CRUX_CANCELLED, true));
         }
@@ -562,24 +574,20 @@ impl Active {
     /// `crux.tool.model_output.type`, the sizes and the savings estimate; the result
     /// itself only with output capture.
     fn tool_metadata(&self, end: &mut Vec<KeyValue>, completed: bool, errored: bool) {
-        let output = self
-            .tool_output
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .take();
-        let (kind, size) = match (&output, errored) {
+        let _ = completed;
+        let (kind, size) = match (self.output_kind.load(Ordering::Relaxed), errored) {
             (_, true) => ("error-text", self.error_chars.load(Ordering::Relaxed)),
-            (Some((kind, size, _)), false) => (*kind, *size),
-            (None, false) if completed => return,
-            (None, false) => return,
+            (1, false) => ("text", self.output_size.load(Ordering::Relaxed)),
+            (2, false) => ("json", self.output_size.load(Ordering::Relaxed)),
+            _ => return,
         };
         let size = i64::try_from(size).unwrap_or(i64::MAX);
         end.push(KeyValue::new(key::CRUX_TOOL_MODEL_OUTPUT_TYPE, kind));
         end.push(KeyValue::new(key::CRUX_TOOL_OUTPUT_SIZE, size));
         end.push(KeyValue::new(key::CRUX_TOOL_MODEL_OUTPUT_SIZE, size));
         end.push(KeyValue::new(key::CRUX_TOOL_TOKEN_SAVINGS_ESTIMATE, 0_i64));
-        if let Some((_, _, Some(result))) = output {
-            end.push(KeyValue::new(key::GEN_AI_TOOL_CALL_RESULT, result));
+        if let Some(result) = self.output_result.get() {
+            end.push(KeyValue::new(key::GEN_AI_TOOL_CALL_RESULT, result.clone()));
         }
     }
 }
@@ -621,7 +629,7 @@ fn complete(
                 start.set_static(key::CRUX_FLOW_NAME, callsite.label);
             }
             if !start.has(key::CRUX_FLOW_ID) {
-                start.set(key::CRUX_FLOW_ID, &crate::ids::new_id("flow_"));
+                start.put(key::CRUX_FLOW_ID, crate::ids::new_id_value("flow_"));
             }
             if let Some(enclosing) = parent.get::<FlowScope>() {
                 start.set(key::CRUX_FLOW_PARENT_ID, &*enclosing.id);
@@ -639,7 +647,7 @@ fn complete(
                 start.set(key::CRUX_FLOW_ID, &*flow.id);
             }
             if !start.has(key::CRUX_STEP_ID) {
-                start.set(key::CRUX_STEP_ID, &crate::ids::new_id("step_"));
+                start.put(key::CRUX_STEP_ID, crate::ids::new_id_value("step_"));
             }
             if !start.has(key::CRUX_STEP_LABEL) {
                 start.set_static(key::CRUX_STEP_LABEL, callsite.label);
@@ -652,7 +660,7 @@ fn complete(
         Kind::Tool => {
             start.set_static(key::CRUX_TOOL_NAME, callsite.label);
             if !start.has(key::CRUX_TOOL_CALL_ID) {
-                start.set(key::CRUX_TOOL_CALL_ID, &crate::ids::new_id("call_"));
+                start.put(key::CRUX_TOOL_CALL_ID, crate::ids::new_id_value("call_"));
             }
             start.set_static(key::GEN_AI_OPERATION_NAME, "execute_tool");
             start.set_static(key::GEN_AI_TOOL_NAME, callsite.label);
@@ -665,7 +673,7 @@ fn complete(
         }
         Kind::Delegate => {
             if !start.has(key::CRUX_DELEGATE_ID) {
-                start.set(key::CRUX_DELEGATE_ID, &crate::ids::new_id("delegate_"));
+                start.put(key::CRUX_DELEGATE_ID, crate::ids::new_id_value("delegate_"));
             }
             None
         }
@@ -678,7 +686,7 @@ fn complete(
         }
         Kind::Run => {
             if !start.has(key::CRUX_RUN_ID) {
-                start.set(key::CRUX_RUN_ID, &crate::ids::new_id("run_"));
+                start.put(key::CRUX_RUN_ID, crate::ids::new_id_value("run_"));
             }
             start.set_static(key::GEN_AI_OPERATION_NAME, "invoke_agent");
             if !start.has(key::GEN_AI_AGENT_NAME) {

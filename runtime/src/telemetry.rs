@@ -286,14 +286,14 @@ impl TelemetryBuilder {
                 #[cfg(feature = "grpc")]
                 if protocol == OtlpProtocol::Grpc {
                     let (driver, entered) = installed.tokio_driver()?;
-                    let built = otlp.build().map_err(TelemetryError);
+                    let built = otlp.build(settings.retry_for).map_err(TelemetryError);
                     drop(entered);
                     let (mut exporter, _) = built?;
                     exporter.set_resource(resource);
                     installed.batch(name, exporter, settings, driver);
                     return Ok(());
                 }
-                let (mut exporter, _) = otlp.build().map_err(TelemetryError)?;
+                let (mut exporter, _) = otlp.build(settings.retry_for).map_err(TelemetryError)?;
                 exporter.set_resource(resource);
                 installed.batch(name, exporter, settings, Driver::Thread);
                 Ok(())
@@ -398,8 +398,9 @@ impl TelemetryBuilder {
         self
     }
 
-    /// How long a failed batch is retried, with backoff, before it counts as failed
-    /// (default 10 s; a collector restarting within it loses nothing).
+    /// How long an OTLP export keeps retrying, with backoff, before its batch counts as
+    /// failed (default 10 s; a collector restarting within it loses nothing). Other
+    /// exporters are called once per batch.
     pub fn export_retry_for(mut self, duration: Duration) -> Self {
         self.batch.retry_for = duration;
         self
@@ -432,9 +433,13 @@ impl TelemetryBuilder {
             }
             builder.build()
         });
+        let mut options = self.options;
+        options
+            .capture
+            .get_or_insert_with(crate::CaptureContent::from_env);
         let pipeline = pipeline::install(Pipeline {
             tracer: provider.as_ref().map(pipeline::tracer_from),
-            options: self.options,
+            options,
         });
         Ok(TelemetryGuard {
             provider,

@@ -8,8 +8,7 @@ use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::trace::{Span, SpanData, SpanExporter, SpanProcessor};
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender, TrySendError};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::task::{Poll, Wake, Waker};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -76,7 +75,7 @@ pub(crate) struct BatchSettings {
     pub max_queue_size: usize,
     pub max_batch_size: usize,
     pub scheduled_delay: Duration,
-    /// How long a failed batch is retried before it counts as failed.
+    /// How long an OTLP export may keep retrying before the batch counts as failed.
     pub retry_for: Duration,
 }
 
@@ -141,16 +140,30 @@ fn block_on<F: Future>(future: F) -> F::Output {
     }
 }
 
-enum Message {
-    Span(Box<SpanData>),
-    Flush(SyncSender<()>),
-    Shutdown(SyncSender<()>),
+/// The queue between the application's threads and the export thread.
+#[derive(Default)]
+struct Queue {
+    spans: Vec<SpanData>,
+    /// Bumped by each flush or shutdown request; the worker acknowledges by copying it.
+    requested: u64,
+    done: u64,
+    shutdown: bool,
+}
+
+struct Shared {
+    queue: Mutex<Queue>,
+    /// Wakes the worker: a full batch, a flush, a shutdown.
+    work: Condvar,
+    /// Wakes whoever waits for a flush or shutdown to be done.
+    done: Condvar,
+    counters: Arc<Counters>,
+    max_queue_size: usize,
+    max_batch_size: usize,
 }
 
 /// A batch processor with counters; see the module documentation.
 pub(crate) struct BatchProcessor {
-    sender: SyncSender<Message>,
-    counters: Arc<Counters>,
+    shared: Arc<Shared>,
     thread: Mutex<Option<JoinHandle<()>>>,
     name: String,
 }
@@ -159,7 +172,7 @@ impl std::fmt::Debug for BatchProcessor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("BatchProcessor")
             .field("name", &self.name)
-            .field("health", &self.counters.health())
+            .field("health", &self.shared.counters.health())
             .finish_non_exhaustive()
     }
 }
@@ -171,38 +184,65 @@ impl BatchProcessor {
         settings: BatchSettings,
         driver: Driver,
     ) -> (BatchProcessor, Arc<Counters>) {
-        let (sender, receiver) = sync_channel(settings.max_queue_size);
         let counters = Arc::new(Counters::default());
+        let shared = Arc::new(Shared {
+            queue: Mutex::new(Queue {
+                spans: Vec::with_capacity(settings.max_batch_size.min(settings.max_queue_size)),
+                ..Queue::default()
+            }),
+            work: Condvar::new(),
+            done: Condvar::new(),
+            counters: counters.clone(),
+            max_queue_size: settings.max_queue_size,
+            max_batch_size: settings.max_batch_size.min(settings.max_queue_size),
+        });
         let worker = Worker {
             exporter,
-            settings,
+            delay: settings.scheduled_delay,
             driver,
-            counters: counters.clone(),
+            shared: shared.clone(),
         };
         let thread = std::thread::Builder::new()
             .name(format!("crux-export-{name}"))
-            .spawn(move || worker.run(&receiver))
+            .spawn(move || worker.run())
             .expect("spawn the export thread");
         let processor = BatchProcessor {
-            sender,
-            counters: counters.clone(),
+            shared,
             thread: Mutex::new(Some(thread)),
             name: name.to_owned(),
         };
         (processor, counters)
     }
 
-    fn control(
-        &self,
-        make: impl FnOnce(SyncSender<()>) -> Message,
-        timeout: Duration,
-    ) -> OTelSdkResult {
-        let (ack, done) = sync_channel(1);
-        self.sender
-            .send(make(ack))
-            .map_err(|_| OTelSdkError::AlreadyShutdown)?;
-        done.recv_timeout(timeout)
-            .map_err(|_| OTelSdkError::Timeout(timeout))
+    /// Asks the worker to export everything queued (and stop, for a shutdown), and
+    /// waits until it has, or until `timeout`.
+    fn request(&self, shutdown: bool, timeout: Duration) -> OTelSdkResult {
+        let mut queue = self
+            .shared
+            .queue
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if queue.shutdown {
+            return Err(OTelSdkError::AlreadyShutdown);
+        }
+        queue.requested += 1;
+        queue.shutdown |= shutdown;
+        let ticket = queue.requested;
+        self.shared.work.notify_one();
+        let deadline = Instant::now() + timeout;
+        while queue.done < ticket {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(OTelSdkError::Timeout(timeout));
+            }
+            queue = self
+                .shared
+                .done
+                .wait_timeout(queue, left)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+        Ok(())
     }
 }
 
@@ -213,21 +253,31 @@ impl SpanProcessor for BatchProcessor {
         if !span.span_context.is_sampled() {
             return;
         }
-        self.counters.created.fetch_add(1, Ordering::AcqRel);
-        match self.sender.try_send(Message::Span(Box::new(span))) {
-            Ok(()) => {}
-            Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {
-                self.counters.dropped.fetch_add(1, Ordering::AcqRel);
-            }
+        let counters = &self.shared.counters;
+        counters.created.fetch_add(1, Ordering::AcqRel);
+        let mut queue = self
+            .shared
+            .queue
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if queue.shutdown || queue.spans.len() >= self.shared.max_queue_size {
+            drop(queue);
+            counters.dropped.fetch_add(1, Ordering::AcqRel);
+            return;
+        }
+        queue.spans.push(span);
+        // Wake the worker once per batch, not once per span.
+        if queue.spans.len() == self.shared.max_batch_size {
+            self.shared.work.notify_one();
         }
     }
 
     fn force_flush(&self) -> OTelSdkResult {
-        self.control(Message::Flush, Duration::from_secs(30))
+        self.request(false, Duration::from_secs(30))
     }
 
     fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
-        let result = self.control(Message::Shutdown, timeout);
+        let result = self.request(true, timeout);
         if result.is_ok() {
             if let Some(thread) = self
                 .thread
@@ -244,101 +294,89 @@ impl SpanProcessor for BatchProcessor {
 
 struct Worker<E> {
     exporter: E,
-    settings: BatchSettings,
+    delay: Duration,
     driver: Driver,
-    counters: Arc<Counters>,
+    shared: Arc<Shared>,
 }
 
 impl<E: SpanExporter> Worker<E> {
-    fn run(mut self, receiver: &Receiver<Message>) {
-        let mut batch: Vec<SpanData> = Vec::with_capacity(self.settings.max_batch_size);
-        let mut deadline = Instant::now() + self.settings.scheduled_delay;
+    fn run(self) {
+        let shared = &self.shared;
+        let mut deadline = Instant::now() + self.delay;
         loop {
-            let wait = deadline.saturating_duration_since(Instant::now());
-            match receiver.recv_timeout(wait) {
-                Ok(Message::Span(span)) => {
-                    batch.push(*span);
-                    if batch.len() >= self.settings.max_batch_size {
-                        self.export(&mut batch, None);
-                        deadline = Instant::now() + self.settings.scheduled_delay;
+            let mut queue = shared.queue.lock().unwrap_or_else(PoisonError::into_inner);
+            // Sleep until a batch is full, the timer fires, or someone asks.
+            loop {
+                let asked = queue.requested > queue.done;
+                if asked || queue.spans.len() >= shared.max_batch_size {
+                    break;
+                }
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    break;
+                }
+                queue = shared
+                    .work
+                    .wait_timeout(queue, left)
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .0;
+            }
+            let asked = queue.requested;
+            let drain_all = asked > queue.done;
+            let stop = queue.shutdown;
+            let batch = take_batch(&mut queue.spans, shared.max_batch_size);
+            drop(queue);
+            self.export(batch);
+            if drain_all {
+                // A flush or shutdown: export everything queued before acknowledging.
+                loop {
+                    let batch = {
+                        let mut queue = shared.queue.lock().unwrap_or_else(PoisonError::into_inner);
+                        take_batch(&mut queue.spans, shared.max_batch_size)
+                    };
+                    if batch.is_empty() {
+                        break;
                     }
+                    self.export(batch);
                 }
-                Ok(Message::Flush(ack)) => {
-                    self.drain(receiver, &mut batch);
-                    let _ = ack.send(());
-                }
-                Ok(Message::Shutdown(ack)) => {
-                    self.drain(receiver, &mut batch);
+                if stop {
                     let _ = self.exporter.shutdown();
-                    let _ = ack.send(());
-                    return;
                 }
-                Err(RecvTimeoutError::Timeout) => {
-                    self.export(&mut batch, None);
-                    deadline = Instant::now() + self.settings.scheduled_delay;
-                }
-                Err(RecvTimeoutError::Disconnected) => {
-                    self.drain(receiver, &mut batch);
+                let mut queue = shared.queue.lock().unwrap_or_else(PoisonError::into_inner);
+                queue.done = asked;
+                shared.done.notify_all();
+                if stop {
                     return;
                 }
             }
+            deadline = Instant::now() + self.delay;
         }
     }
 
-    /// Exports everything queued, with a bounded retry budget.
-    fn drain(&mut self, receiver: &Receiver<Message>, batch: &mut Vec<SpanData>) {
-        let until = Instant::now() + self.settings.retry_for.min(Duration::from_secs(5));
-        loop {
-            while batch.len() < self.settings.max_batch_size {
-                match receiver.try_recv() {
-                    Ok(Message::Span(span)) => batch.push(*span),
-                    Ok(Message::Flush(ack) | Message::Shutdown(ack)) => {
-                        let _ = ack.send(());
-                    }
-                    Err(_) => break,
-                }
-            }
-            if batch.is_empty() {
-                return;
-            }
-            self.export(batch, Some(until));
-        }
-    }
-
-    /// Exports `batch`, retrying with backoff until `until` (or the retry budget).
-    fn export(&mut self, batch: &mut Vec<SpanData>, until: Option<Instant>) {
+    /// One export attempt (OTLP exporters retry inside, re-sending the encoded batch).
+    fn export(&self, batch: Vec<SpanData>) {
         if batch.is_empty() {
             return;
         }
         let count = batch.len() as u64;
-        let give_up = until.unwrap_or_else(|| Instant::now() + self.settings.retry_for);
-        let mut delay = Duration::from_millis(100);
-        loop {
-            let attempt = if Instant::now() + delay < give_up {
-                batch.clone()
-            } else {
-                std::mem::take(batch)
-            };
-            let last = batch.is_empty();
-            // A panicking exporter (a user callback) is contained and counted.
-            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                self.driver.block_on(self.exporter.export(attempt))
-            }));
-            match outcome {
-                Ok(Ok(())) => {
-                    self.counters.exported.fetch_add(count, Ordering::AcqRel);
-                    batch.clear();
-                    return;
-                }
-                Ok(Err(_)) | Err(_) if last => {
-                    self.counters.failed.fetch_add(count, Ordering::AcqRel);
-                    return;
-                }
-                Ok(Err(_)) | Err(_) => {
-                    std::thread::sleep(delay);
-                    delay = (delay * 2).min(Duration::from_secs(2));
-                }
-            }
-        }
+        // A panicking exporter (a user callback) is contained and counted.
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.driver.block_on(self.exporter.export(batch))
+        }));
+        let counter = match outcome {
+            Ok(Ok(())) => &self.shared.counters.exported,
+            _ => &self.shared.counters.failed,
+        };
+        counter.fetch_add(count, Ordering::AcqRel);
+    }
+}
+
+/// Takes up to `max` spans from the front of the queue.
+fn take_batch(spans: &mut Vec<SpanData>, max: usize) -> Vec<SpanData> {
+    if spans.len() <= max {
+        std::mem::take(spans)
+    } else {
+        let rest = spans.split_off(max);
+        std::mem::replace(spans, rest)
     }
 }

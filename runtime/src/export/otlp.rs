@@ -134,7 +134,31 @@ impl Otlp {
         })
     }
 
-    pub(crate) fn build(&self) -> Result<(opentelemetry_otlp::SpanExporter, OtlpProtocol), String> {
+    /// The exporter's own retry policy: backoff up to `retry_for` (it re-sends the encoded
+    /// batch; crux's batch processor makes one call per batch).
+    fn retry_policy(&self, retry_for: Duration) -> opentelemetry_otlp::RetryPolicy {
+        if !self.retries || retry_for.is_zero() {
+            return opentelemetry_otlp::RetryPolicy::disabled();
+        }
+        opentelemetry_otlp::RetryPolicy::recommended()
+            .with_max_retries(64)
+            .with_initial_delay(Duration::from_millis(100))
+            .with_max_delay(Duration::from_secs(2))
+    }
+
+    /// The time one export may take, retries included.
+    fn export_timeout(&self, retry_for: Duration) -> Option<Duration> {
+        match (self.timeout, self.retries && !retry_for.is_zero()) {
+            (Some(t), _) => Some(t),
+            (None, true) => Some(retry_for),
+            (None, false) => None,
+        }
+    }
+
+    pub(crate) fn build(
+        &self,
+        retry_for: Duration,
+    ) -> Result<(opentelemetry_otlp::SpanExporter, OtlpProtocol), String> {
         use opentelemetry_otlp::{Compression, Protocol, WithExportConfig, WithHttpConfig};
         let protocol = self.resolved_protocol()?;
         let endpoint = self.endpoint_for(protocol);
@@ -150,7 +174,7 @@ impl Otlp {
                 if let Some(url) = endpoint {
                     b = b.with_endpoint(url);
                 }
-                if let Some(t) = self.timeout {
+                if let Some(t) = self.export_timeout(retry_for) {
                     b = b.with_timeout(t);
                 }
                 if !self.headers.is_empty() {
@@ -159,11 +183,9 @@ impl Otlp {
                 if self.gzip {
                     b = b.with_compression(Compression::Gzip);
                 }
-                // Crux's batch processor retries; one attempt per call here.
-                b.with_retry_policy(opentelemetry_otlp::RetryPolicy::disabled())
-                    .build()
+                b.with_retry_policy(self.retry_policy(retry_for)).build()
             }
-            OtlpProtocol::Grpc => self.build_grpc(endpoint)?,
+            OtlpProtocol::Grpc => self.build_grpc(endpoint, retry_for)?,
         };
         built
             .map(|e| (e, protocol))
@@ -174,6 +196,7 @@ impl Otlp {
     fn build_grpc(
         &self,
         endpoint: Option<String>,
+        retry_for: Duration,
     ) -> Result<
         Result<opentelemetry_otlp::SpanExporter, opentelemetry_otlp::ExporterBuildError>,
         String,
@@ -183,7 +206,7 @@ impl Otlp {
         if let Some(url) = endpoint {
             b = b.with_endpoint(url);
         }
-        if let Some(t) = self.timeout {
+        if let Some(t) = self.export_timeout(retry_for) {
             b = b.with_timeout(t);
         }
         if !self.headers.is_empty() {
@@ -202,16 +225,14 @@ impl Otlp {
         if self.gzip {
             b = b.with_compression(Compression::Gzip);
         }
-        Ok(
-            b.with_retry_policy(opentelemetry_otlp::RetryPolicy::disabled())
-                .build(),
-        )
+        Ok(b.with_retry_policy(self.retry_policy(retry_for)).build())
     }
 
     #[cfg(not(feature = "grpc"))]
     fn build_grpc(
         &self,
         _endpoint: Option<String>,
+        _retry_for: Duration,
     ) -> Result<
         Result<opentelemetry_otlp::SpanExporter, opentelemetry_otlp::ExporterBuildError>,
         String,
