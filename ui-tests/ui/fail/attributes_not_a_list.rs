@@ -1,0 +1,8 @@
+#[crux::tool(attributes = 3)]
+fn search(query: &str) -> usize {
+    query.len()
+}
+
+fn main() {
+    search("rust");
+}

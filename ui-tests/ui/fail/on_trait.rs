@@ -1,0 +1,6 @@
+#[crux::tool]
+trait Tool {
+    fn run(&self, query: &str) -> usize;
+}
+
+fn main() {}

@@ -1,0 +1,7 @@
+#[crux::tool]
+type Query = String;
+
+fn main() {
+    let query: Query = "rust".to_owned();
+    let _ = query;
+}

@@ -1,0 +1,8 @@
+#[crux::tool(name = "web search")]
+fn search(query: &str) -> usize {
+    query.len()
+}
+
+fn main() {
+    search("rust");
+}

@@ -1,0 +1,9 @@
+// The message quotes the empty key as ``.
+#[crux::tool(attributes("" = 1))]
+fn search(query: &str) -> usize {
+    query.len()
+}
+
+fn main() {
+    search("rust");
+}

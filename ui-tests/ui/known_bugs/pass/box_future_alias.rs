@@ -1,0 +1,35 @@
+//! `BoxFuture<'_, T>` (an alias of `Pin<Box<dyn Future + Send>>`) is not recognised as a
+//! future: the span ends when the future is built, before it runs, and the calls it
+//! makes are not its children.
+#![deny(warnings)]
+
+use futures::future::{BoxFuture, FutureExt};
+
+#[crux::tool]
+async fn inner() -> u32 {
+    futures::future::ready(()).await;
+    1
+}
+
+#[crux::flow_step]
+fn outer() -> BoxFuture<'static, u32> {
+    async { inner().await + 1 }.boxed()
+}
+
+fn main() {
+    let capture = crux::testing::capture();
+    let future = outer();
+    assert!(
+        capture.named("crux.flow.step").is_empty(),
+        "the span ended before the future ran"
+    );
+    assert_eq!(futures::executor::block_on(future), 2);
+    let inner = capture.one("crux.tool.inner");
+    assert_eq!(
+        capture
+            .parent(&inner)
+            .map(|p| p.name.to_string())
+            .as_deref(),
+        Some("crux.flow.step")
+    );
+}
