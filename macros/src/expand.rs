@@ -121,7 +121,11 @@ fn callsite(spec: &MacroSpec, checked: &Checked, f: &Function) -> TokenStream {
         .map(LitStr::value)
         .or_else(|| label_literal(spec, checked))
         .unwrap_or_else(|| fn_name.clone());
-    let span_name = if spec.args.iter().any(|a| matches!(a.shape, ArgShape::Name)) {
+    let span_name = if spec
+        .args
+        .iter()
+        .any(|a| matches!(a.shape, ArgShape::Name | ArgShape::Choice(_)))
+    {
         format!("{}{}", spec.span_name, label)
     } else {
         spec.span_name.to_owned()

@@ -63,6 +63,36 @@ pub fn use_reason(args: TokenStream, item: TokenStream) -> TokenStream {
     attribute(&spec::USE_REASON, args.into(), item.into()).into()
 }
 
+/// Wraps a composition of agents in a `crux.composition.<kind>` span. See `crux::composition`.
+#[proc_macro_attribute]
+pub fn composition(args: TokenStream, item: TokenStream) -> TokenStream {
+    attribute(&spec::COMPOSITION, args.into(), item.into()).into()
+}
+
+/// Wraps a memory read or write in a `crux.memory.<op>` span. See `crux::memory`.
+#[proc_macro_attribute]
+pub fn memory(args: TokenStream, item: TokenStream) -> TokenStream {
+    attribute(&spec::MEMORY, args.into(), item.into()).into()
+}
+
+/// Wraps a corpus sync in a `crux.corpus.sync` span. See `crux::corpus_sync`.
+#[proc_macro_attribute]
+pub fn corpus_sync(args: TokenStream, item: TokenStream) -> TokenStream {
+    attribute(&spec::CORPUS_SYNC, args.into(), item.into()).into()
+}
+
+/// Wraps a context compaction in a `crux.compact` span. See `crux::compact`.
+#[proc_macro_attribute]
+pub fn compact(args: TokenStream, item: TokenStream) -> TokenStream {
+    attribute(&spec::COMPACT, args.into(), item.into()).into()
+}
+
+/// Wraps an evaluator in a `crux.judge` span. See `crux::judge`.
+#[proc_macro_attribute]
+pub fn judge(args: TokenStream, item: TokenStream) -> TokenStream {
+    attribute(&spec::JUDGE, args.into(), item.into()).into()
+}
+
 /// Implements `crux::Prompt` for a prompt struct. See `crux::Prompt`.
 #[proc_macro_derive(Prompt, attributes(prompt))]
 pub fn derive_prompt(input: TokenStream) -> TokenStream {

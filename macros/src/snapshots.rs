@@ -132,7 +132,13 @@ fn errors_are_all_reported_and_the_item_kept() {
 fn agent_with_identity_metadata_and_tags() {
     insta::assert_snapshot!(expand(
         &spec::AGENT,
-        quote!(name = "support", session_id = req.session, user_id = auth.user_id, metadata(channel = "email"), tags("vip", req.queue)),
+        quote!(
+            name = "support",
+            session_id = req.session,
+            user_id = auth.user_id,
+            metadata(channel = "email"),
+            tags("vip", req.queue)
+        ),
         quote! {
             async fn handle(req: &Request, auth: &Auth) -> Result<Reply, Error> {
                 answer(req).await
@@ -145,7 +151,16 @@ fn agent_with_identity_metadata_and_tags() {
 fn use_reason_with_nested_telemetry() {
     insta::assert_snapshot!(expand(
         &spec::USE_REASON,
-        quote!(id = "triage", provider = "openai", telemetry(operation = "triage", prompt = &prompt, capture_content = true, tags("eu"))),
+        quote!(
+            id = "triage",
+            provider = "openai",
+            telemetry(
+                operation = "triage",
+                prompt = &prompt,
+                capture_content = true,
+                tags("eu")
+            )
+        ),
         quote! {
             async fn triage(prompt: TriagePrompt<'_>) -> Result<String, Error> {
                 loop_until_done(&prompt).await

@@ -9,6 +9,8 @@ use crux_registry::ValueType;
 pub enum Shape {
     /// A string literal that becomes part of the span name (so it must be known at compile time).
     Name,
+    /// A string literal from a fixed set that becomes part of the span name.
+    Choice(&'static [&'static str]),
     /// A literal or an expression of this type; a bare flag means `true` for `Bool`.
     Value(ValueType),
     /// `attributes(key = value, ..)`: application or convention attributes.
@@ -238,4 +240,90 @@ pub static USE_REASON: MacroSpec = MacroSpec {
     ],
     exclusive: &[],
     required: &[],
+};
+
+pub static COMPOSITION: MacroSpec = MacroSpec {
+    name: "composition",
+    kind: "Composition",
+    span_name: "crux.composition.",
+    args: &[
+        ArgSpec {
+            name: "kind",
+            shape: Shape::Choice(&["parallel", "pipeline", "consensus", "swarm"]),
+            key: None,
+        },
+        value("id", ValueType::Str, CRUX_COMPOSITION_ID),
+        ATTRIBUTES,
+    ],
+    exclusive: &[],
+    required: &["kind"],
+};
+
+pub static MEMORY: MacroSpec = MacroSpec {
+    name: "memory",
+    kind: "Memory",
+    span_name: "crux.memory.",
+    args: &[
+        ArgSpec {
+            name: "op",
+            shape: Shape::Choice(&["read", "write"]),
+            key: None,
+        },
+        value("kind", ValueType::Str, CRUX_MEMORY_TYPE),
+        value("operation", ValueType::Str, CRUX_MEMORY_OPERATION),
+        value("block_id", ValueType::Str, CRUX_MEMORY_BLOCK_ID),
+        value("block_kind", ValueType::Str, CRUX_MEMORY_BLOCK_KIND),
+        runtime("namespace", "memory_namespace"),
+        value("write_mode", ValueType::Str, CRUX_MEMORY_WRITE_MODE),
+        value(
+            "proposal_status",
+            ValueType::Str,
+            CRUX_MEMORY_PROPOSAL_STATUS,
+        ),
+        ATTRIBUTES,
+    ],
+    exclusive: &[],
+    required: &["op"],
+};
+
+pub static CORPUS_SYNC: MacroSpec = MacroSpec {
+    name: "corpus_sync",
+    kind: "CorpusSync",
+    span_name: "crux.corpus.sync",
+    args: &[
+        value("id", ValueType::Str, CRUX_CORPUS_ID),
+        runtime("namespace", "corpus_namespace"),
+        value("mode", ValueType::Str, CRUX_CORPUS_MODE),
+        value("stale_policy", ValueType::Str, CRUX_CORPUS_STALE_POLICY),
+        value("source_set", ValueType::Str, CRUX_CORPUS_SOURCE_SET),
+        value("dry_run", ValueType::Bool, CRUX_CORPUS_DRY_RUN),
+        value("source_count", ValueType::Int, CRUX_CORPUS_SOURCE_COUNT),
+        ATTRIBUTES,
+    ],
+    exclusive: &[],
+    required: &[],
+};
+
+pub static COMPACT: MacroSpec = MacroSpec {
+    name: "compact",
+    kind: "Compact",
+    span_name: "crux.compact",
+    args: &[
+        value("reason", ValueType::Str, CRUX_COMPACTION_REASON),
+        ATTRIBUTES,
+    ],
+    exclusive: &[],
+    required: &[],
+};
+
+pub static JUDGE: MacroSpec = MacroSpec {
+    name: "judge",
+    kind: "Judge",
+    span_name: "crux.judge",
+    args: &[
+        value("metric", ValueType::Str, CRUX_JUDGE_METRIC),
+        ATTRIBUTES,
+    ],
+    exclusive: &[],
+    required: &["metric"],
 };

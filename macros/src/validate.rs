@@ -147,6 +147,22 @@ fn check_arg(
                 checked.name = Some(lit.clone());
             }
         }
+        (Shape::Choice(options), ArgValue::Expr(Expr::Lit(ExprLit { lit: Lit::Str(lit), .. }))) => {
+            let value = lit.value();
+            if options.contains(&value.as_str()) {
+                checked.name = Some(lit.clone());
+            } else {
+                let list = options.iter().map(|o| format!("\"{o}\"")).collect::<Vec<_>>().join(", ");
+                let hint = registry::did_you_mean(&value, options.iter().copied())
+                    .map(|b| format!("; did you mean \"{b}\"?"))
+                    .unwrap_or_default();
+                errors.at(lit, format_args!("`{name}` must be one of {list}, not \"{value}\"{hint}"));
+            }
+        }
+        (Shape::Choice(options), ArgValue::Expr(expr)) => {
+            let list = options.iter().map(|o| format!("\"{o}\"")).collect::<Vec<_>>().join(", ");
+            errors.at(expr, format_args!("`{name}` must be a string literal, one of {list}: it is part of the span name"));
+        }
         (Shape::Name, ArgValue::Expr(expr)) => errors.at(
             expr,
             format_args!("`{name}` must be a string literal: it is part of the span name, fixed at compile time"),
@@ -214,10 +230,10 @@ fn check_arg(
             &arg.name,
             format_args!("`{name}` takes a list `{name}(..)` or an expression `{name} = ..`"),
         ),
-        (Shape::Runtime(_), _) | (Shape::Name | Shape::Value(_), ArgValue::Flag) => {
+        (Shape::Runtime(_), _) | (Shape::Name | Shape::Choice(_) | Shape::Value(_), ArgValue::Flag) => {
             errors.at(&arg.name, format_args!("`{name}` needs a value: `{name} = ...`"))
         }
-        (Shape::Name | Shape::Value(_), ArgValue::List(_)) => errors.at(
+        (Shape::Name | Shape::Choice(_) | Shape::Value(_), ArgValue::List(_)) => errors.at(
             &arg.name,
             format_args!("`{name}` takes a single value: `{name} = ...`"),
         ),

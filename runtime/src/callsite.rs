@@ -22,6 +22,16 @@ pub enum Kind {
     Run,
     /// `#[crux::use_reason]`: `crux.use_reason`, model passes and their tool loop.
     UseReason,
+    /// `#[crux::composition]`: `crux.composition.<kind>`.
+    Composition,
+    /// `#[crux::memory]`: `crux.memory.read` / `crux.memory.write`.
+    Memory,
+    /// `#[crux::corpus_sync]`: `crux.corpus.sync`.
+    CorpusSync,
+    /// `#[crux::compact]`: `crux.compact`.
+    Compact,
+    /// `#[crux::judge]`: `crux.judge`.
+    Judge,
 }
 
 impl Kind {

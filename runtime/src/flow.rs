@@ -21,6 +21,14 @@ pub(crate) struct FlowScope {
     pub name: Arc<str>,
     /// A context holding just the flow's span, to reach it from anywhere inside.
     pub span: Context,
+    /// The flow's running cost, chained to the enclosing flow's.
+    pub cost: Arc<crate::cost::CostTotal>,
+}
+
+/// The enclosing flow step, carried in the OpenTelemetry context.
+#[derive(Clone, Debug)]
+pub(crate) struct StepScope {
+    pub id: Arc<str>,
 }
 
 /// How a resumed flow relates to the run it was suspended from.

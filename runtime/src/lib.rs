@@ -41,7 +41,10 @@
 //! # }
 //! ```
 
-pub use crux_macros::{agent, delegate, flow, flow_step, generate, tool, use_reason, Prompt};
+pub use crux_macros::{
+    agent, compact, composition, corpus_sync, delegate, flow, flow_step, generate, judge, memory,
+    tool, use_reason, Prompt,
+};
 
 /// Every attribute key crux emits, as constants, and the table they come from.
 pub mod attributes {
@@ -51,12 +54,17 @@ pub mod attributes {
 
 mod callsite;
 mod checkpoint;
+pub mod composition;
 mod content;
 mod context;
+pub mod corpus;
+pub mod cost;
 pub mod export;
 pub mod flow;
+pub mod hashing;
 pub mod hooks;
 mod ids;
+pub mod judge;
 mod outcome;
 mod pipeline;
 mod prompt;
@@ -68,6 +76,7 @@ mod run;
 mod span;
 mod telemetry;
 pub mod testing;
+mod tool_output;
 mod value;
 
 #[doc(hidden)]
@@ -80,11 +89,13 @@ pub use context::{bind, FutureExt, WithContext};
 #[cfg(feature = "tokio")]
 pub use context::{spawn, spawn_blocking};
 pub use flow::ResumeMode;
+pub use judge::approval;
 pub use pipeline::{is_enabled, set_enabled, SpanNaming};
 pub use prompt::{Prompt, PromptIdentity, ReasonTelemetry};
 pub use response::{ModelResponse, Usage};
 pub use span::Span;
 pub use telemetry::{Telemetry, TelemetryBuilder, TelemetryError, TelemetryGuard};
+pub use tool_output::{ModelOutput, ToolOutput};
 pub use value::{
     ArrayElement, AttrValue, BoolAttr, DoubleAttr, IntAttr, Ints, Json, StrArrayAttr, StrAttr,
 };

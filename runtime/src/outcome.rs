@@ -124,3 +124,88 @@ impl<T: ?Sized> OpaqueToolOutput for ToolOutputProbe<'_, T> {
     #[inline(always)]
     fn crux_tool_output(&self, _guard: &SpanGuard) {}
 }
+
+/// `Ok` of a `Result` whose value declares its model output.
+pub trait ResultDeclaredOutput {
+    /// Records the output on `guard`.
+    fn crux_tool_output(&self, guard: &SpanGuard);
+}
+
+impl<T: crate::ToolOutput, E> ResultDeclaredOutput for &&&&ToolOutputProbe<'_, Result<T, E>> {
+    fn crux_tool_output(&self, guard: &SpanGuard) {
+        if let Ok(value) = self.0 {
+            guard.record_tool_model_output(value.output_size(), &value.model_output());
+        }
+    }
+}
+
+/// A value that declares its model output.
+pub trait DeclaredOutput {
+    /// Records the output on `guard`.
+    fn crux_tool_output(&self, guard: &SpanGuard);
+}
+
+impl<T: crate::ToolOutput> DeclaredOutput for &&&ToolOutputProbe<'_, T> {
+    fn crux_tool_output(&self, guard: &SpanGuard) {
+        guard.record_tool_model_output(self.0.output_size(), &self.0.model_output());
+    }
+}
+
+/// Wraps a reference to a judge's output: its score.
+#[derive(Debug)]
+pub struct JudgeProbe<'a, T: ?Sized>(pub &'a T);
+
+/// A score a judge returns.
+pub trait Score {
+    /// The score as a float.
+    fn score(&self) -> f64;
+}
+
+impl Score for f64 {
+    fn score(&self) -> f64 {
+        *self
+    }
+}
+
+impl Score for f32 {
+    fn score(&self) -> f64 {
+        f64::from(*self)
+    }
+}
+
+/// `Ok` of a `Result` of a score.
+pub trait ResultScore {
+    /// Records the score on `guard`.
+    fn crux_judge(&self, guard: &SpanGuard);
+}
+
+impl<S: Score, E> ResultScore for &&JudgeProbe<'_, Result<S, E>> {
+    fn crux_judge(&self, guard: &SpanGuard) {
+        if let Ok(score) = self.0 {
+            guard.record_judge_score(score.score());
+        }
+    }
+}
+
+/// A score returned directly.
+pub trait DirectScore {
+    /// Records the score on `guard`.
+    fn crux_judge(&self, guard: &SpanGuard);
+}
+
+impl<S: Score> DirectScore for &JudgeProbe<'_, S> {
+    fn crux_judge(&self, guard: &SpanGuard) {
+        guard.record_judge_score(self.0.score());
+    }
+}
+
+/// Anything else carries no score (record it with `crux::judge::score`).
+pub trait NoScore {
+    /// Records nothing.
+    fn crux_judge(&self, guard: &SpanGuard);
+}
+
+impl<T: ?Sized> NoScore for JudgeProbe<'_, T> {
+    #[inline(always)]
+    fn crux_judge(&self, _guard: &SpanGuard) {}
+}

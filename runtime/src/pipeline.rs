@@ -34,6 +34,10 @@ pub(crate) struct Options {
     pub capture: Option<crate::content::CaptureContent>,
     /// The most characters one captured content attribute keeps.
     pub max_content_length: usize,
+    /// The key for hashed identifiers (HMAC); FNV-1a without one.
+    pub hashing_key: Option<Arc<[u8]>>,
+    /// The cost budget of each outermost flow.
+    pub budget: Option<crate::cost::Budget>,
 }
 
 impl Default for Options {
@@ -45,6 +49,8 @@ impl Default for Options {
             hooks: crate::hooks::Hooks::default(),
             capture: None,
             max_content_length: 8192,
+            hashing_key: None,
+            budget: None,
         }
     }
 }

@@ -3,7 +3,7 @@
 
 pub use crate::attributes as keys;
 pub use crate::callsite::{Callsite, Kind};
-pub use crate::outcome::{ArgumentProbe, OutcomeProbe, ToolOutputProbe};
+pub use crate::outcome::{ArgumentProbe, JudgeProbe, OutcomeProbe, ToolOutputProbe};
 pub use crate::recording::{Instrumented, InstrumentedStream, SpanGuard, Start};
 pub use crate::response::ResponseProbe;
 
@@ -11,6 +11,8 @@ pub use crate::response::ResponseProbe;
 /// generated code records an outcome (method resolution needs them in scope).
 pub mod probes {
     pub use crate::outcome::{DebugErrorOutcome as _, DisplayErrorOutcome as _, PlainOutcome as _};
+    pub use crate::outcome::{DeclaredOutput as _, ResultDeclaredOutput as _};
+    pub use crate::outcome::{DirectScore as _, NoScore as _, ResultScore as _};
     pub use crate::outcome::{DirectToolOutput as _, OpaqueToolOutput as _, ResultToolOutput as _};
     pub use crate::outcome::{OpaqueArgument as _, SerializableArgument as _};
     pub use crate::response::{DirectResponse as _, NoResponse as _, ResultResponse as _};

@@ -125,6 +125,26 @@ impl Start {
         self.resume = from.checkpoint().cloned();
     }
 
+    /// A memory namespace (`namespace = ..`), recorded hashed.
+    pub fn memory_namespace<V: StrAttr + ?Sized>(&mut self, namespace: &V) {
+        if let Some(v) = namespace.to_value() {
+            self.set(
+                key::CRUX_MEMORY_NAMESPACE_HASH,
+                &crate::hashing::identifier(&v.as_str()),
+            );
+        }
+    }
+
+    /// A corpus namespace (`namespace = ..`), recorded hashed.
+    pub fn corpus_namespace<V: StrAttr + ?Sized>(&mut self, namespace: &V) {
+        if let Some(v) = namespace.to_value() {
+            self.set(
+                key::CRUX_CORPUS_NAMESPACE_HASH,
+                &crate::hashing::identifier(&v.as_str()),
+            );
+        }
+    }
+
     /// The remote parent (`parent = headers`); without a valid one, the caller's context.
     pub fn parent<P: RemoteParent + ?Sized>(&mut self, parent: &P) {
         self.remote_parent = parent.remote_context();
@@ -267,7 +287,11 @@ struct Active {
     /// capture, the captured result: atomics, not a lock, on the hot path.
     output_kind: AtomicU8,
     output_size: AtomicUsize,
+    output_model_size: AtomicUsize,
     output_result: OnceLock<String>,
+    /// A judge's parent (where the evaluation event goes) and metric, and its score.
+    judged: Option<(Context, String)>,
+    score: OnceLock<f64>,
 }
 
 impl SpanGuard {
@@ -363,6 +387,29 @@ impl SpanGuard {
         }
     }
 
+    /// Records a judge's score (from the evaluator's return value).
+    pub fn record_judge_score(&self, score: f64) {
+        if let Some(active) = &self.active {
+            let _ = active.score.set(score);
+        }
+    }
+
+    /// Records a tool's declared outputs: the raw output's size and what the model sees.
+    pub fn record_tool_model_output(
+        &self,
+        output_size: usize,
+        model: &crate::tool_output::ModelOutput,
+    ) {
+        let Some(active) = &self.active else { return };
+        active.output_size.store(output_size, Ordering::Relaxed);
+        active
+            .output_model_size
+            .store(model.size(), Ordering::Relaxed);
+        active
+            .output_kind
+            .store(model.kind_code(), Ordering::Relaxed);
+    }
+
     /// Sets an attribute on the span.
     pub fn set_attribute<V: AttrValue + ?Sized>(&self, key: &'static str, value: &V) {
         if let Some(active) = &self.active {
@@ -422,6 +469,14 @@ impl Active {
             }
         }
         let name = builder.name.clone();
+        // Scopes that children read (step id, composition id, corpus identity) copy what
+        // they need from the start attributes; only those kinds pay for the copy.
+        let span_attrs: Vec<KeyValue> = match callsite.kind {
+            Kind::FlowStep | Kind::Composition | Kind::CorpusSync | Kind::Run | Kind::Judge => {
+                builder.attributes.clone().unwrap_or_default()
+            }
+            _ => Vec::new(),
+        };
         let tool_call = (callsite.kind == Kind::Tool)
             .then(|| {
                 let reason = parent.get::<ReasonScope>()?;
@@ -439,20 +494,52 @@ impl Active {
                 ))
             })
             .flatten();
+        let parent_for_judge = parent.clone();
         let span_cx = loaded.start(builder, &parent);
         let span_id = span_cx.span().span_context().span_id();
         let mut cx = span_cx.clone();
+        let attr = |k: &str| {
+            span_attrs
+                .iter()
+                .find(|kv| kv.key.as_str() == k)
+                .map(|kv| kv.value.clone())
+        };
+        let text = |k: &str| attr(k).map(|v| v.as_str().into_owned());
         match callsite.kind {
             Kind::Flow => {
                 if let Some((id, name)) = flow {
+                    let enclosing = parent_for_judge.get::<FlowScope>().map(|f| f.cost.clone());
                     cx = cx.with_value(FlowScope {
                         id: id.into(),
                         name: name.into(),
                         span: span_cx.clone(),
+                        cost: crate::cost::CostTotal::child_of(enclosing),
                     });
                 }
             }
-            Kind::Run => cx = cx.with_value(RunScope::new()),
+            Kind::FlowStep => {
+                if let Some(id) = text(key::CRUX_STEP_ID) {
+                    cx = cx.with_value(crate::flow::StepScope { id: id.into() });
+                }
+            }
+            Kind::Composition => {
+                cx = cx.with_value(crate::composition::CompositionScope {
+                    id: text(key::CRUX_COMPOSITION_ID).unwrap_or_default().into(),
+                    state: Arc::default(),
+                });
+            }
+            Kind::CorpusSync => {
+                cx = cx.with_value(crate::corpus::CorpusScope {
+                    id: text(key::CRUX_CORPUS_ID),
+                    namespace_hash: text(key::CRUX_CORPUS_NAMESPACE_HASH),
+                    dry_run: match attr(key::CRUX_CORPUS_DRY_RUN) {
+                        Some(Value::Bool(b)) => Some(b),
+                        _ => None,
+                    },
+                    counts: Arc::default(),
+                });
+            }
+            Kind::Run => cx = cx.with_value(RunScope::new(text(key::SESSION_ID))),
             Kind::UseReason => {
                 cx = cx.with_value(ReasonScope::new(span_cx.clone(), capture_override))
             }
@@ -485,7 +572,15 @@ impl Active {
             tool_call,
             output_kind: AtomicU8::new(0),
             output_size: AtomicUsize::new(0),
+            output_model_size: AtomicUsize::new(usize::MAX),
             output_result: OnceLock::new(),
+            judged: (callsite.kind == Kind::Judge).then(|| {
+                (
+                    parent_for_judge.clone(),
+                    text(key::CRUX_JUDGE_METRIC).unwrap_or_default(),
+                )
+            }),
+            score: OnceLock::new(),
         }
     }
 
@@ -535,10 +630,39 @@ impl Active {
         }
         match self.kind {
             Kind::Generate => {
-                if let (Some(generate), Some(reason)) =
-                    (self.cx.get::<GenerateScope>(), self.cx.get::<ReasonScope>())
-                {
-                    reason.pass_ended(generate.report());
+                if let Some(generate) = self.cx.get::<GenerateScope>() {
+                    let report = generate.report();
+                    if let Some(cost) = report.cost {
+                        crate::cost::add(&self.cx, cost, crate::cost::CostSource::Actual);
+                    }
+                    if let Some(reason) = self.cx.get::<ReasonScope>() {
+                        reason.pass_ended(report);
+                    }
+                }
+            }
+            Kind::Flow => {
+                if let Some(total) = self.cx.get::<FlowScope>().and_then(|f| f.cost.total()) {
+                    end.push(KeyValue::new(key::CRUX_COST_TOTAL, total));
+                }
+            }
+            Kind::Composition => {
+                if let Some(scope) = self.cx.get::<crate::composition::CompositionScope>() {
+                    end.extend(scope.state.end_attributes());
+                }
+            }
+            Kind::CorpusSync => {
+                if let Some(scope) = self.cx.get::<crate::corpus::CorpusScope>() {
+                    let (counts, failure) = scope.end();
+                    end.extend(counts);
+                    if let Some(message) = failure {
+                        self.cx.span().set_status(Status::error(message));
+                    }
+                }
+            }
+            Kind::Judge => {
+                if let (Some(score), Some((parent, metric))) = (self.score.get(), &self.judged) {
+                    end.push(KeyValue::new(key::CRUX_JUDGE_SCORE, *score));
+                    crate::judge::evaluation_event(parent, metric, *score);
                 }
             }
             Kind::UseReason => {
@@ -575,17 +699,31 @@ impl Active {
     /// itself only with output capture.
     fn tool_metadata(&self, end: &mut Vec<KeyValue>, completed: bool, errored: bool) {
         let _ = completed;
-        let (kind, size) = match (self.output_kind.load(Ordering::Relaxed), errored) {
+        let declared = self.output_kind.load(Ordering::Relaxed);
+        let (kind, size) = match (declared, errored) {
+            // A declared error output wins over the generic error text.
+            (4 | 5, _) | (_, false) if declared != 0 => (
+                crate::tool_output::kind_name(declared),
+                self.output_size.load(Ordering::Relaxed),
+            ),
             (_, true) => ("error-text", self.error_chars.load(Ordering::Relaxed)),
-            (1, false) => ("text", self.output_size.load(Ordering::Relaxed)),
-            (2, false) => ("json", self.output_size.load(Ordering::Relaxed)),
             _ => return,
         };
-        let size = i64::try_from(size).unwrap_or(i64::MAX);
+        let model_size = match self.output_model_size.load(Ordering::Relaxed) {
+            usize::MAX => size,
+            declared => declared,
+        };
+        let as_i64 = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
         end.push(KeyValue::new(key::CRUX_TOOL_MODEL_OUTPUT_TYPE, kind));
-        end.push(KeyValue::new(key::CRUX_TOOL_OUTPUT_SIZE, size));
-        end.push(KeyValue::new(key::CRUX_TOOL_MODEL_OUTPUT_SIZE, size));
-        end.push(KeyValue::new(key::CRUX_TOOL_TOKEN_SAVINGS_ESTIMATE, 0_i64));
+        end.push(KeyValue::new(key::CRUX_TOOL_OUTPUT_SIZE, as_i64(size)));
+        end.push(KeyValue::new(
+            key::CRUX_TOOL_MODEL_OUTPUT_SIZE,
+            as_i64(model_size),
+        ));
+        end.push(KeyValue::new(
+            key::CRUX_TOOL_TOKEN_SAVINGS_ESTIMATE,
+            as_i64(size.saturating_sub(model_size)),
+        ));
         if let Some(result) = self.output_result.get() {
             end.push(KeyValue::new(key::GEN_AI_TOOL_CALL_RESULT, result.clone()));
         }
@@ -697,6 +835,20 @@ fn complete(
             start.mirror(key::SESSION_ID, key::CRUX_SESSION_ID);
             None
         }
+        Kind::Composition => {
+            if !start.has(key::CRUX_COMPOSITION_ID) {
+                start.put(key::CRUX_COMPOSITION_ID, crate::ids::new_id_value("comp_"));
+            }
+            start.set_static(key::CRUX_COMPOSITION_KIND, callsite.label);
+            None
+        }
+        Kind::Memory => {
+            if !start.has(key::CRUX_MEMORY_OPERATION) {
+                start.set_static(key::CRUX_MEMORY_OPERATION, callsite.label);
+            }
+            None
+        }
+        Kind::CorpusSync | Kind::Compact | Kind::Judge => None,
         Kind::UseReason => {
             if !start.has(key::GEN_AI_OPERATION_NAME) {
                 start.set_static(key::GEN_AI_OPERATION_NAME, "chat");
@@ -787,7 +939,7 @@ fn genai_name(callsite: &'static Callsite, start: &Start) -> Cow<'static, str> {
             value(key::GEN_AI_OPERATION_NAME),
             value(key::GEN_AI_REQUEST_MODEL),
         ),
-        Kind::FlowStep | Kind::Delegate => Cow::Borrowed(callsite.name),
+        _ => Cow::Borrowed(callsite.name),
     }
 }
 

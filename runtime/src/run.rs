@@ -8,11 +8,16 @@ use std::sync::Arc;
 #[derive(Clone, Debug, Default)]
 pub(crate) struct RunScope {
     awaiting: Arc<AtomicBool>,
+    /// The run's session id, for what records it from the context (cost reports).
+    pub session: Option<String>,
 }
 
 impl RunScope {
-    pub(crate) fn new() -> RunScope {
-        RunScope::default()
+    pub(crate) fn new(session: Option<String>) -> RunScope {
+        RunScope {
+            awaiting: Arc::default(),
+            session,
+        }
     }
 
     pub(crate) fn awaiting_human_input(&self) -> bool {

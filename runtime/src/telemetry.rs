@@ -232,6 +232,23 @@ impl TelemetryBuilder {
         self
     }
 
+    /// Hashes identifiers (`*_hash` attributes) with HMAC-SHA-256 under `key` (values
+    /// prefixed `hmac:`) instead of the default FNV-1a, which is pseudonymisation only.
+    pub fn hashing_key(mut self, key: impl AsRef<[u8]>) -> Self {
+        self.options.hashing_key = Some(Arc::from(key.as_ref()));
+        self
+    }
+
+    /// A cost budget for each outermost flow: `crux.cost.warn` and `crux.cost.limit` are
+    /// emitted once each when its running total crosses `warn_usd` and `limit_usd`.
+    pub fn cost_budget(mut self, warn_usd: f64, limit_usd: f64) -> Self {
+        self.options.budget = Some(crate::cost::Budget {
+            warn_usd,
+            limit_usd,
+        });
+        self
+    }
+
     /// Prints each finished trace as a tree on stderr.
     pub fn console(self) -> Self {
         self.console_with(Console::stderr())

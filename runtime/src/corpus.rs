@@ -1,0 +1,164 @@
+//! Corpus syncs (`#[crux::corpus_sync]`): one child span per source, the counts of what
+//! happened to the sources, and an error status when sources failed. Namespaces and
+//! source ids are recorded hashed (see [`crate::hashing`]), never as themselves.
+
+use crate::attributes as key;
+use opentelemetry::trace::{SpanBuilder, SpanKind, Status, TraceContextExt};
+use opentelemetry::{Context, KeyValue};
+use std::sync::{Arc, Mutex, PoisonError};
+
+/// What happened to one source.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SourceAction {
+    /// New.
+    Added,
+    /// Re-ingested.
+    Changed,
+    /// Left as it was.
+    Unchanged,
+    /// Kept, though stale.
+    Stale,
+    /// Not looked at.
+    Skipped,
+    /// Removed.
+    Deleted,
+    /// Failed.
+    Failed,
+}
+
+impl SourceAction {
+    fn as_str(self) -> &'static str {
+        match self {
+            SourceAction::Added => "added",
+            SourceAction::Changed => "changed",
+            SourceAction::Unchanged => "unchanged",
+            SourceAction::Stale => "stale",
+            SourceAction::Skipped => "skipped",
+            SourceAction::Deleted => "deleted",
+            SourceAction::Failed => "failed",
+        }
+    }
+}
+
+/// The enclosing corpus sync, carried in the OpenTelemetry context.
+#[derive(Clone, Debug)]
+pub(crate) struct CorpusScope {
+    pub id: Option<String>,
+    pub namespace_hash: Option<String>,
+    pub dry_run: Option<bool>,
+    pub counts: Arc<Mutex<[i64; 8]>>,
+}
+
+impl CorpusScope {
+    /// The end attributes of the sync span, and the error message when sources failed.
+    pub(crate) fn end(&self) -> (Vec<KeyValue>, Option<String>) {
+        let c = *self.counts.lock().unwrap_or_else(PoisonError::into_inner);
+        let names = [
+            key::CRUX_CORPUS_ADDED_COUNT,
+            key::CRUX_CORPUS_CHANGED_COUNT,
+            key::CRUX_CORPUS_UNCHANGED_COUNT,
+            key::CRUX_CORPUS_STALE_COUNT,
+            key::CRUX_CORPUS_SKIPPED_COUNT,
+            key::CRUX_CORPUS_DELETED_COUNT,
+            key::CRUX_CORPUS_FAILED_COUNT,
+            key::CRUX_CORPUS_CHUNK_COUNT,
+        ];
+        let attrs = names
+            .iter()
+            .zip(c)
+            .map(|(k, v)| KeyValue::new(*k, v))
+            .collect();
+        let failed = c[6];
+        (
+            attrs,
+            (failed > 0).then(|| format!("{failed} corpus source(s) failed")),
+        )
+    }
+}
+
+/// One source's outcome, for [`source`].
+#[derive(Clone, Debug)]
+pub struct SourceReport<'a> {
+    /// The source's id (recorded hashed).
+    pub source_id: &'a str,
+    /// What happened to it.
+    pub action: SourceAction,
+    /// Why.
+    pub reason: Option<&'a str>,
+    /// Chunks it produced.
+    pub chunk_count: Option<u64>,
+}
+
+impl<'a> SourceReport<'a> {
+    /// A report for `source_id`.
+    pub fn new(source_id: &'a str, action: SourceAction) -> SourceReport<'a> {
+        SourceReport {
+            source_id,
+            action,
+            reason: None,
+            chunk_count: None,
+        }
+    }
+    /// Why it happened.
+    pub fn reason(mut self, reason: &'a str) -> Self {
+        self.reason = Some(reason);
+        self
+    }
+    /// Chunks it produced.
+    pub fn chunks(mut self, count: u64) -> Self {
+        self.chunk_count = Some(count);
+        self
+    }
+}
+
+/// Records one source of the current corpus sync: a child span `crux.corpus.source`
+/// (an error when the source failed), counted in the sync's totals. Outside a sync it
+/// records nothing.
+pub fn source(report: SourceReport<'_>) {
+    let cx = Context::current();
+    let Some(scope) = cx.get::<CorpusScope>().filter(|_| crate::is_enabled()) else {
+        return;
+    };
+    {
+        let mut counts = scope.counts.lock().unwrap_or_else(PoisonError::into_inner);
+        counts[report.action as usize] += 1;
+        counts[7] += i64::try_from(report.chunk_count.unwrap_or(0)).unwrap_or(i64::MAX);
+    }
+    let mut attrs = Vec::with_capacity(7);
+    if let Some(id) = &scope.id {
+        attrs.push(KeyValue::new(key::CRUX_CORPUS_ID, id.clone()));
+    }
+    if let Some(ns) = &scope.namespace_hash {
+        attrs.push(KeyValue::new(key::CRUX_CORPUS_NAMESPACE_HASH, ns.clone()));
+    }
+    attrs.push(KeyValue::new(
+        key::CRUX_CORPUS_SOURCE_ID_HASH,
+        crate::hashing::identifier(report.source_id),
+    ));
+    attrs.push(KeyValue::new(
+        key::CRUX_CORPUS_ACTION,
+        report.action.as_str(),
+    ));
+    if let Some(dry) = scope.dry_run {
+        attrs.push(KeyValue::new(key::CRUX_CORPUS_DRY_RUN, dry));
+    }
+    if let Some(reason) = report.reason {
+        attrs.push(KeyValue::new(key::CRUX_CORPUS_REASON, reason.to_owned()));
+    }
+    if let Some(chunks) = report.chunk_count {
+        attrs.push(KeyValue::new(
+            key::CRUX_CORPUS_CHUNK_COUNT,
+            i64::try_from(chunks).unwrap_or(i64::MAX),
+        ));
+    }
+    let builder = SpanBuilder::from_name("crux.corpus.source")
+        .with_kind(SpanKind::Internal)
+        .with_attributes(attrs);
+    let cx = crate::pipeline::start_span(|_| (builder, cx.clone()));
+    if report.action == SourceAction::Failed {
+        cx.span().set_status(Status::error(
+            report.reason.unwrap_or("source failed").to_owned(),
+        ));
+    }
+    cx.span().end();
+}

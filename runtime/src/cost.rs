@@ -1,0 +1,229 @@
+//! Cost: what model calls and other work cost, the running total of each flow, and
+//! budgets that warn and stop once when crossed.
+//!
+//! `crux.cost` recorded on a `#[crux::generate]` span (by [`crate::Span::record_cost`] or a
+//! [`crate::ModelResponse`]) feeds the running total of every enclosing flow; each flow
+//! span ends with `crux.cost.total`. [`report`] records any other cost as an instant
+//! `crux.cost.report` span. With a budget ([`crate::TelemetryBuilder::cost_budget`]), the
+//! outermost flow emits `crux.cost.warn` and `crux.cost.limit` once each when its total
+//! crosses the thresholds. Flow, step and session ids come from the context.
+
+use crate::attributes as key;
+use crate::flow::{FlowScope, StepScope};
+use crate::run::RunScope;
+use opentelemetry::trace::{SpanBuilder, SpanKind, TraceContextExt};
+use opentelemetry::{Context, KeyValue};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+/// Whether a cost is what the provider billed or an estimate.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum CostSource {
+    /// Billed (from the provider's response).
+    #[default]
+    Actual,
+    /// Estimated (from token counts and a price table).
+    Estimate,
+}
+
+impl CostSource {
+    fn as_str(self) -> &'static str {
+        match self {
+            CostSource::Actual => "actual",
+            CostSource::Estimate => "estimate",
+        }
+    }
+}
+
+/// A warning threshold and a limit, in USD, for each outermost flow's running total.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Budget {
+    /// Emit `crux.cost.warn` once when the total reaches this.
+    pub warn_usd: f64,
+    /// Emit `crux.cost.limit` once when the total reaches this.
+    pub limit_usd: f64,
+}
+
+/// A cost to report (`crux.cost.report`).
+///
+/// ```
+/// # let _c = crux::testing::capture();
+/// crux::cost::report(crux::cost::CostReport::new(0.0021).estimate().model("text-embedding-3-small").input_tokens(8000));
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct CostReport {
+    cost: f64,
+    source: CostSource,
+    model: Option<String>,
+    system: Option<String>,
+    prompt_id: Option<String>,
+    input_tokens: Option<u64>,
+}
+
+impl CostReport {
+    /// A cost in USD, billed.
+    pub fn new(usd: f64) -> CostReport {
+        CostReport {
+            cost: usd,
+            ..CostReport::default()
+        }
+    }
+    /// Marks the cost an estimate.
+    pub fn estimate(mut self) -> Self {
+        self.source = CostSource::Estimate;
+        self
+    }
+    /// The model it is for.
+    pub fn model(mut self, model: impl Into<String>) -> Self {
+        self.model = Some(model.into());
+        self
+    }
+    /// The provider (`gen_ai.system`).
+    pub fn system(mut self, system: impl Into<String>) -> Self {
+        self.system = Some(system.into());
+        self
+    }
+    /// The prompt it is for.
+    pub fn prompt_id(mut self, id: impl Into<String>) -> Self {
+        self.prompt_id = Some(id.into());
+        self
+    }
+    /// Input tokens it covers.
+    pub fn input_tokens(mut self, tokens: u64) -> Self {
+        self.input_tokens = Some(tokens);
+        self
+    }
+}
+
+/// The running cost total of one flow, chained to the enclosing flow's.
+#[derive(Debug, Default)]
+pub(crate) struct CostTotal {
+    total: Mutex<Option<f64>>,
+    warned: AtomicBool,
+    limited: AtomicBool,
+    parent: Option<Arc<CostTotal>>,
+}
+
+impl CostTotal {
+    pub(crate) fn child_of(parent: Option<Arc<CostTotal>>) -> Arc<CostTotal> {
+        Arc::new(CostTotal {
+            parent,
+            ..CostTotal::default()
+        })
+    }
+
+    pub(crate) fn total(&self) -> Option<f64> {
+        *self.total.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn add(&self, usd: f64) -> f64 {
+        let mut total = self.total.lock().unwrap_or_else(PoisonError::into_inner);
+        let now = total.unwrap_or(0.0) + usd;
+        *total = Some(now);
+        now
+    }
+}
+
+/// Adds `usd` to every enclosing flow's total; returns the innermost flow's new total.
+/// Crossing the budget of the outermost flow emits its warn or limit span, once.
+pub(crate) fn add(cx: &Context, usd: f64, source: CostSource) -> Option<f64> {
+    let flow = cx.get::<FlowScope>()?;
+    let innermost = flow.cost.add(usd);
+    let mut node = flow.cost.parent.clone();
+    let mut root = flow.cost.clone();
+    while let Some(parent) = node {
+        parent.add(usd);
+        node = parent.parent.clone();
+        root = parent;
+    }
+    if let (Some(budget), Some(total)) = (crate::pipeline::load().options().budget, root.total()) {
+        for (threshold, flag, name) in [
+            (budget.warn_usd, &root.warned, "crux.cost.warn"),
+            (budget.limit_usd, &root.limited, "crux.cost.limit"),
+        ] {
+            if total >= threshold && !flag.swap(true, Ordering::AcqRel) {
+                instant(
+                    cx,
+                    name,
+                    vec![
+                        KeyValue::new(key::CRUX_COST, usd),
+                        KeyValue::new(key::CRUX_COST_TOTAL, total),
+                        KeyValue::new(key::CRUX_COST_THRESHOLD, threshold),
+                        KeyValue::new(key::CRUX_COST_SOURCE, source.as_str()),
+                    ],
+                );
+            }
+        }
+    }
+    Some(innermost)
+}
+
+/// Records a cost: an instant `crux.cost.report` span under the current span, with the
+/// enclosing flow's running total (this cost included) and the flow, step and session
+/// ids from the context. The cost counts toward the flow's total and budget.
+pub fn report(report: CostReport) {
+    if !crate::is_enabled() {
+        return;
+    }
+    let cx = Context::current();
+    let total = add(&cx, report.cost, report.source).unwrap_or(report.cost);
+    let mut attrs = vec![
+        KeyValue::new(key::CRUX_COST, report.cost),
+        KeyValue::new(key::CRUX_COST_TOTAL, total),
+        KeyValue::new(key::CRUX_COST_SOURCE, report.source.as_str()),
+    ];
+    let mut opt = |k: &'static str, v: Option<String>| {
+        if let Some(v) = v {
+            attrs.push(KeyValue::new(k, v));
+        }
+    };
+    opt(key::GEN_AI_REQUEST_MODEL, report.model);
+    opt(key::GEN_AI_SYSTEM, report.system);
+    opt(key::CRUX_PROMPT_ID, report.prompt_id);
+    opt(
+        key::CRUX_SESSION_ID,
+        cx.get::<RunScope>().and_then(|r| r.session.clone()),
+    );
+    opt(
+        key::CRUX_FLOW_ID,
+        cx.get::<FlowScope>().map(|f| f.id.to_string()),
+    );
+    opt(
+        key::CRUX_STEP_ID,
+        cx.get::<StepScope>().map(|s| s.id.to_string()),
+    );
+    if let Some(tokens) = report.input_tokens.filter(|t| *t > 0) {
+        attrs.push(KeyValue::new(
+            key::GEN_AI_USAGE_INPUT_TOKENS,
+            i64::try_from(tokens).unwrap_or(i64::MAX),
+        ));
+    }
+    instant(&cx, "crux.cost.report", attrs);
+}
+
+/// Starts and ends a span at once, under `parent`.
+pub(crate) fn instant(parent: &Context, name: &'static str, attrs: Vec<KeyValue>) {
+    instant_with(
+        parent,
+        SpanBuilder::from_name(name)
+            .with_kind(SpanKind::Internal)
+            .with_attributes(attrs),
+    );
+}
+
+/// Starts and ends `builder`'s span at once, under `parent`; returns its context.
+pub(crate) fn instant_with(parent: &Context, builder: SpanBuilder) -> Context {
+    let cx = crate::pipeline::start_span(|options| {
+        let mut builder = builder;
+        let extra: Vec<KeyValue> = options.attributes.clone();
+        if !extra.is_empty() {
+            builder
+                .attributes
+                .get_or_insert_with(Vec::new)
+                .extend(extra);
+        }
+        (builder, parent.clone())
+    });
+    cx.span().end();
+    cx
+}
