@@ -229,8 +229,13 @@ fn finish(spec: &MacroSpec) -> TokenStream {
         "Generate" => Some(
             quote!((&&&::crux::__private::ResponseProbe(&__crux_output)).crux_response(&__crux_span);),
         ),
+        // Five levels: a declared model output (in a Result or not) before a serializable
+        // output (in a Result or not) before anything else.
         "Tool" => Some(
-            quote!((&&&::crux::__private::ToolOutputProbe(&__crux_output)).crux_tool_output(&__crux_span);),
+            quote!((&&&&&::crux::__private::ToolOutputProbe(&__crux_output)).crux_tool_output(&__crux_span);),
+        ),
+        "Judge" => Some(
+            quote!((&&&::crux::__private::JudgeProbe(&__crux_output)).crux_judge(&__crux_span);),
         ),
         _ => None,
     };
