@@ -14,9 +14,13 @@ use crux_examples::support;
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let telemetry = crux::Telemetry::builder()
         .service_name("support-agent")
+        // A per-ticket budget: crux.cost.warn and crux.cost.limit appear once if crossed.
+        .cost_budget(0.001, 0.01)
         .console()
         .otlp_from_env()
         .install()?;
+
+    support::sync_help_center();
 
     let handles: Vec<_> = support::demo()
         .into_iter()

@@ -110,7 +110,16 @@ impl SupportAgent {
     async fn ticket_flow(&self, ticket: &Ticket) -> Result<String, AgentError> {
         let intent = self.classify(ticket).await?;
         let context = self.gather_context(ticket).await?;
-        self.resolve(ticket, &intent, &context).await
+        let reply = self.resolve(ticket, &intent, &context).await?;
+        self.review(&reply);
+        self.remember(&ticket.customer, &reply);
+        Ok(reply)
+    }
+
+    /// Grades the reply before it goes out.
+    #[crux::flow_step(label = "review")]
+    fn review(&self, reply: &str) -> f64 {
+        grade_reply(reply)
     }
 
     #[crux::flow_step(label = "classify")]
@@ -124,13 +133,26 @@ impl SupportAgent {
 
     #[crux::flow_step(label = "gather_context")]
     async fn gather_context(&self, ticket: &Ticket) -> Result<String, AgentError> {
-        // The two lookups run concurrently, the first in its own task: crux::spawn keeps
-        // it in this step's trace.
+        self.research(ticket).await
+    }
+
+    /// Three lookups run as a parallel composition of agents, the first in its own task:
+    /// crux::spawn keeps it in this trace.
+    #[crux::composition(kind = "parallel")]
+    async fn research(&self, ticket: &Ticket) -> Result<String, AgentError> {
         let customer = ticket.customer.clone();
-        let history = crux::spawn(async move { customer_history(&customer).await });
-        let policy = search_knowledge_base("refund policy damaged item").await?;
+        let history = crux::spawn(crux::composition::agent("history", async move {
+            customer_history(&customer).await
+        }));
+        let policy = crux::composition::agent(
+            "knowledge_base",
+            search_knowledge_base("refund policy damaged item"),
+        );
+        let memory = crux::composition::agent_value("memory", async { recall(&ticket.customer) });
+        let (policy, memory) = futures_join(policy, memory).await;
         let history = history.await.expect("task")?;
-        Ok(format!("{history}\n{policy}"))
+        crux::composition::record_agreement(1.0);
+        Ok(format!("{history}\n{}\n{memory}", policy?))
     }
 
     #[crux::flow_step(label = "resolve")]
@@ -147,6 +169,25 @@ impl SupportAgent {
             customer: &ticket.customer,
         };
         self.reason(&prompt, context).await
+    }
+
+    /// Remembers how the ticket ended, for the next conversation.
+    #[crux::memory(op = "write", kind = "episodic", namespace = customer, write_mode = "auto")]
+    fn remember(&self, customer: &str, outcome: &str) -> bool {
+        !outcome.is_empty()
+    }
+
+    /// Keeps the transcript short enough for the model's context window.
+    #[crux::compact(reason = "context_window")]
+    fn compact(&self, transcript: &str) -> String {
+        let kept: String = transcript
+            .lines()
+            .rev()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join("\n");
+        crux::judge::record_compaction(transcript.len(), kept.len());
+        kept
     }
 
     /// The tool loop: ask the model, run the tools it asks for, ask again.
@@ -172,6 +213,9 @@ impl SupportAgent {
                         // A failed tool is reported back to the model, as real agents do.
                         let result = result.unwrap_or_else(|e| format!("error: {e}"));
                         transcript.push_str(&format!("\n[{tool}] {result}"));
+                    }
+                    if transcript.len() > 300 {
+                        transcript = self.compact(&transcript);
                     }
                 }
             }
@@ -202,9 +246,12 @@ impl SupportAgent {
         ))
     }
 
-    /// Refunds an order in full.
+    /// Refunds an order in full; refunds need an approval (granted here by policy).
     #[crux::tool(name = "issue_refund", call_id = call_id)]
     fn issue_refund(&self, call_id: &str, order: &str) -> Result<String, ToolError> {
+        let approval = format!("appr-{call_id}");
+        crux::approval::request("issue_refund", call_id, &approval);
+        crux::approval::decision(&approval, true, Some("issue_refund"), Some(call_id));
         let (_, cents) = self
             .orders
             .get(order)
@@ -226,9 +273,56 @@ async fn customer_history(customer: &str) -> Result<String, ToolError> {
     ))
 }
 
-/// Searches the help-center articles.
+/// An evaluator: how helpful a reply is, 0 to 1 (a heuristic standing in for an LLM judge).
+#[crux::judge(metric = "helpfulness")]
+fn grade_reply(reply: &str) -> f64 {
+    if reply.contains("refund") || reply.contains("order") {
+        0.9
+    } else {
+        0.4
+    }
+}
+
+/// What the agent remembers of the customer.
+#[crux::memory(op = "read", kind = "episodic", operation = "recall", namespace = customer)]
+fn recall(customer: &str) -> String {
+    format!("{} previous conversations", customer.len() % 3)
+}
+
+/// Joins two futures (a tiny stand-in for `futures::join!`).
+async fn futures_join<A: std::future::Future, B: std::future::Future>(
+    a: A,
+    b: B,
+) -> (A::Output, B::Output) {
+    let b = std::pin::pin!(b);
+    let a = a.await;
+    (a, b.await)
+}
+
+/// Re-indexes the help center (run once at startup).
+#[crux::corpus_sync(id = "help-center", namespace = SHOP, mode = "incremental", stale_policy = "keep",
+                    source_set = "articles", dry_run = false, source_count = 3)]
+pub fn sync_help_center() {
+    use crux::corpus::{source, SourceAction, SourceReport};
+    source(SourceReport::new("articles/refunds.md", SourceAction::Changed).chunks(14));
+    source(SourceReport::new(
+        "articles/shipping.md",
+        SourceAction::Unchanged,
+    ));
+    source(SourceReport::new("articles/teapots.md", SourceAction::Added).chunks(6));
+}
+
+const SHOP: &str = "parcel-co";
+
+/// Searches the help-center articles (an embedding search, whose cost is reported).
 #[crux::tool]
 async fn search_knowledge_base(query: &str) -> Result<String, ToolError> {
+    crux::cost::report(
+        crux::cost::CostReport::new(0.00002)
+            .estimate()
+            .model("text-embedding-3-small")
+            .input_tokens(query.len() as u64 / 4 + 1),
+    );
     tokio::time::sleep(std::time::Duration::from_millis(15)).await;
     Ok(format!(
         "top article for '{query}': damaged items are refunded in full within 30 days"

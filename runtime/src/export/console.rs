@@ -196,6 +196,7 @@ pub(crate) fn render(trace_id: TraceId, spans: &[SpanData]) -> String {
             .iter()
             .filter(|s| s.span_kind == opentelemetry::trace::SpanKind::Client)
     };
+    let costs = || calls().chain(spans.iter().filter(|s| s.name == "crux.cost.report"));
     let sum = |k: &str| -> i64 {
         calls()
             .filter_map(|s| match attr(s, k) {
@@ -211,7 +212,7 @@ pub(crate) fn render(trace_id: TraceId, spans: &[SpanData]) -> String {
     if tokens_in + tokens_out > 0 {
         let _ = write!(out, " · tokens {tokens_in} in / {tokens_out} out");
     }
-    let cost: f64 = calls()
+    let cost: f64 = costs()
         .filter_map(|s| match attr(s, key::CRUX_COST) {
             Some(Value::F64(c)) => Some(*c),
             _ => None,
@@ -350,7 +351,10 @@ fn details(span: &SpanData) -> String {
     ) {
         let _ = write!(d, "  tokens {i} in / {o} out");
     }
-    if let Some(Value::F64(cost)) = attr(span, key::CRUX_COST) {
+    if let (Some(Value::F64(cost)), false) = (
+        attr(span, key::CRUX_COST),
+        attr(span, key::CRUX_COST_THRESHOLD).is_some(),
+    ) {
         let _ = write!(d, "  ${cost:.5}");
     }
     if let Some(reasons) = attr(span, key::GEN_AI_RESPONSE_FINISH_REASONS) {
@@ -358,6 +362,55 @@ fn details(span: &SpanData) -> String {
     }
     if let Some(id) = text(key::CRUX_TOOL_CALL_ID) {
         let _ = write!(d, " ({id})");
+    }
+    if let (Some(metric), Some(Value::F64(score))) = (
+        text(key::CRUX_JUDGE_METRIC),
+        attr(span, key::CRUX_JUDGE_SCORE),
+    ) {
+        let _ = write!(d, " {metric} = {score:.2}");
+    }
+    if let Some(op) = text(key::CRUX_MEMORY_OPERATION) {
+        let kind = text(key::CRUX_MEMORY_TYPE)
+            .map(|k| format!(" {k}"))
+            .unwrap_or_default();
+        let _ = write!(d, " {op}{kind}");
+    }
+    if let Some(action) = text(key::CRUX_CORPUS_ACTION) {
+        let _ = write!(d, " {action}");
+    } else if span.name == "crux.corpus.sync" {
+        let counts: Vec<String> = [
+            "added",
+            "changed",
+            "unchanged",
+            "stale",
+            "skipped",
+            "deleted",
+            "failed",
+        ]
+        .iter()
+        .filter_map(|k| match attr(span, &format!("crux.corpus.{k}_count")) {
+            Some(Value::I64(n)) if *n > 0 => Some(format!("{k} {n}")),
+            _ => None,
+        })
+        .collect();
+        let _ = write!(d, " {}", counts.join(", "));
+    }
+    if let Some(Value::F64(ratio)) = attr(span, key::CRUX_COMPACTION_RATIO) {
+        let _ = write!(d, " ratio {ratio:.2}");
+    }
+    if let Some(Value::I64(agents)) = attr(span, key::CRUX_COMPOSITION_AGENT_COUNT) {
+        let _ = write!(d, " {agents} agents");
+    }
+    if let (Some(Value::F64(total)), Some(Value::F64(threshold))) = (
+        attr(span, key::CRUX_COST_TOTAL),
+        attr(span, key::CRUX_COST_THRESHOLD),
+    ) {
+        let _ = write!(d, " total ${total:.5} ≥ ${threshold:.5}");
+    } else if let (Some(Value::F64(total)), true) = (
+        attr(span, key::CRUX_COST_TOTAL),
+        span.name.starts_with("crux.flow"),
+    ) {
+        let _ = write!(d, " total ${total:.5}");
     }
     if let Some(Value::Bool(true)) = attr(span, key::CRUX_CANCELLED) {
         d.push_str("  [cancelled]");
