@@ -113,14 +113,41 @@ impl Collector {
         Collector::start_on(free_port(), free_port())
     }
 
+    /// Starts a collector that only counts what it receives (for throughput: printing
+    /// every span would make the collector the bottleneck); see [`Collector::received`].
+    pub fn counting() -> Collector {
+        Collector::launch(free_port(), free_port(), "basic")
+    }
+
+    /// How many spans the collector has received (works in both modes).
+    pub fn received(&self) -> usize {
+        let output = self.output();
+        let counted: usize = output
+            .lines()
+            .filter(|l| l.contains("Received traces."))
+            .filter_map(|l| l.rsplit(" spans=").next())
+            .filter_map(|n| n.split_whitespace().next()?.parse::<usize>().ok())
+            .sum();
+        counted.max(
+            output
+                .lines()
+                .filter(|l| l.trim_start().starts_with("Span #"))
+                .count(),
+        )
+    }
+
     /// Starts a collector on the given ports (to restart one where clients expect it).
     pub fn start_on(grpc_port: u16, http_port: u16) -> Collector {
+        Collector::launch(grpc_port, http_port, "detailed")
+    }
+
+    fn launch(grpc_port: u16, http_port: u16, verbosity: &str) -> Collector {
         let dir =
             std::env::temp_dir().join(format!("crux-rotel-{}-{http_port}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("temp dir");
         let mut child = Command::new(rotel_binary())
             .args(["start", "--exporter", "blackhole", "--debug-log", "traces"])
-            .args(["--debug-log-verbosity", "detailed"])
+            .args(["--debug-log-verbosity", verbosity])
             .args(["--otlp-grpc-endpoint", &format!("127.0.0.1:{grpc_port}")])
             .args(["--otlp-http-endpoint", &format!("127.0.0.1:{http_port}")])
             .arg("--pid-file")

@@ -1,0 +1,171 @@
+//! Spans per second exported to a real collector (rotel), per OTLP protocol: crux as
+//! shipped against raw `opentelemetry-otlp` + the SDK batch processor configured the same
+//! way (same protocol, endpoint, batch size, queue, delay), in one run, alternating.
+//!
+//! Each run creates N identical tool spans as fast as it can and shuts down (which
+//! exports everything); the time covers creating and exporting all of them, and a run
+//! counts only if the collector received all N. The collector only counts (it does not
+//! print spans), so it is not the bottleneck.
+//!
+//! `cargo bench -p crux-benches --bench export [-- N]` (default 20 000 spans, 3 rounds);
+//! `cargo test --benches` runs it small, as a smoke test (it needs rotel: `scripts/test`
+//! installs it).
+
+use crux::export::{Otlp, OtlpProtocol};
+use crux_benches::{new_call_id, output_attributes, tool_attributes};
+use crux_tests::collector::Collector;
+use opentelemetry::trace::{SpanKind, TraceContextExt, Tracer as _, TracerProvider as _};
+use opentelemetry_otlp::{Protocol, WithExportConfig};
+use opentelemetry_sdk::trace::{BatchConfigBuilder, BatchSpanProcessor, SdkTracerProvider};
+use std::time::{Duration, Instant};
+
+const BATCH: usize = 512;
+const DELAY: Duration = Duration::from_millis(200);
+
+#[crux::tool(name = "add")]
+fn add(a: u64, b: u64) -> u64 {
+    a.wrapping_add(b)
+}
+
+fn endpoint(collector: &Collector, protocol: OtlpProtocol) -> String {
+    match protocol {
+        OtlpProtocol::Grpc => collector.grpc_endpoint(),
+        _ => collector.http_endpoint(),
+    }
+}
+
+/// crux as shipped: returns spans per second.
+fn crux_run(protocol: OtlpProtocol, n: usize) -> f64 {
+    let collector = Collector::counting();
+    let guard = crux::Telemetry::builder()
+        .otlp_with(
+            Otlp::new()
+                .protocol(protocol)
+                .endpoint(endpoint(&collector, protocol)),
+        )
+        .max_queue_size(n + 1)
+        .max_export_batch_size(BATCH)
+        .scheduled_delay(DELAY)
+        .install()
+        .expect("install crux");
+    let started = Instant::now();
+    for i in 0..n as u64 {
+        std::hint::black_box(add(i, 1));
+    }
+    guard.shutdown().expect("shutdown");
+    let took = started.elapsed();
+    wait_for(&collector, n);
+    n as f64 / took.as_secs_f64()
+}
+
+/// Raw opentelemetry-otlp with the SDK batch processor, the same span by hand.
+fn raw_run(protocol: OtlpProtocol, n: usize) -> f64 {
+    let collector = Collector::counting();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let exporter = {
+        let _entered = runtime.enter();
+        match protocol {
+            OtlpProtocol::Grpc => opentelemetry_otlp::SpanExporter::builder()
+                .with_tonic()
+                .with_endpoint(collector.grpc_endpoint())
+                .build(),
+            OtlpProtocol::HttpJson => opentelemetry_otlp::SpanExporter::builder()
+                .with_http()
+                .with_protocol(Protocol::HttpJson)
+                .with_endpoint(collector.http_traces_url())
+                .build(),
+            _ => opentelemetry_otlp::SpanExporter::builder()
+                .with_http()
+                .with_protocol(Protocol::HttpBinary)
+                .with_endpoint(collector.http_traces_url())
+                .build(),
+        }
+        .expect("exporter")
+    };
+    let config = BatchConfigBuilder::default()
+        .with_max_queue_size(n + 1)
+        .with_max_export_batch_size(BATCH)
+        .with_scheduled_delay(DELAY)
+        .build();
+    let provider = SdkTracerProvider::builder()
+        .with_span_processor(
+            BatchSpanProcessor::builder(exporter)
+                .with_batch_config(config)
+                .build(),
+        )
+        .build();
+    let tracer = provider.tracer("raw");
+    let started = Instant::now();
+    for i in 0..n as u64 {
+        let builder = tracer
+            .span_builder("crux.tool.add")
+            .with_kind(SpanKind::Internal)
+            .with_attributes(tool_attributes("add", new_call_id()));
+        tracer.in_span_with_builder(builder, |cx| {
+            let out = std::hint::black_box(i.wrapping_add(1));
+            cx.span().set_attributes(output_attributes(out));
+        });
+    }
+    provider.shutdown().expect("shutdown");
+    let took = started.elapsed();
+    wait_for(&collector, n);
+    runtime.shutdown_background();
+    n as f64 / took.as_secs_f64()
+}
+
+fn wait_for(collector: &Collector, n: usize) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while collector.received() < n {
+        assert!(
+            Instant::now() < deadline,
+            "the collector received {} of {n} spans",
+            collector.received()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn main() {
+    let benching = std::env::args().any(|a| a == "--bench");
+    let n = std::env::args()
+        .filter_map(|a| a.parse::<usize>().ok())
+        .next()
+        .unwrap_or(if benching { 20_000 } else { 500 });
+    let rounds = if benching { 3 } else { 1 };
+    println!("### export throughput ({n} spans per run, median of {rounds} rounds, alternating)\n");
+    println!("| protocol | crux spans/s | raw opentelemetry-otlp spans/s | crux / raw |");
+    println!("|---|---:|---:|---:|");
+    for (name, protocol) in [
+        ("http/protobuf", OtlpProtocol::HttpProtobuf),
+        ("http/json", OtlpProtocol::HttpJson),
+        ("grpc", OtlpProtocol::Grpc),
+    ] {
+        let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+        for round in 0..rounds {
+            if round % 2 == 0 {
+                ours.push(crux_run(protocol, n));
+                theirs.push(raw_run(protocol, n));
+            } else {
+                theirs.push(raw_run(protocol, n));
+                ours.push(crux_run(protocol, n));
+            }
+        }
+        let (ours, theirs) = (median(ours), median(theirs));
+        println!(
+            "| {name} | {ours:.0} | {theirs:.0} | {:.2}x |",
+            ours / theirs
+        );
+    }
+    if !benching {
+        println!("\n_smoke test: too few spans, unoptimised; the numbers mean nothing_");
+    }
+}
