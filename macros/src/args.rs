@@ -10,10 +10,15 @@
 //!                                        args     `telemetry(operation = "triage", tags(..))`
 //! entry  := (dotted.ident | "string") "=" expr
 //! ```
+//!
+//! A bare string literal in place of an argument (`#[crux::tool("search")]`) parses as
+//! [`ArgValue::Positional`], so that validation can name the argument it most likely
+//! meant for this macro and go on checking the others.
 
-use proc_macro2::Span;
+use proc_macro2::{Delimiter, Group, Span, TokenStream};
+use quote::ToTokens;
 use syn::ext::IdentExt;
-use syn::parse::{Parse, ParseStream};
+use syn::parse::{Parse, ParseStream, Parser};
 use syn::punctuated::Punctuated;
 use syn::{Expr, Ident, LitStr, Token};
 
@@ -27,8 +32,12 @@ pub struct Arg {
 pub enum ArgValue {
     Flag,
     Expr(Expr),
-    /// The tokens inside the parentheses, parsed later according to the argument's shape.
-    List(proc_macro2::TokenStream),
+    /// The parenthesized group, parsed later according to the argument's shape. The group
+    /// keeps its delimiters' spans, so that an error at the end of the list lands on `)`.
+    List(Group),
+    /// A bare string literal where a named argument was expected
+    /// (`#[crux::tool("search")]`): reported with the macro's main argument as the hint.
+    Positional(LitStr),
 }
 
 /// One `key = value` inside a list argument.
@@ -36,6 +45,9 @@ pub enum ArgValue {
 pub struct Entry {
     pub key: String,
     pub key_span: Span,
+    /// The key as written (`gen_ai.request.model`, `"app.x"`): errors about the key
+    /// underline all of it (`Span::join` is nightly-only).
+    pub key_tokens: TokenStream,
     pub value: Expr,
 }
 
@@ -53,13 +65,10 @@ impl Parse for Arg {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         if input.peek(LitStr) {
             let lit: LitStr = input.parse()?;
-            return Err(syn::Error::new(
-                lit.span(),
-                format!(
-                    "arguments are named: write `name = {}`",
-                    quote::quote!(#lit)
-                ),
-            ));
+            return Ok(Arg {
+                name: Ident::new("__positional", lit.span()),
+                value: ArgValue::Positional(lit),
+            });
         }
         let name = input.call(Ident::parse_any).map_err(|e| {
             syn::Error::new(
@@ -71,9 +80,7 @@ impl Parse for Arg {
             input.parse::<Token![=]>()?;
             ArgValue::Expr(input.parse()?)
         } else if input.peek(syn::token::Paren) {
-            let content;
-            syn::parenthesized!(content in input);
-            ArgValue::List(content.parse()?)
+            ArgValue::List(input.parse()?)
         } else {
             ArgValue::Flag
         };
@@ -83,26 +90,28 @@ impl Parse for Arg {
 
 impl Parse for Entry {
     fn parse(input: ParseStream) -> syn::Result<Self> {
-        let (key, key_span) = if input.peek(LitStr) {
+        let (key, key_span, key_tokens) = if input.peek(LitStr) {
             let lit: LitStr = input.parse()?;
-            (lit.value(), lit.span())
+            (lit.value(), lit.span(), lit.to_token_stream())
         } else {
             let first = input.call(Ident::parse_any)?;
             let mut key = first.unraw().to_string();
-            let mut span = first.span();
+            let mut tokens = first.to_token_stream();
             while input.peek(Token![.]) {
-                input.parse::<Token![.]>()?;
+                let dot = input.parse::<Token![.]>()?;
                 let next = input.call(Ident::parse_any)?;
                 key.push('.');
                 key.push_str(&next.unraw().to_string());
-                span = span.join(next.span()).unwrap_or(span);
+                dot.to_tokens(&mut tokens);
+                next.to_tokens(&mut tokens);
             }
-            (key, span)
+            (key, first.span(), tokens)
         };
         input.parse::<Token![=]>()?;
         Ok(Entry {
             key,
             key_span,
+            key_tokens,
             value: input.parse()?,
         })
     }
@@ -132,4 +141,17 @@ impl Parse for Values {
                 .collect(),
         ))
     }
+}
+
+/// Parses the inside of a list argument's parentheses as `T`. The group is parsed whole,
+/// so errors keep their place: a missing token at the end is reported on the `)`, not
+/// on the whole attribute.
+pub fn parse_list<T: Parse>(group: &Group) -> syn::Result<T> {
+    let parser = |input: ParseStream| {
+        let content;
+        syn::parenthesized!(content in input);
+        content.parse::<T>()
+    };
+    debug_assert_eq!(group.delimiter(), Delimiter::Parenthesis);
+    parser.parse2(group.to_token_stream())
 }

@@ -7,22 +7,35 @@ use crate::validate::{Checked, SettingValue};
 use crux_registry::ValueType;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
+use syn::ext::IdentExt;
 use syn::spanned::Spanned;
-use syn::LitStr;
+use syn::{Expr, ExprLit, Lit, LitInt, LitStr, UnOp};
 
 pub fn function(spec: &MacroSpec, checked: &Checked, f: Function) -> TokenStream {
     let callsite = callsite(spec, checked, &f);
     let arguments = (spec.kind == "Tool").then(|| tool_arguments(&f));
     let start = start(checked, arguments);
     let finish = finish(spec);
-    let output_annotation = f.nameable_output().map(|ty| quote!(: #ty));
+    let never = f.returns_never();
+    // `!` cannot be written in a `let` on stable: an uninhabited stand-in carries it, and
+    // the fn ends by matching on it (which never happens: the body does not return).
+    let output_ty = if never {
+        Some(quote!(::core::convert::Infallible))
+    } else {
+        f.nameable_output().map(|ty| quote!(#ty))
+    };
+    let output_annotation = output_ty.as_ref().map(|ty| quote!(: #ty));
     let stream = f.returns_stream();
+    let complete = if never {
+        quote!(match __crux_output {})
+    } else {
+        completion(&finish, stream)
+    };
 
     let body = match f.shape() {
         Shape::Sync => {
             let block = &f.block;
-            let closure_output = f.nameable_output().map(|ty| quote!(-> #ty));
-            let complete = completion(&finish, stream);
+            let closure_output = output_ty.as_ref().map(|ty| quote!(-> #ty));
             quote! {
                 #callsite
                 let __crux_span = #start;
@@ -33,7 +46,7 @@ pub fn function(spec: &MacroSpec, checked: &Checked, f: Function) -> TokenStream
         }
         Shape::Async => {
             let block = &f.block;
-            let pin_type = f.nameable_output().map(|ty| {
+            let pin_type = output_ty.as_ref().map(|ty| {
                 quote! {
                     #[allow(unreachable_code, clippy::diverging_sub_expression, clippy::empty_loop)]
                     if false {
@@ -42,7 +55,6 @@ pub fn function(spec: &MacroSpec, checked: &Checked, f: Function) -> TokenStream
                     }
                 }
             });
-            let complete = completion(&finish, stream);
             quote! {
                 #callsite
                 let __crux_span = #start;
@@ -87,14 +99,23 @@ pub fn function(spec: &MacroSpec, checked: &Checked, f: Function) -> TokenStream
     };
 
     let Function {
-        attrs, vis, sig, ..
+        attrs,
+        vis,
+        sig,
+        block,
     } = f;
-    quote! {
-        #(#attrs)*
-        #vis #sig {
-            #body
-        }
-    }
+    // Inner attributes of the body (`#![allow(..)]`) stay inside it.
+    let (inner, outer): (Vec<_>, Vec<_>) = attrs
+        .into_iter()
+        .partition(|a| matches!(a.style, syn::AttrStyle::Inner(_)));
+    // The body goes inside the user's own braces: with generated ones, rustc takes the
+    // item for macro-generated code and lints such as `dead_code` stay silent on it
+    // (tracing#3108).
+    let mut item = quote!(#(#outer)* #vis #sig);
+    block.brace_token.surround(&mut item, |tokens| {
+        tokens.extend(quote!(#(#inner)* #body));
+    });
+    item
 }
 
 /// After the body: record the outcome and end, or hand the span to the stream.
@@ -113,7 +134,8 @@ fn completion(finish: &TokenStream, stream: bool) -> TokenStream {
 }
 
 fn callsite(spec: &MacroSpec, checked: &Checked, f: &Function) -> TokenStream {
-    let fn_name = f.sig.ident.to_string();
+    // `fn r#match` is the `match` tool: no `r#` in span names, labels or code paths.
+    let fn_name = f.sig.ident.unraw().to_string();
     let kind = format_ident!("{}", spec.kind);
     let label = checked
         .name
@@ -195,7 +217,8 @@ fn start(checked: &Checked, extra: Option<TokenStream>) -> TokenStream {
                     Some(ValueType::Json) | None => "set",
                 };
                 let setter = format_ident!("{}", setter, span = expr.span());
-                quote_spanned!(expr.span()=> __crux_start.#setter(#key, &(#expr));)
+                let value = widened(expr, s.ty);
+                quote_spanned!(expr.span()=> __crux_start.#setter(#key, &(#value));)
             }
         }
     });
@@ -247,5 +270,38 @@ fn finish(spec: &MacroSpec) -> TokenStream {
             #response
         }
         __crux_span.end();
+    }
+}
+
+/// An unsuffixed integer literal handed to a generic setter would be typed `i32` (and
+/// `seed = 12345678901` would overflow): give it the attribute's own width, `i64`, or
+/// `f64` for a number. Other expressions keep their own type.
+fn widened(expr: &Expr, ty: Option<ValueType>) -> TokenStream {
+    let suffix = match ty {
+        Some(ValueType::Int) | None => "i64",
+        Some(ValueType::Double) => "f64",
+        _ => return quote!(#expr),
+    };
+    let suffixed = |expr: &Expr| match expr {
+        Expr::Lit(ExprLit {
+            lit: Lit::Int(int), ..
+        }) if int.suffix().is_empty() => Some(LitInt::new(
+            &format!("{}{suffix}", int.base10_digits()),
+            int.span(),
+        )),
+        _ => None,
+    };
+    match expr {
+        Expr::Unary(u) if matches!(u.op, UnOp::Neg(_)) => match suffixed(&u.expr) {
+            Some(lit) => {
+                let op = &u.op;
+                quote!(#op #lit)
+            }
+            None => quote!(#expr),
+        },
+        other => match suffixed(other) {
+            Some(lit) => quote!(#lit),
+            None => quote!(#expr),
+        },
     }
 }

@@ -22,8 +22,9 @@ pub enum Shape<'a> {
     Sync,
     /// `async fn`: the span covers the future's life, from first poll to completion.
     Async,
-    /// Returns `impl Future` (or a boxed `dyn Future`): the body builds the future inside
-    /// the span, and the span stays open until that future completes.
+    /// Returns `impl Future` (or a boxed `dyn Future`, or `futures`' `BoxFuture` /
+    /// `LocalBoxFuture` alias of one): the body builds the future inside the span, and
+    /// the span stays open until that future completes.
     ReturnsFuture { boxed: bool },
     /// The body is exactly `Box::pin(async move { .. })` (the `#[async_trait]` shape):
     /// the inner block is instrumented like an `async fn` body.
@@ -41,7 +42,7 @@ impl Function {
         if is_impl_trait_of(ty, "Future") {
             return Shape::ReturnsFuture { boxed: false };
         }
-        if is_boxed_dyn_future(ty) {
+        if is_boxed_dyn_future(ty) || is_box_future_alias(ty) {
             if let Some(block) = boxed_async_tail(&self.block) {
                 return Shape::BoxedAsyncBlock(block);
             }
@@ -50,12 +51,23 @@ impl Function {
         Shape::Sync
     }
 
-    /// The declared output type when it can be written in a `let` (no `impl Trait`).
+    /// The declared output type when it can be written in a `let` (no `impl Trait`,
+    /// not `!`).
     pub fn nameable_output(&self) -> Option<&Type> {
         match &self.sig.output {
-            ReturnType::Type(_, ty) if !contains_impl_trait(ty) && !is_unit(ty) => Some(ty),
+            ReturnType::Type(_, ty)
+                if !contains_impl_trait(ty) && !is_unit(ty) && !self.returns_never() =>
+            {
+                Some(ty)
+            }
             _ => None,
         }
+    }
+
+    /// Whether the output is `!`: it cannot be named in a `let` on stable, so the
+    /// expansion carries `Infallible` in its place.
+    pub fn returns_never(&self) -> bool {
+        matches!(&self.sig.output, ReturnType::Type(_, ty) if is_never(ty))
     }
 
     /// Whether the output is `impl Stream<..>` (a streaming model call).
@@ -234,4 +246,26 @@ fn contains_impl_trait(ty: &Type) -> bool {
 
 fn is_unit(ty: &Type) -> bool {
     matches!(ty, Type::Tuple(t) if t.elems.is_empty())
+}
+
+fn is_never(ty: &Type) -> bool {
+    match ty {
+        Type::Never(_) => true,
+        Type::Paren(p) => is_never(&p.elem),
+        Type::Group(g) => is_never(&g.elem),
+        _ => false,
+    }
+}
+
+/// `futures`' `BoxFuture<'a, T>` / `LocalBoxFuture<'a, T>`, aliases of a pinned boxed
+/// `dyn Future`, under any path prefix.
+fn is_box_future_alias(ty: &Type) -> bool {
+    match ty {
+        Type::Path(p) if p.qself.is_none() => p.path.segments.last().is_some_and(|s| {
+            (s.ident == "BoxFuture" || s.ident == "LocalBoxFuture")
+                && matches!(s.arguments, syn::PathArguments::AngleBracketed(_))
+        }),
+        Type::Paren(p) => is_box_future_alias(&p.elem),
+        _ => false,
+    }
 }

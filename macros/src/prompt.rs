@@ -42,6 +42,8 @@ struct FieldRole {
     member: syn::Ident,
     ty: syn::Type,
     role: Role,
+    /// The role as written (`version` in `#[prompt(version)]`).
+    span: Span,
 }
 
 pub fn derive(input: TokenStream) -> TokenStream {
@@ -53,12 +55,12 @@ pub fn derive(input: TokenStream) -> TokenStream {
     let statics = struct_identity(&input, &mut errors);
     let fields = field_roles(&input, &mut errors);
     for (part, _) in &statics {
-        if fields
+        if let Some(field) = fields
             .iter()
-            .any(|f| matches!(f.role, Role::Identity(p) if p == *part))
+            .find(|f| matches!(f.role, Role::Identity(p) if p == *part))
         {
             errors.at_span(
-                input.ident.span(),
+                field.span,
                 format_args!(
                     "the prompt's `{part}` is given on the struct and on a field; keep one"
                 ),
@@ -94,19 +96,42 @@ fn unknown(key: &str, valid: &[&str], place: &str) -> String {
     }
 }
 
+/// The role whose value crux records under `key` itself (the prompt's identity keys and
+/// its variables): an `attribute = ".."` there would clash with it.
+fn identity_role(key: &str) -> Option<&'static str> {
+    use registry::keys::*;
+    match key {
+        GEN_AI_PROMPT_NAME | CRUX_PROMPT_NAME => Some("name"),
+        GEN_AI_PROMPT_VERSION | CRUX_PROMPT_VERSION => Some("version"),
+        CRUX_PROMPT_TYPE => Some("kind"),
+        CRUX_PROMPT_SOURCE => Some("source"),
+        CRUX_PROMPT_ID => Some("id"),
+        _ if key.starts_with(GEN_AI_PROMPT_VARIABLE) => Some("variable"),
+        _ => None,
+    }
+}
+
 fn struct_identity(input: &DeriveInput, errors: &mut Errors) -> Vec<(&'static str, LitStr)> {
     let mut found: Vec<(&'static str, LitStr)> = Vec::new();
     for attr in prompt_attrs(&input.attrs) {
         let parsed = attr.parse_nested_meta(|meta| {
             let key = meta.path.get_ident().map(ToString::to_string).unwrap_or_default();
             let Some(part) = STRUCT_KEYS.iter().copied().find(|k| *k == key) else {
-                errors.at(&meta.path, unknown(&key, &STRUCT_KEYS, "a struct"));
+                if FIELD_KEYS.contains(&key.as_str()) {
+                    errors.at(&meta.path, format_args!("#[prompt({key})] goes on a field, not on the struct"));
+                } else {
+                    errors.at(&meta.path, unknown(&key, &STRUCT_KEYS, "a struct"));
+                }
                 // Consume a value so parsing can go on to the next key.
                 if meta.input.peek(syn::Token![=]) {
                     let _: Expr = meta.value()?.parse()?;
                 }
                 return Ok(());
             };
+            if !meta.input.peek(syn::Token![=]) {
+                errors.at(&meta.path, format_args!("#[prompt({part})] on the struct needs a value: #[prompt({part} = \"..\")]; to read it from a field, put #[prompt({part})] on that field"));
+                return Ok(());
+            }
             let value: Expr = meta.value()?.parse()?;
             let lit = match &value {
                 Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) => Some(s.clone()),
@@ -174,23 +199,36 @@ fn field_roles(input: &DeriveInput, errors: &mut Errors) -> Vec<FieldRole> {
             let parsed = attr.parse_nested_meta(|meta| {
                 let key = meta.path.get_ident().map(ToString::to_string).unwrap_or_default();
                 let span = meta.path.span();
-                let value = if meta.input.peek(syn::Token![=]) {
-                    let value: Expr = meta.value()?.parse()?;
-                    match value {
-                        Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) => Some(s),
-                        other => {
-                            errors.at(other, format_args!("#[prompt({key} = ..)] takes a string literal"));
-                            return Ok(());
-                        }
-                    }
+                let value: Option<Expr> = if meta.input.peek(syn::Token![=]) {
+                    Some(meta.value()?.parse()?)
                 } else {
                     None
                 };
-                let new_role = match (key.as_str(), value) {
+                let Some(key) = FIELD_KEYS.iter().copied().find(|k| *k == key) else {
+                    errors.at_span(span, unknown(&key, &FIELD_KEYS, "a field"));
+                    return Ok(());
+                };
+                let lit = match value {
+                    Some(_) if IDENTITY.contains(&key) || key == "skip" => {
+                        errors.at_span(span, format_args!("#[prompt({key})] on a field takes no value"));
+                        return Ok(());
+                    }
+                    Some(Expr::Lit(ExprLit { lit: Lit::Str(lit), .. })) => Some(lit),
+                    Some(other) => {
+                        errors.at(other, format_args!("#[prompt({key} = ..)] takes a string literal"));
+                        return Ok(());
+                    }
+                    None => None,
+                };
+                let new_role = match (key, lit) {
                     ("attribute", Some(lit)) => {
                         let k = lit.value();
                         if let Some(reason) = registry::invalid_name_reason(&k) {
                             errors.at(&lit, format_args!("`{k}` is not a valid attribute name: {reason}"));
+                            return Ok(());
+                        }
+                        if let Some(role) = identity_role(&k) {
+                            errors.at(&lit, format_args!("`{k}` is recorded from the prompt's {role}: mark the field #[prompt({role})] instead"));
                             return Ok(());
                         }
                         if let (None, Some(prefix)) = (registry::lookup(&k), registry::reserved_prefix(&k)) {
@@ -204,18 +242,18 @@ fn field_roles(input: &DeriveInput, errors: &mut Errors) -> Vec<FieldRole> {
                         errors.at_span(span, "#[prompt(attribute = \"app.key\")] needs the attribute's name");
                         return Ok(());
                     }
-                    ("variable", value) => Role::Variable(value.map_or_else(|| member.to_string(), |l| l.value())),
-                    ("metadata", value) => Role::Metadata(value.map_or_else(|| member.to_string(), |l| l.value())),
-                    ("skip", None) => Role::Skip,
-                    (k, None) if IDENTITY.contains(&k) => Role::Identity(IDENTITY.iter().copied().find(|i| *i == k).unwrap_or("name")),
-                    (k, Some(_)) if IDENTITY.contains(&k) || k == "skip" => {
-                        errors.at_span(span, format_args!("#[prompt({k})] on a field takes no value"));
-                        return Ok(());
+                    ("variable", lit) => {
+                        let name = lit.as_ref().map_or_else(|| member.to_string(), LitStr::value);
+                        if let Some(reason) = registry::invalid_name_reason(&name) {
+                            // It becomes part of `gen_ai.prompt.variable.<name>`.
+                            errors.at_span(lit.map_or(span, |l| l.span()), format_args!("`{name}` is not a valid variable name: {reason}"));
+                            return Ok(());
+                        }
+                        Role::Variable(name)
                     }
-                    (other, _) => {
-                        errors.at_span(span, unknown(other, &FIELD_KEYS, "a field"));
-                        return Ok(());
-                    }
+                    ("metadata", lit) => Role::Metadata(lit.map_or_else(|| member.to_string(), |l| l.value())),
+                    ("skip", _) => Role::Skip,
+                    (part, _) => Role::Identity(part),
                 };
                 if role.is_some() {
                     errors.at_span(span, format_args!("field `{member}` already has a #[prompt(..)] role; a field has one"));
@@ -228,15 +266,18 @@ fn field_roles(input: &DeriveInput, errors: &mut Errors) -> Vec<FieldRole> {
                 errors.push(e);
             }
         }
-        if let Some((role, _)) = role {
+        if let Some((role, span)) = role {
             if let Role::Identity(part) = &role {
-                if roles
+                if let Some(first) = roles
                     .iter()
-                    .any(|r: &FieldRole| matches!(r.role, Role::Identity(p) if p == *part))
+                    .find(|r: &&FieldRole| matches!(r.role, Role::Identity(p) if p == *part))
                 {
-                    errors.at(
-                        &member,
-                        format_args!("two fields hold the prompt's `{part}`"),
+                    errors.at_span(
+                        span,
+                        format_args!(
+                            "two fields hold the prompt's `{part}`: `{}` already does",
+                            first.member
+                        ),
                     );
                 }
             }
@@ -244,6 +285,7 @@ fn field_roles(input: &DeriveInput, errors: &mut Errors) -> Vec<FieldRole> {
                 member,
                 ty: field.ty.clone(),
                 role,
+                span,
             });
         }
     }
@@ -258,12 +300,18 @@ fn expand(
     let ident = &input.ident;
     let mut generics = input.generics.clone();
     {
+        // Generic field types get a bound; concrete ones are checked where they are
+        // recorded, so that an error lands on the field's type (a false bound on a
+        // concrete type would be reported on the derive).
+        let params: Vec<&syn::Ident> = input.generics.type_params().map(|p| &p.ident).collect();
         let where_clause = generics.make_where_clause();
         for field in fields.iter().filter(|f| !matches!(f.role, Role::Skip)) {
             let ty = &field.ty;
-            where_clause
-                .predicates
-                .push(syn::parse_quote!(#ty: ::crux::AttrValue));
+            if mentions_any(ty, &params) {
+                where_clause
+                    .predicates
+                    .push(syn::parse_quote!(#ty: ::crux::AttrValue));
+            }
         }
     }
     let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
@@ -276,8 +324,8 @@ fn expand(
             .find(|f| matches!(f.role, Role::Identity(p) if p == name))
         {
             Some(f) => {
-                let member = &f.member;
-                quote_spanned!(member.span()=> ::crux::__private::prompt_text(&self.#member))
+                let member = f.member_at_type();
+                quote_spanned!(f.ty.span()=> ::crux::__private::prompt_text(&self.#member))
             }
             None => quote!(::core::option::Option::None),
         }
@@ -291,22 +339,22 @@ fn expand(
     );
     let metadata = fields.iter().filter_map(|f| match &f.role {
         Role::Metadata(k) => {
-            let member = &f.member;
-            Some(quote!(::crux::__private::push_metadata(&mut metadata, #k, &self.#member);))
+            let member = f.member_at_type();
+            Some(quote_spanned!(f.ty.span()=> ::crux::__private::push_metadata(&mut metadata, #k, &self.#member);))
         }
         _ => None,
     });
     let attributes = fields.iter().filter_map(|f| match &f.role {
         Role::Attribute(k) => {
-            let member = &f.member;
-            Some(quote!(::crux::__private::push_attribute(out, #k, &self.#member);))
+            let member = f.member_at_type();
+            Some(quote_spanned!(f.ty.span()=> ::crux::__private::push_attribute(out, #k, &self.#member);))
         }
         _ => None,
     });
     let variables = fields.iter().filter_map(|f| match &f.role {
         Role::Variable(k) => {
-            let member = &f.member;
-            Some(quote!(::crux::__private::push_variable(out, #k, &self.#member);))
+            let member = f.member_at_type();
+            Some(quote_spanned!(f.ty.span()=> ::crux::__private::push_variable(out, #k, &self.#member);))
         }
         _ => None,
     });
@@ -347,4 +395,36 @@ fn stub(input: &DeriveInput) -> TokenStream {
             }
         }
     }
+}
+
+impl FieldRole {
+    /// The field's name, spanned at its type: what the generated code records from the
+    /// field is reported on the type when the type cannot be recorded.
+    fn member_at_type(&self) -> syn::Ident {
+        let mut member = self.member.clone();
+        member.set_span(self.ty.span());
+        member
+    }
+}
+
+/// Whether `ty` mentions one of the type parameters `params`.
+fn mentions_any(ty: &syn::Type, params: &[&syn::Ident]) -> bool {
+    struct Finder<'a> {
+        params: &'a [&'a syn::Ident],
+        found: bool,
+    }
+    impl syn::visit::Visit<'_> for Finder<'_> {
+        fn visit_path(&mut self, path: &syn::Path) {
+            if let Some(first) = path.segments.first() {
+                self.found |= self.params.iter().any(|p| first.ident == **p);
+            }
+            syn::visit::visit_path(self, path);
+        }
+    }
+    let mut finder = Finder {
+        params,
+        found: false,
+    };
+    syn::visit::Visit::visit_type(&mut finder, ty);
+    finder.found
 }

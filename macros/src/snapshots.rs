@@ -157,12 +157,12 @@ fn use_reason_with_nested_telemetry() {
             telemetry(
                 operation = "triage",
                 prompt = &prompt,
-                capture_content = true,
+                capture_content = self.capture,
                 tags("eu")
             )
         ),
         quote! {
-            async fn triage(prompt: TriagePrompt<'_>) -> Result<String, Error> {
+            async fn triage(&self, prompt: TriagePrompt<'_>) -> Result<String, Error> {
                 loop_until_done(&prompt).await
             }
         },
@@ -186,4 +186,34 @@ fn derive_prompt() {
     });
     let file = syn::parse2::<syn::File>(tokens).expect("the expansion parses as items");
     insta::assert_snapshot!(prettyplease::unparse(&file));
+}
+
+#[test]
+fn flow_never_returning_raw_name_with_inner_attribute() {
+    insta::assert_snapshot!(expand(
+        &spec::FLOW,
+        quote!(attributes(app.budget = 5_000_000_000)),
+        quote! {
+            /// Serves until the process is stopped.
+            pub fn r#loop(rx: &Receiver<Request>) -> ! {
+                #![allow(clippy::infinite_loop)]
+                loop {
+                    handle(rx.recv().unwrap());
+                }
+            }
+        },
+    ));
+}
+
+#[test]
+fn step_returning_box_future_alias() {
+    insta::assert_snapshot!(expand(
+        &spec::FLOW_STEP,
+        quote!(label = "fetch"),
+        quote! {
+            fn fetch(&self, id: u32) -> BoxFuture<'_, Result<Row, Error>> {
+                self.db.get(id).boxed()
+            }
+        },
+    ));
 }

@@ -16,8 +16,10 @@ pub enum Shape {
     /// `attributes(key = value, ..)`: application or convention attributes.
     Attributes,
     /// An expression handed to the runtime's `Start` method of this name (no attribute
-    /// of its own): `resume = checkpoint`, `parent = headers`.
-    Runtime(&'static str),
+    /// of its own): `resume = checkpoint`, `parent = headers`. With `strings`, a string
+    /// literal is accepted too (`system = "Answer in one line."`); other literals never
+    /// are (`resume = "checkpoint-1"` is a mistake, not a checkpoint).
+    Runtime { method: &'static str, strings: bool },
     /// `metadata(key = value, ..)`: each entry recorded under the prefix + key.
     Metadata(&'static str),
     /// `tags("a", b, ..)`: string values collected into `crux.trace.tags`.
@@ -53,6 +55,55 @@ pub struct MacroSpec {
     pub exclusive: &'static [(&'static str, &'static str)],
     /// Arguments that must be given.
     pub required: &'static [&'static str],
+    /// The argument a bare literal most likely meant: `#[crux::generate("gpt-4o")]` is
+    /// answered with "write `model = \"gpt-4o\"`".
+    pub primary: &'static str,
+    /// Keys the runtime sets itself on this kind of span: `attributes(..)` rejects them.
+    pub derived: &'static [Derived],
+}
+
+/// A key the runtime derives for one kind of span.
+#[derive(Debug)]
+pub struct Derived {
+    pub key: &'static str,
+    /// The argument the key is recorded from, as written (`provider = ...`), when the
+    /// runtime copies it from there rather than overwriting any value unconditionally.
+    pub copies: Option<&'static str>,
+}
+
+/// Set unconditionally when the span starts: a user value would be overwritten.
+const fn set(key: &'static str) -> Derived {
+    Derived { key, copies: None }
+}
+
+/// Recorded from an argument (`gen_ai.system` from `provider = ...`).
+const fn copied(key: &'static str, argument: &'static str) -> Derived {
+    Derived {
+        key,
+        copies: Some(argument),
+    }
+}
+
+impl MacroSpec {
+    /// The argument recording `key`, if any argument of this macro records it: its name
+    /// and how to write it (`model = ...`, `telemetry(operation = ...)`).
+    pub fn argument_for(&self, key: &str) -> Option<(&'static str, String)> {
+        fn find(table: &'static [ArgSpec], key: &str) -> Option<(&'static str, String)> {
+            table.iter().find_map(|a| match a.shape {
+                _ if a.key == Some(key) => Some((a.name, format!("{} = ...", a.name))),
+                Shape::Nested { args, .. } => {
+                    find(args, key).map(|(name, written)| (name, format!("{}({written})", a.name)))
+                }
+                _ => None,
+            })
+        }
+        find(self.args, key)
+    }
+
+    /// The entry of `key` if the runtime derives it on this kind of span.
+    pub fn derived(&self, key: &str) -> Option<&Derived> {
+        self.derived.iter().find(|d| d.key == key)
+    }
 }
 
 const fn value(name: &'static str, ty: ValueType, key: &'static str) -> ArgSpec {
@@ -63,10 +114,26 @@ const fn value(name: &'static str, ty: ValueType, key: &'static str) -> ArgSpec 
     }
 }
 
+/// A runtime argument that takes an expression only.
 const fn runtime(name: &'static str, method: &'static str) -> ArgSpec {
     ArgSpec {
         name,
-        shape: Shape::Runtime(method),
+        shape: Shape::Runtime {
+            method,
+            strings: false,
+        },
+        key: None,
+    }
+}
+
+/// A runtime argument that also takes a string literal.
+const fn runtime_or_string(name: &'static str, method: &'static str) -> ArgSpec {
+    ArgSpec {
+        name,
+        shape: Shape::Runtime {
+            method,
+            strings: true,
+        },
         key: None,
     }
 }
@@ -105,6 +172,14 @@ pub static TOOL: MacroSpec = MacroSpec {
     ],
     exclusive: &[],
     required: &[],
+    primary: "name",
+    derived: &[
+        set(CRUX_TOOL_NAME),
+        set(GEN_AI_TOOL_NAME),
+        set(GEN_AI_OPERATION_NAME),
+        set(GEN_AI_TOOL_TYPE),
+        copied(GEN_AI_TOOL_CALL_ID, "call_id = ..."),
+    ],
 };
 
 pub static FLOW: MacroSpec = MacroSpec {
@@ -121,6 +196,15 @@ pub static FLOW: MacroSpec = MacroSpec {
     // A resumed flow keeps the id in its checkpoint.
     exclusive: &[("resume", "id")],
     required: &[],
+    primary: "name",
+    derived: &[
+        set(CRUX_FLOW_STARTED_AT),
+        set(CRUX_FLOW_PARENT_ID),
+        set(CRUX_FLOW_SUSPEND_POINT),
+        set(CRUX_FLOW_SUSPENDED_MS),
+        set(GEN_AI_OPERATION_NAME),
+        copied(GEN_AI_WORKFLOW_NAME, "name = ..."),
+    ],
 };
 
 pub static DELEGATE: MacroSpec = MacroSpec {
@@ -130,6 +214,8 @@ pub static DELEGATE: MacroSpec = MacroSpec {
     args: &[value("id", ValueType::Str, CRUX_DELEGATE_ID), ATTRIBUTES],
     exclusive: &[],
     required: &[],
+    primary: "id",
+    derived: &[],
 };
 
 pub static FLOW_STEP: MacroSpec = MacroSpec {
@@ -144,6 +230,13 @@ pub static FLOW_STEP: MacroSpec = MacroSpec {
     ],
     exclusive: &[],
     required: &[],
+    primary: "label",
+    derived: &[
+        set(CRUX_FLOW_ID),
+        set(CODE_FUNCTION_NAME),
+        set(CODE_FILE_PATH),
+        set(CODE_LINE_NUMBER),
+    ],
 };
 
 pub static GENERATE: MacroSpec = MacroSpec {
@@ -184,12 +277,18 @@ pub static GENERATE: MacroSpec = MacroSpec {
         value("prompt_name", ValueType::Str, GEN_AI_PROMPT_NAME),
         value("prompt_version", ValueType::Str, GEN_AI_PROMPT_VERSION),
         value("conversation_id", ValueType::Str, GEN_AI_CONVERSATION_ID),
-        runtime("messages", "input_messages"),
-        runtime("system", "system_instructions"),
+        runtime_or_string("messages", "input_messages"),
+        runtime_or_string("system", "system_instructions"),
         ATTRIBUTES,
     ],
     exclusive: &[],
     required: &[],
+    primary: "model",
+    derived: &[
+        copied(GEN_AI_SYSTEM, "provider = ..."),
+        copied(GEN_AI_INPUT_MESSAGES, "messages = ..."),
+        copied(GEN_AI_SYSTEM_INSTRUCTIONS, "system = ..."),
+    ],
 };
 
 pub static AGENT: MacroSpec = MacroSpec {
@@ -209,6 +308,13 @@ pub static AGENT: MacroSpec = MacroSpec {
     ],
     exclusive: &[],
     required: &[],
+    primary: "name",
+    derived: &[
+        set(GEN_AI_OPERATION_NAME),
+        copied(GEN_AI_CONVERSATION_ID, "session_id = ..."),
+        copied(CRUX_SESSION_ID, "session_id = ..."),
+        copied(CRUX_TRACE_TAGS, "tags(..)"),
+    ],
 };
 
 /// `telemetry(..)` inside `#[crux::use_reason]`.
@@ -240,6 +346,17 @@ pub static USE_REASON: MacroSpec = MacroSpec {
     ],
     exclusive: &[],
     required: &[],
+    primary: "model",
+    derived: &[
+        copied(CRUX_TRACE_TAGS, "telemetry(tags(..))"),
+        copied(GEN_AI_PROMPT_NAME, "telemetry(prompt = ...)"),
+        copied(GEN_AI_PROMPT_VERSION, "telemetry(prompt = ...)"),
+        copied(CRUX_PROMPT_NAME, "telemetry(prompt = ...)"),
+        copied(CRUX_PROMPT_VERSION, "telemetry(prompt = ...)"),
+        copied(CRUX_PROMPT_TYPE, "telemetry(prompt = ...)"),
+        copied(CRUX_PROMPT_SOURCE, "telemetry(prompt = ...)"),
+        copied(CRUX_PROMPT_ID, "telemetry(prompt = ...)"),
+    ],
 };
 
 pub static COMPOSITION: MacroSpec = MacroSpec {
@@ -257,6 +374,8 @@ pub static COMPOSITION: MacroSpec = MacroSpec {
     ],
     exclusive: &[],
     required: &["kind"],
+    primary: "kind",
+    derived: &[copied(CRUX_COMPOSITION_KIND, "kind = ...")],
 };
 
 pub static MEMORY: MacroSpec = MacroSpec {
@@ -273,7 +392,7 @@ pub static MEMORY: MacroSpec = MacroSpec {
         value("operation", ValueType::Str, CRUX_MEMORY_OPERATION),
         value("block_id", ValueType::Str, CRUX_MEMORY_BLOCK_ID),
         value("block_kind", ValueType::Str, CRUX_MEMORY_BLOCK_KIND),
-        runtime("namespace", "memory_namespace"),
+        runtime_or_string("namespace", "memory_namespace"),
         value("write_mode", ValueType::Str, CRUX_MEMORY_WRITE_MODE),
         value(
             "proposal_status",
@@ -284,6 +403,8 @@ pub static MEMORY: MacroSpec = MacroSpec {
     ],
     exclusive: &[],
     required: &["op"],
+    primary: "op",
+    derived: &[copied(CRUX_MEMORY_NAMESPACE_HASH, "namespace = ...")],
 };
 
 pub static CORPUS_SYNC: MacroSpec = MacroSpec {
@@ -292,7 +413,7 @@ pub static CORPUS_SYNC: MacroSpec = MacroSpec {
     span_name: "crux.corpus.sync",
     args: &[
         value("id", ValueType::Str, CRUX_CORPUS_ID),
-        runtime("namespace", "corpus_namespace"),
+        runtime_or_string("namespace", "corpus_namespace"),
         value("mode", ValueType::Str, CRUX_CORPUS_MODE),
         value("stale_policy", ValueType::Str, CRUX_CORPUS_STALE_POLICY),
         value("source_set", ValueType::Str, CRUX_CORPUS_SOURCE_SET),
@@ -302,6 +423,8 @@ pub static CORPUS_SYNC: MacroSpec = MacroSpec {
     ],
     exclusive: &[],
     required: &[],
+    primary: "id",
+    derived: &[copied(CRUX_CORPUS_NAMESPACE_HASH, "namespace = ...")],
 };
 
 pub static COMPACT: MacroSpec = MacroSpec {
@@ -314,6 +437,8 @@ pub static COMPACT: MacroSpec = MacroSpec {
     ],
     exclusive: &[],
     required: &[],
+    primary: "reason",
+    derived: &[set(CRUX_COMPACTION_RATIO)],
 };
 
 pub static JUDGE: MacroSpec = MacroSpec {
@@ -326,4 +451,99 @@ pub static JUDGE: MacroSpec = MacroSpec {
     ],
     exclusive: &[],
     required: &["metric"],
+    primary: "metric",
+    derived: &[set(CRUX_JUDGE_SCORE)],
 };
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ALL: [&MacroSpec; 12] = [
+        &TOOL,
+        &FLOW,
+        &DELEGATE,
+        &FLOW_STEP,
+        &GENERATE,
+        &AGENT,
+        &USE_REASON,
+        &COMPOSITION,
+        &MEMORY,
+        &CORPUS_SYNC,
+        &COMPACT,
+        &JUDGE,
+    ];
+
+    #[test]
+    fn the_primary_argument_is_an_argument_of_the_macro() {
+        for spec in ALL {
+            assert!(
+                spec.args.iter().any(|a| a.name == spec.primary),
+                "#[crux::{}] has no `{}`",
+                spec.name,
+                spec.primary
+            );
+        }
+    }
+
+    #[test]
+    fn derived_keys_are_registered_and_not_set_by_an_argument() {
+        for spec in ALL {
+            for derived in spec.derived {
+                assert!(
+                    crux_registry::lookup(derived.key).is_some(),
+                    "{}",
+                    derived.key
+                );
+                assert!(
+                    spec.argument_for(derived.key).is_none(),
+                    "#[crux::{}]: `{}` is both derived and an argument's key",
+                    spec.name,
+                    derived.key
+                );
+                if let Some(from) = derived.copies {
+                    let name = from
+                        .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+                        .next()
+                        .unwrap_or_default();
+                    assert!(
+                        spec.args.iter().any(|a| a.name == name),
+                        "#[crux::{}]: `{}` is recorded from `{from}`, not an argument",
+                        spec.name,
+                        derived.key
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn argument_keys_are_registered() {
+        fn check(table: &[ArgSpec]) {
+            for arg in table {
+                if let Some(key) = arg.key {
+                    assert!(crux_registry::lookup(key).is_some(), "{key}");
+                }
+                if let Shape::Nested { args, .. } = arg.shape {
+                    check(args);
+                }
+            }
+        }
+        for spec in ALL {
+            check(spec.args);
+        }
+    }
+
+    #[test]
+    fn nested_arguments_are_found_with_their_path() {
+        assert_eq!(
+            USE_REASON.argument_for(GEN_AI_OPERATION_NAME),
+            Some(("operation", "telemetry(operation = ...)".to_owned()))
+        );
+        assert_eq!(
+            GENERATE.argument_for(GEN_AI_REQUEST_MODEL),
+            Some(("model", "model = ...".to_owned()))
+        );
+        assert_eq!(TOOL.argument_for(GEN_AI_REQUEST_MODEL), None);
+    }
+}

@@ -1,7 +1,7 @@
 //! Checks the arguments against the macro's table and the key registry, gathering every
 //! problem, and turns what is valid into settings for the expansion.
 
-use crate::args::{Arg, ArgValue, Args, Entries, Entry, Values};
+use crate::args::{self, Arg, ArgValue, Args, Entries, Entry, Values};
 use crate::errors::Errors;
 use crate::spec::{ArgSpec, MacroSpec, Shape};
 use crux_registry::{self as registry, ValueType};
@@ -53,37 +53,76 @@ impl Checked {
 
 pub fn check(spec: &MacroSpec, args: &[Arg], errors: &mut Errors) -> Checked {
     let mut checked = Checked::default();
-    check_args(spec, spec.args, "", args, &mut checked, errors);
+    let list = ArgList {
+        table: spec.args,
+        nested_in: None,
+        primary: spec.primary,
+    };
+    check_args(spec, &list, args, &mut checked, errors);
     checked
 }
 
-/// Checks one argument list (the macro's, or a nested one such as `telemetry(..)`).
+/// One argument list: the macro's own, or a nested one such as `telemetry(..)`.
+struct ArgList<'a> {
+    table: &'static [ArgSpec],
+    /// The nesting argument (`telemetry`), for a nested list.
+    nested_in: Option<&'a str>,
+    /// The argument a bare literal most likely meant.
+    primary: &'a str,
+}
+
+impl ArgList<'_> {
+    /// Where the list is, for messages: `#[crux::use_reason]`, `telemetry(..)`.
+    fn place(&self, spec: &MacroSpec) -> String {
+        match self.nested_in {
+            None => format!("#[crux::{}]", spec.name),
+            Some(outer) => format!("{outer}(..)"),
+        }
+    }
+}
+
 fn check_args(
     spec: &MacroSpec,
-    table: &'static [ArgSpec],
-    within: &str,
+    list: &ArgList<'_>,
     args: &[Arg],
     checked: &mut Checked,
     errors: &mut Errors,
 ) {
     let mut seen: Vec<&syn::Ident> = Vec::new();
+    let mut positional = false;
     for arg in args {
+        if let ArgValue::Positional(lit) = &arg.value {
+            errors.at(
+                lit,
+                format_args!(
+                    "arguments are named: write `{} = {}`",
+                    list.primary,
+                    quote::quote!(#lit)
+                ),
+            );
+            positional = true;
+            continue;
+        }
         let name = arg.name.to_string();
-        let Some(arg_spec) = table.iter().find(|a| a.name == name) else {
-            errors.at(&arg.name, unknown_argument(spec, table, within, &name));
+        let Some(arg_spec) = list.table.iter().find(|a| a.name == name) else {
+            errors.at(&arg.name, unknown_argument(spec, list, &name));
             continue;
         };
         if seen.iter().any(|s| **s == arg.name) {
+            let place = match list.nested_in {
+                None => String::new(),
+                Some(_) => format!(" in {}", list.place(spec)),
+            };
             errors.at(
                 &arg.name,
-                format_args!("duplicate argument `{name}`{within}"),
+                format_args!("duplicate argument `{name}`{place}"),
             );
             continue;
         }
         seen.push(&arg.name);
         check_arg(spec, arg_spec, arg, checked, errors);
     }
-    if within.is_empty() {
+    if list.nested_in.is_none() {
         let find = |n: &str| seen.iter().find(|s| **s == n).copied();
         for (a, b) in spec.exclusive {
             if let (Some(_), Some(second)) = (find(a), find(b)) {
@@ -94,7 +133,8 @@ fn check_args(
             }
         }
         for required in spec.required {
-            if find(required).is_none() {
+            // A bare literal meant for it was reported already, with the fix.
+            if find(required).is_none() && !(positional && *required == list.primary) {
                 errors.at_span(
                     Span::call_site(),
                     format_args!("#[crux::{}] needs `{required} = ...`", spec.name),
@@ -104,29 +144,44 @@ fn check_args(
     }
 }
 
-fn unknown_argument(spec: &MacroSpec, table: &[ArgSpec], within: &str, name: &str) -> String {
-    let names = table.iter().map(|a| a.name);
+fn unknown_argument(spec: &MacroSpec, list: &ArgList<'_>, name: &str) -> String {
+    let place = list.place(spec);
+    // The right argument in the wrong list: `telemetry(model = ..)`, `operation = ..`.
+    let elsewhere = match list.nested_in {
+        Some(_) => spec.args.iter().any(|a| a.name == name).then(|| {
+            format!(
+                "`{name}` is an argument of #[crux::{}] itself, outside `{place}`",
+                spec.name
+            )
+        }),
+        None => spec.args.iter().find_map(|a| match a.shape {
+            Shape::Nested { args, .. } => args.iter().find(|n| n.name == name).map(|inner| {
+                let written = match inner.shape {
+                    Shape::Tags | Shape::Metadata(_) | Shape::Attributes => format!("{name}(..)"),
+                    _ => format!("{name} = ..."),
+                };
+                format!("it goes inside `{}({written})`", a.name)
+            }),
+            _ => None,
+        }),
+    };
+    if let Some(elsewhere) = elsewhere {
+        return format!("unknown argument `{name}` for {place}: {elsewhere}");
+    }
+    let names = list.table.iter().map(|a| a.name);
     let list = names
         .clone()
         .map(|n| format!("`{n}`"))
         .collect::<Vec<_>>()
         .join(", ");
-    let place = if within.is_empty() {
-        format!("#[crux::{}]", spec.name)
-    } else {
-        within.trim_start().to_owned()
-    };
     match registry::did_you_mean(name, names) {
         Some(best) => format!("unknown argument `{name}` for {place}; did you mean `{best}`?\nexpected one of: {list}"),
         None => format!("unknown argument `{name}` for {place}\nexpected one of: {list}"),
     }
 }
 
-fn parse_list<T: syn::parse::Parse>(
-    tokens: &proc_macro2::TokenStream,
-    errors: &mut Errors,
-) -> Option<T> {
-    syn::parse2::<T>(tokens.clone())
+fn parse_list<T: syn::parse::Parse>(group: &proc_macro2::Group, errors: &mut Errors) -> Option<T> {
+    args::parse_list::<T>(group)
         .map_err(|e| errors.push(e))
         .ok()
 }
@@ -193,10 +248,27 @@ fn check_arg(
         }
         (Shape::Nested { args, .. }, ArgValue::List(tokens)) => {
             if let Some(Args(nested)) = parse_list(tokens, errors) {
-                check_args(spec, args, &format!(" {name}(..)"), &nested, checked, errors);
+                let list = ArgList {
+                    table: args,
+                    nested_in: Some(name),
+                    primary: args.first().map_or(name, |a| a.name),
+                };
+                check_args(spec, &list, &nested, checked, errors);
             }
         }
-        (Shape::Nested { method, .. } | Shape::Runtime(method), ArgValue::Expr(expr)) => {
+        (Shape::Runtime { method, strings: true }, ArgValue::Expr(expr)) => match expr {
+            Expr::Lit(ExprLit { lit: Lit::Str(_), .. }) | Expr::Array(_) => {
+                checked.runtime.push((method, expr.clone()))
+            }
+            _ => match literal_mismatch(ValueType::Str, expr) {
+                Some(found) => errors.at(
+                    expr,
+                    format_args!("`{name}` takes a string literal or an expression, found {found}"),
+                ),
+                None => checked.runtime.push((method, expr.clone())),
+            },
+        },
+        (Shape::Nested { method, .. } | Shape::Runtime { method, strings: false }, ArgValue::Expr(expr)) => {
             if let Expr::Lit(lit) = expr {
                 errors.at(lit, format_args!("`{name}` takes an expression, not a literal"));
             } else {
@@ -230,37 +302,52 @@ fn check_arg(
             &arg.name,
             format_args!("`{name}` takes a list `{name}(..)` or an expression `{name} = ..`"),
         ),
-        (Shape::Runtime(_), _) | (Shape::Name | Shape::Choice(_) | Shape::Value(_), ArgValue::Flag) => {
+        (Shape::Runtime { .. }, _) | (Shape::Name | Shape::Choice(_) | Shape::Value(_), ArgValue::Flag) => {
             errors.at(&arg.name, format_args!("`{name}` needs a value: `{name} = ...`"))
         }
         (Shape::Name | Shape::Choice(_) | Shape::Value(_), ArgValue::List(_)) => errors.at(
             &arg.name,
             format_args!("`{name}` takes a single value: `{name} = ...`"),
         ),
+        // Reported (with the macro's main argument) before the table is consulted.
+        (_, ArgValue::Positional(_)) => {}
     }
 }
 
 fn check_attribute(spec: &MacroSpec, entry: &Entry, checked: &mut Checked, errors: &mut Errors) {
     let key = entry.key.as_str();
+    let at = &entry.key_tokens;
     if let Some(reason) = registry::invalid_name_reason(key) {
-        errors.at_span(
-            entry.key_span,
-            format_args!("`{key}` is not a valid attribute name: {reason}"),
+        if key.is_empty() {
+            errors.at(at, reason);
+        } else {
+            errors.at(
+                at,
+                format_args!("`{key}` is not a valid attribute name: {reason}"),
+            );
+        }
+        return;
+    }
+    if let Some((argument, written)) = spec.argument_for(key) {
+        errors.at(
+            at,
+            format_args!("set `{key}` with the `{argument}` argument: `{written}`"),
         );
         return;
     }
-    if let Some(arg) = spec.args.iter().find(|a| a.key == Some(key)) {
-        errors.at_span(
-            entry.key_span,
-            format_args!(
-                "set `{key}` with the `{}` argument: `{} = ...`",
-                arg.name, arg.name
-            ),
+    if let Some(derived) = spec.derived(key) {
+        let why = match derived.copies {
+            Some(argument) => format!("it is recorded from `{argument}`"),
+            None => "a value given here would be overwritten".to_owned(),
+        };
+        errors.at(
+            at,
+            format_args!("`{key}` is set by #[crux::{}] itself: {why}", spec.name),
         );
         return;
     }
     if checked.settings.iter().any(|s| s.key == key) {
-        errors.at_span(entry.key_span, format_args!("duplicate attribute `{key}`"));
+        errors.at(at, format_args!("duplicate attribute `{key}`"));
         return;
     }
     let known = registry::lookup(key);
@@ -268,8 +355,8 @@ fn check_attribute(spec: &MacroSpec, entry: &Entry, checked: &mut Checked, error
         let hint = registry::nearest_key(key)
             .map(|k| format!("; did you mean `{k}`?"))
             .unwrap_or_default();
-        errors.at_span(
-            entry.key_span,
+        errors.at(
+            at,
             format_args!(
                 "unknown attribute `{key}` in the reserved `{prefix}` namespace{hint}\n\
                  keys under `{prefix}` must be in crux's key table; use your own namespace (`app.…`) for custom attributes"
@@ -298,16 +385,20 @@ fn check_attribute(spec: &MacroSpec, entry: &Entry, checked: &mut Checked, error
 
 fn check_metadata(prefix: &str, entry: Entry, checked: &mut Checked, errors: &mut Errors) {
     let key = format!("{prefix}{}", entry.key);
+    if entry.key.is_empty() {
+        errors.at(&entry.key_tokens, "a metadata key cannot be empty");
+        return;
+    }
     if let Some(reason) = registry::invalid_name_reason(&entry.key) {
-        errors.at_span(
-            entry.key_span,
+        errors.at(
+            &entry.key_tokens,
             format_args!("`{}` is not a valid metadata key: {reason}", entry.key),
         );
         return;
     }
     if checked.settings.iter().any(|s| s.key == key) {
-        errors.at_span(
-            entry.key_span,
+        errors.at(
+            &entry.key_tokens,
             format_args!("duplicate metadata key `{}`", entry.key),
         );
         return;

@@ -12,6 +12,11 @@ use std::sync::Arc;
 ///
 /// Macro arguments such as `model = req.model` are recorded through this trait, by
 /// reference, so the argument is never moved out of the function.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be recorded as a span attribute",
+    label = "not a string, bool, integer, float, or an array or `Option` of one",
+    note = "record structured data as JSON text with `crux::Json(..)` (it needs `serde::Serialize`), or record one of its fields"
+)]
 pub trait AttrValue {
     /// The attribute value, or `None` to leave the key out.
     fn to_value(&self) -> Option<Value>;

@@ -11,14 +11,3 @@ fn ui() {
     t.compile_fail("ui/fail/*.rs");
     t.pass("ui/pass/*.rs");
 }
-
-/// Reproductions of reported macro bugs, with the output they should have once fixed
-/// (see `ui/known_bugs/README.md`). Run with `cargo test -p crux-ui-tests -- --ignored`;
-/// when a case passes, move it to `ui/fail` or `ui/pass`.
-#[test]
-#[ignore = "reported macro bugs, not fixed yet: see ui/known_bugs/README.md"]
-fn known_bugs() {
-    let t = trybuild::TestCases::new();
-    t.compile_fail("ui/known_bugs/fail/*.rs");
-    t.pass("ui/known_bugs/pass/*.rs");
-}

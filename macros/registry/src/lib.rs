@@ -501,6 +501,32 @@ mod tests {
     }
 
     #[test]
+    fn did_you_mean_ranks_argument_names_and_choices() {
+        let agent = [
+            "name",
+            "id",
+            "session_id",
+            "user_id",
+            "tenant_id",
+            "metadata",
+            "tags",
+            "parent",
+            "attributes",
+        ];
+        assert_eq!(did_you_mean("sesion_id", agent), Some("session_id"));
+        assert_eq!(did_you_mean("tag", agent), Some("tags"));
+        assert_eq!(did_you_mean("target", ["id", "attributes"]), None);
+        let kinds = ["parallel", "pipeline", "consensus", "swarm"];
+        assert_eq!(did_you_mean("paralel", kinds), Some("parallel"));
+        assert_eq!(did_you_mean("hierarchy", kinds), None);
+        assert_eq!(did_you_mean("raed", ["read", "write"]), Some("read"));
+        assert_eq!(
+            nearest_key("gen_ai.conversation_id"),
+            Some("gen_ai.conversation.id")
+        );
+    }
+
+    #[test]
     fn invalid_names_are_explained() {
         assert!(invalid_name_reason("app..x").is_some());
         assert!(invalid_name_reason("app.x y").is_some());

@@ -1,4 +1,4 @@
-// A dotted key is reported on its first segment only (`gen_ai`), not on the whole key.
+// A dotted key is underlined whole (`gen_ai.request.modle`), not on its first segment.
 #[crux::tool(attributes(gen_ai.request.modle = "x"))]
 fn search(query: &str) -> usize {
     query.len()

@@ -1,4 +1,4 @@
-// The message quotes the empty key as ``.
+// An empty key: the reason alone, without quoting the empty key as ``.
 #[crux::tool(attributes("" = 1))]
 fn search(query: &str) -> usize {
     query.len()

@@ -1,5 +1,5 @@
-// Regression of 32092ef (lists parsed later with `syn::parse2`): a parse error at the end
-// of a list is reported on the whole `#[crux::tool(..)]` instead of at the `)`.
+// A parse error at the end of a list argument lands on its `)`, not on the whole
+// `#[crux::tool(..)]` (lists are parsed after the arguments, inside their own group).
 #[crux::tool(attributes(app.tier))]
 fn search(query: &str) -> usize {
     query.len()

@@ -1,5 +1,5 @@
-// Keys the runtime derives itself are accepted in `attributes(..)` and then silently
-// overwritten when the span starts.
+// Keys the runtime derives itself are rejected in `attributes(..)`: the value would be
+// silently overwritten when the span starts.
 #[crux::tool(name = "search", attributes(gen_ai.tool.name = "lookup", gen_ai.operation.name = "search"))]
 fn search(query: &str) -> usize {
     query.len()

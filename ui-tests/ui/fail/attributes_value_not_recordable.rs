@@ -1,5 +1,5 @@
-// `AttrValue` has no `#[diagnostic::on_unimplemented]`: a struct given to an
-// application attribute gets the bare trait-bound error, with no hint at `crux::Json`.
+// A struct given to an application attribute: `AttrValue`'s on_unimplemented message
+// says what can be recorded and points at `crux::Json`.
 struct Customer {
     tier: &'static str,
 }

@@ -1,4 +1,4 @@
-// The tracing #3108 regression: an unused annotated fn must still be reported as dead code.
+// tracing#3108: an unused annotated fn is still reported as dead code.
 #![deny(dead_code)]
 
 #[crux::tool]

@@ -1,5 +1,5 @@
-// The positional-literal hint always says `name = ..`, an argument that
-// #[crux::generate] and #[crux::flow_step] do not have.
+// The positional-literal hint names the macro's own main argument: `model` for
+// #[crux::generate], `label` for #[crux::flow_step] (neither has a `name`).
 #[crux::generate("gpt-4o")]
 fn complete(prompt: &str) -> String {
     prompt.to_uppercase()

@@ -1,7 +1,7 @@
-//! `BoxFuture<'_, T>` (an alias of `Pin<Box<dyn Future + Send>>`) is not recognised as a
-//! future: the span ends when the future is built, before it runs, and the calls it
-//! makes are not its children.
+//! `BoxFuture<'_, T>` (an alias of `Pin<Box<dyn Future + Send>>`) is a future: the span
+//! stays open until the future completes, and the calls it makes are its children.
 #![deny(warnings)]
+#![deny(clippy::all)]
 
 use futures::future::{BoxFuture, FutureExt};
 

@@ -1,6 +1,7 @@
-//! Inner attributes of the body are moved in front of the generated fn, where they are
-//! a hard error ("an inner attribute is not permitted in this context").
+//! Inner attributes of the body (`#![allow(..)]`) stay inside the body, where they are
+//! allowed and still apply.
 #![deny(warnings)]
+#![deny(clippy::all)]
 
 #[crux::tool]
 fn tolerant() -> u32 {

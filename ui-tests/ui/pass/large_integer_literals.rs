@@ -1,7 +1,8 @@
-//! Unsuffixed integer literals are passed to generic setters, so they are typed `i32`:
-//! any value past `i32::MAX` is a `deny(overflowing_literals)` error, although the
-//! attributes are 64-bit.
+//! Unsuffixed integer literals past `i32::MAX` are recorded as the 64-bit attributes
+//! they are (the macro types them `i64`, or `f64` for a number), not rejected as
+//! `overflowing_literals`.
 #![deny(warnings)]
+#![deny(clippy::all)]
 
 use crux::testing::SpanDataExt;
 

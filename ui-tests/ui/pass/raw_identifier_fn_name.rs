@@ -1,6 +1,7 @@
-//! A raw identifier fn name leaks its `r#` into the span name, the label and
-//! `code.function.name` (`crux.tool.r#match`).
+//! A raw identifier fn name (`fn r#match`) gives `crux.tool.match`: no `r#` in the span
+//! name, the label or `code.function.name`.
 #![deny(warnings)]
+#![deny(clippy::all)]
 
 use crux::testing::SpanDataExt;
 

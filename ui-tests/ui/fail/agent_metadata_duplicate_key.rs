@@ -1,0 +1,6 @@
+#[crux::agent(metadata(plan = "pro", "plan" = "team"))]
+fn run() {}
+
+fn main() {
+    run();
+}

@@ -1,0 +1,6 @@
+#[crux::agent(metadata("plan tier" = "pro", "" = 1))]
+fn run() {}
+
+fn main() {
+    run();
+}

@@ -1,0 +1,8 @@
+#[crux::agent(metadata = plan)]
+fn run(plan: &str) -> usize {
+    plan.len()
+}
+
+fn main() {
+    run("pro");
+}

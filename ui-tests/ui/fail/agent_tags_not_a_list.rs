@@ -1,0 +1,6 @@
+#[crux::agent(tags = "vip")]
+fn run() {}
+
+fn main() {
+    run();
+}

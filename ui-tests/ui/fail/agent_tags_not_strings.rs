@@ -1,0 +1,6 @@
+#[crux::agent(tags("vip", 3, true))]
+fn run() {}
+
+fn main() {
+    run();
+}

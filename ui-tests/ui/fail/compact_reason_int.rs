@@ -1,0 +1,6 @@
+#[crux::compact(reason = 3)]
+fn compact() {}
+
+fn main() {
+    compact();
+}

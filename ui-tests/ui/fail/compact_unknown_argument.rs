@@ -1,0 +1,6 @@
+#[crux::compact(reson = "context_window")]
+fn compact() {}
+
+fn main() {
+    compact();
+}

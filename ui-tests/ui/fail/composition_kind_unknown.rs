@@ -1,0 +1,6 @@
+#[crux::composition(kind = "hierarchy")]
+fn fan_out() {}
+
+fn main() {
+    fan_out();
+}

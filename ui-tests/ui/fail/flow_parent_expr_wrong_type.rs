@@ -1,0 +1,8 @@
+#[crux::flow(name = "remote", parent = traceparent)]
+fn remote(traceparent: &str) -> usize {
+    traceparent.len()
+}
+
+fn main() {
+    remote("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+}

@@ -1,0 +1,6 @@
+#[crux::memory(op = "read", namespace = 42)]
+fn recall() {}
+
+fn main() {
+    recall();
+}

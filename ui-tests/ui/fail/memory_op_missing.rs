@@ -1,0 +1,6 @@
+#[crux::memory(kind = "semantic")]
+fn recall() {}
+
+fn main() {
+    recall();
+}

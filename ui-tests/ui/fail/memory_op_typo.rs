@@ -1,0 +1,6 @@
+#[crux::memory(op = "raed")]
+fn recall() {}
+
+fn main() {
+    recall();
+}

@@ -1,0 +1,6 @@
+#[crux::memory(op = "write", blockid = "persona")]
+fn remember() {}
+
+fn main() {
+    remember();
+}

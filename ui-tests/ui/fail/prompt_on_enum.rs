@@ -1,0 +1,10 @@
+#[derive(crux::Prompt)]
+enum Triage {
+    Short,
+    Long,
+}
+
+fn main() {
+    let _ = Triage::Short;
+    let _ = Triage::Long;
+}

@@ -1,0 +1,12 @@
+#[derive(crux::Prompt)]
+#[prompt(name = "triage")]
+struct Triage {
+    #[prompt(varible)]
+    question: String,
+    #[prompt(template)]
+    body: String,
+}
+
+fn main() {
+    let _ = Triage { question: String::new(), body: String::new() };
+}

@@ -1,0 +1,6 @@
+#[crux::use_reason(telemetry)]
+fn reason() {}
+
+fn main() {
+    reason();
+}

@@ -1,0 +1,6 @@
+#[crux::use_reason(telemetry(operation = "triage", tags("vip"), operation = "summarize"))]
+fn reason() {}
+
+fn main() {
+    reason();
+}

@@ -1,0 +1,6 @@
+#[crux::use_reason(telemetry("triage"))]
+fn reason() {}
+
+fn main() {
+    reason();
+}

@@ -1,0 +1,6 @@
+#[crux::use_reason(telemetry(operaton = "triage", model = "gpt-4o"))]
+fn reason() {}
+
+fn main() {
+    reason();
+}
