@@ -321,6 +321,10 @@ pub(crate) fn parse_traceparent(
 
 /// What a `#[crux::flow(resume = ..)]` argument may be: an `Option` of a checkpoint, by
 /// value or by reference, or a checkpoint.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a checkpoint to resume from",
+    label = "`resume = ..` takes an `Option` of a `crux::Checkpoint` (by value or reference), or a `Checkpoint`"
+)]
 pub trait ResumeFrom {
     /// The checkpoint to resume from, if any.
     fn checkpoint(&self) -> Option<&Checkpoint>;

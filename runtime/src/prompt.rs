@@ -24,6 +24,10 @@ pub struct PromptIdentity {
 
 /// A prompt whose identity, attributes and variables crux can record; derive it with
 /// `#[derive(crux::Prompt)]`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a prompt",
+    label = "derive it: `#[derive(crux::Prompt)]` on the prompt struct, or implement `crux::Prompt`"
+)]
 pub trait Prompt {
     /// The prompt's identity.
     fn identity(&self) -> PromptIdentity;

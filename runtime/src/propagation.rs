@@ -108,6 +108,10 @@ impl Extractor for HeaderExtractor<'_> {
 
 /// What `parent = ..` accepts: a carrier of W3C headers, or a context. A carrier with
 /// no valid trace context leaves the caller's context as the parent.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot carry a remote parent",
+    label = "`parent = ..` takes W3C headers: a `HashMap<String, String>`, an `http::HeaderMap`, or an OpenTelemetry `Context`"
+)]
 pub trait RemoteParent {
     /// The remote parent's context, if the carrier holds a valid one.
     fn remote_context(&self) -> Option<Context>;

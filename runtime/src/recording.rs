@@ -186,10 +186,18 @@ impl Start {
         }
     }
 
-    /// Input messages of a model call (`messages = ..`), recorded only with input capture.
+    /// Input messages of a model call (`messages = ..`), recorded only with input capture;
+    /// a plain string becomes one user message.
     pub fn input_messages<M: serde::Serialize + ?Sized>(&mut self, messages: &M) {
-        if self.capture.input {
-            self.content(key::GEN_AI_INPUT_MESSAGES, messages);
+        if !self.capture.input {
+            return;
+        }
+        match serde_json::to_value(messages) {
+            Ok(serde_json::Value::String(text)) => {
+                self.content(key::GEN_AI_INPUT_MESSAGES, &[crate::Message::user(text)]);
+            }
+            Ok(other) => self.content(key::GEN_AI_INPUT_MESSAGES, &other),
+            Err(_) => {}
         }
     }
 

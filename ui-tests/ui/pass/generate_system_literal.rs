@@ -39,8 +39,9 @@ fn main() {
         greet.str_attr("gen_ai.system_instructions").as_deref(),
         Some(r#"[{"content":"Be terse.","type":"text"}]"#)
     );
+    // A plain string becomes one user message, in the conventions' shape.
     assert_eq!(
         greet.str_attr("gen_ai.input.messages").as_deref(),
-        Some("Say hi.")
+        Some(r#"[{"parts":[{"content":"Say hi.","type":"text"}],"role":"user"}]"#)
     );
 }
