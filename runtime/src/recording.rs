@@ -606,9 +606,26 @@ impl Active {
         self.errored.store(true, Ordering::Relaxed);
         self.error_chars
             .store(message.chars().count(), Ordering::Relaxed);
-        let span = self.cx.span();
-        let mut attrs = vec![KeyValue::new(key::ERROR_TYPE, error_type.clone())];
+        // The error phase sees the message too, so a hook can redact what the status
+        // description and the exception event will say.
+        let mut attrs = vec![
+            KeyValue::new(key::ERROR_TYPE, error_type),
+            KeyValue::new(key::EXCEPTION_MESSAGE, message),
+        ];
         self.hooks.map(Phase::Error, &self.name, &mut attrs);
+        let take = |attrs: &mut Vec<KeyValue>, k: &str| {
+            attrs
+                .iter()
+                .position(|kv| kv.key.as_str() == k)
+                .map(|i| attrs.remove(i).value.as_str().into_owned())
+        };
+        let message = take(&mut attrs, key::EXCEPTION_MESSAGE).unwrap_or_default();
+        let error_type = attrs
+            .iter()
+            .find(|kv| kv.key.as_str() == key::ERROR_TYPE)
+            .map(|kv| kv.value.as_str().into_owned())
+            .unwrap_or_default();
+        let span = self.cx.span();
         span.set_attributes(attrs);
         Span::from_context(self.cx.clone()).add_event(
             "exception",

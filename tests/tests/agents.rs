@@ -444,3 +444,35 @@ async fn span_start_and_end_hooks_see_every_crux_span() {
     assert_eq!(started, ids);
     assert_eq!(ended, ids);
 }
+
+#[crux::tool]
+fn leaky(customer: &str) -> Result<(), std::io::Error> {
+    Err(std::io::Error::other(format!("no account for {customer}")))
+}
+
+#[test]
+fn the_error_phase_can_redact_the_error_message_everywhere() {
+    let capture = capture_with(
+        crux::Telemetry::builder().map_attributes(|phase, _, attrs| {
+            if phase == crux::hooks::Phase::Error {
+                attrs.set("exception.message", "[redacted]");
+            }
+        }),
+    );
+    let _ = leaky("dana@example.com");
+    let span = capture.one("crux.tool.leaky");
+    assert_eq!(span.error_description().as_deref(), Some("[redacted]"));
+    assert_eq!(
+        span.event("exception")
+            .unwrap()
+            .str_attr("exception.message")
+            .as_deref(),
+        Some("[redacted]")
+    );
+    assert!(
+        span.attr("exception.message").is_none(),
+        "not a span attribute"
+    );
+    assert_eq!(text(&span, "error.type"), "std::io::error::Error");
+    assert!(!format!("{span:?}").contains("dana@example.com"));
+}
