@@ -272,8 +272,8 @@ mod tests {
     }
 
     #[test]
-    fn the_environment_variable_follows_the_convention() {
-        // Only the parsing; the variable itself is process-wide.
+    fn a_bool_means_both_sides_and_the_default_is_off() {
+        // The environment variable itself is tested in tests/tests/capture_env.rs.
         assert_eq!(CaptureContent::from(true), CaptureContent::ALL);
         assert_eq!(CaptureContent::default(), CaptureContent::OFF);
     }

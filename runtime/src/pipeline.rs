@@ -174,8 +174,3 @@ pub(crate) fn start_span(build: impl FnOnce(&Options) -> (SpanBuilder, Context))
     let (builder, parent) = build(loaded.options());
     loaded.start(builder, &parent)
 }
-
-/// The hooks of the installed pipeline.
-pub(crate) fn hooks() -> crate::hooks::Hooks {
-    load().options().hooks.clone()
-}

@@ -15,7 +15,7 @@ use crate::hooks::{Hooks, Phase, SpanInfo};
 use crate::pipeline::{self, Options, SpanNaming};
 use crate::prompt::{Prompt, ReasonTelemetry, RecordedPrompt};
 use crate::propagation::RemoteParent;
-use crate::reason::{PassReport, ReasonScope, ToolCall};
+use crate::reason::{ReasonScope, ToolCall};
 use crate::run::RunScope;
 use crate::span::{GenerateScope, SpanBuffer};
 use crate::value::{AttrValue, BoolAttr, DoubleAttr, IntAttr, StrArrayAttr, StrAttr};
@@ -656,7 +656,7 @@ impl Active {
         match self.kind {
             Kind::Generate => {
                 if let Some(generate) = self.cx.get::<GenerateScope>() {
-                    let report = generate.report();
+                    let report = generate.take_report();
                     if let Some(cost) = report.cost {
                         crate::cost::add(&self.cx, cost, crate::cost::CostSource::Actual);
                     }
@@ -703,7 +703,7 @@ impl Active {
             {
                 end.push(KeyValue::new(key::CRUX_RUN_AWAITING_HUMAN_INPUT, true));
             }
-            Kind::Tool => self.tool_metadata(&mut end, completed, errored),
+            Kind::Tool => self.tool_metadata(&mut end, errored),
             _ => {}
         }
         if let Some(call) = &self.tool_call {
@@ -722,8 +722,7 @@ impl Active {
 
     /// `crux.tool.model_output.type`, the sizes and the savings estimate; the result
     /// itself only with output capture.
-    fn tool_metadata(&self, end: &mut Vec<KeyValue>, completed: bool, errored: bool) {
-        let _ = completed;
+    fn tool_metadata(&self, end: &mut Vec<KeyValue>, errored: bool) {
         let declared = self.output_kind.load(Ordering::Relaxed);
         let (kind, size) = match (declared, errored) {
             // A declared error output wins over the generic error text.
@@ -968,12 +967,6 @@ fn genai_name(callsite: &'static Callsite, start: &Start) -> Cow<'static, str> {
     }
 }
 
-impl GenerateScope {
-    fn report(&self) -> PassReport {
-        self.take_report()
-    }
-}
-
 pin_project_lite::pin_project! {
     /// A future run with a crux span current on every poll; see [`SpanGuard::instrument`].
     #[derive(Debug)]
@@ -1070,9 +1063,15 @@ impl<S: futures_core::Stream> futures_core::Stream for InstrumentedStream<S> {
     }
 }
 
-#[allow(dead_code)]
-fn _assert_send_sync() {
-    fn check<T: Send + Sync>() {}
-    check::<SpanGuard>();
-    check::<Arc<ReasonScope>>();
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn span_guards_and_scopes_cross_threads() {
+        // Compiles only if the wrapped futures can stay `Send`.
+        fn check<T: Send + Sync>() {}
+        check::<SpanGuard>();
+        check::<Arc<ReasonScope>>();
+    }
 }

@@ -184,10 +184,11 @@ impl Span {
     ) {
         let name = name.into();
         let mut attrs: Vec<KeyValue> = attributes.into_iter().collect();
-        let hooks = crate::pipeline::hooks();
-        if hooks.map_attributes.is_some() {
-            hooks.map(Phase::Event, &name, &mut attrs);
-        }
+        // Borrowed from the loaded pipeline: no clone of the hooks per event.
+        crate::pipeline::load()
+            .options()
+            .hooks
+            .map(Phase::Event, &name, &mut attrs);
         self.cx.span().add_event(name, attrs);
     }
 
