@@ -49,7 +49,9 @@ pub struct Start {
 impl Start {
     fn new(capture: CaptureContent, cap: usize) -> Start {
         Start {
-            attrs: Vec::with_capacity(8),
+            // Room for a typical span's start and end attributes (a tool has 6 + 4), so
+            // neither the macro's arguments nor the end attributes reallocate the list.
+            attrs: Vec::with_capacity(16),
             resume: None,
             remote_parent: None,
             tags: Vec::new(),

@@ -46,7 +46,7 @@ type AddDestination =
 #[derive(Default)]
 struct Installed {
     processors: Vec<AddProcessor>,
-    health: Vec<(String, Arc<Counters>)>,
+    health: Vec<(String, Counters)>,
     #[cfg(feature = "grpc")]
     runtime: Option<tokio::runtime::Runtime>,
 }
@@ -474,7 +474,7 @@ impl TelemetryBuilder {
 pub struct TelemetryGuard {
     provider: Option<SdkTracerProvider>,
     pipeline: Arc<Pipeline>,
-    health: Vec<(String, Arc<Counters>)>,
+    health: Vec<(String, Counters)>,
     #[cfg(feature = "grpc")]
     runtime: Option<tokio::runtime::Runtime>,
 }

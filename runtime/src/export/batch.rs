@@ -44,21 +44,23 @@ impl std::ops::Add for Health {
     }
 }
 
-#[derive(Debug, Default)]
+/// A destination's counters. `created` and `dropped` change only in `on_end`, under the
+/// queue's lock that it takes anyway, so the application's path pays no atomic for them;
+/// the export thread adds to `exported` and `failed`.
 pub(crate) struct Counters {
-    created: AtomicU64,
-    exported: AtomicU64,
-    dropped: AtomicU64,
-    failed: AtomicU64,
+    shared: Arc<Shared>,
 }
 
 impl Counters {
     pub(crate) fn health(&self) -> Health {
+        let counts = &self.shared;
         // Read the outcomes before `created`, so `queued` is never negative.
-        let exported = self.exported.load(Ordering::Acquire);
-        let dropped = self.dropped.load(Ordering::Acquire);
-        let failed = self.failed.load(Ordering::Acquire);
-        let created = self.created.load(Ordering::Acquire);
+        let exported = counts.exported.load(Ordering::Acquire);
+        let failed = counts.failed.load(Ordering::Acquire);
+        let (created, dropped) = {
+            let queue = counts.queue.lock().unwrap_or_else(PoisonError::into_inner);
+            (queue.created, queue.dropped)
+        };
         Health {
             created,
             exported,
@@ -144,6 +146,9 @@ fn block_on<F: Future>(future: F) -> F::Output {
 #[derive(Default)]
 struct Queue {
     spans: Vec<SpanData>,
+    /// Spans handed to `on_end`, and those of them dropped (queue full or shut down).
+    created: u64,
+    dropped: u64,
     /// Bumped by each flush or shutdown request; the worker acknowledges by copying it.
     requested: u64,
     done: u64,
@@ -156,7 +161,9 @@ struct Shared {
     work: Condvar,
     /// Wakes whoever waits for a flush or shutdown to be done.
     done: Condvar,
-    counters: Arc<Counters>,
+    /// Spans the exporter accepted, or that failed for good.
+    exported: AtomicU64,
+    failed: AtomicU64,
     max_queue_size: usize,
     max_batch_size: usize,
 }
@@ -172,7 +179,7 @@ impl std::fmt::Debug for BatchProcessor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("BatchProcessor")
             .field("name", &self.name)
-            .field("health", &self.shared.counters.health())
+            .field("health", &self.counters().health())
             .finish_non_exhaustive()
     }
 }
@@ -183,8 +190,7 @@ impl BatchProcessor {
         exporter: E,
         settings: BatchSettings,
         driver: Driver,
-    ) -> (BatchProcessor, Arc<Counters>) {
-        let counters = Arc::new(Counters::default());
+    ) -> (BatchProcessor, Counters) {
         let shared = Arc::new(Shared {
             queue: Mutex::new(Queue {
                 spans: Vec::with_capacity(settings.max_batch_size.min(settings.max_queue_size)),
@@ -192,7 +198,8 @@ impl BatchProcessor {
             }),
             work: Condvar::new(),
             done: Condvar::new(),
-            counters: counters.clone(),
+            exported: AtomicU64::new(0),
+            failed: AtomicU64::new(0),
             max_queue_size: settings.max_queue_size,
             max_batch_size: settings.max_batch_size.min(settings.max_queue_size),
         });
@@ -211,7 +218,14 @@ impl BatchProcessor {
             thread: Mutex::new(Some(thread)),
             name: name.to_owned(),
         };
+        let counters = processor.counters();
         (processor, counters)
+    }
+
+    fn counters(&self) -> Counters {
+        Counters {
+            shared: self.shared.clone(),
+        }
     }
 
     /// Asks the worker to export everything queued (and stop, for a shutdown), and
@@ -253,16 +267,16 @@ impl SpanProcessor for BatchProcessor {
         if !span.span_context.is_sampled() {
             return;
         }
-        let counters = &self.shared.counters;
-        counters.created.fetch_add(1, Ordering::AcqRel);
         let mut queue = self
             .shared
             .queue
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
+        queue.created += 1;
         if queue.shutdown || queue.spans.len() >= self.shared.max_queue_size {
+            queue.dropped += 1;
             drop(queue);
-            counters.dropped.fetch_add(1, Ordering::AcqRel);
+            drop(span);
             return;
         }
         queue.spans.push(span);
@@ -364,17 +378,20 @@ impl<E: SpanExporter> Worker<E> {
             self.driver.block_on(self.exporter.export(batch))
         }));
         let counter = match outcome {
-            Ok(Ok(())) => &self.shared.counters.exported,
-            _ => &self.shared.counters.failed,
+            Ok(Ok(())) => &self.shared.exported,
+            _ => &self.shared.failed,
         };
         counter.fetch_add(count, Ordering::AcqRel);
     }
 }
 
-/// Takes up to `max` spans from the front of the queue.
+/// Takes up to `max` spans from the front of the queue. The queue is left with room for
+/// a whole batch, so the application's pushes never reallocate (and copy) it.
 fn take_batch(spans: &mut Vec<SpanData>, max: usize) -> Vec<SpanData> {
-    if spans.len() <= max {
-        std::mem::take(spans)
+    if spans.is_empty() {
+        Vec::new()
+    } else if spans.len() <= max {
+        std::mem::replace(spans, Vec::with_capacity(max))
     } else {
         let rest = spans.split_off(max);
         std::mem::replace(spans, rest)
