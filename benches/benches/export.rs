@@ -7,7 +7,13 @@
 //! counts only if the collector received all N. The collector only counts (it does not
 //! print spans), so it is not the bottleneck.
 //!
-//! `cargo bench -p crux-benches --bench export [-- N]` (default 20 000 spans, 3 rounds);
+//! Throughput to a collector on a shared 2-core machine swings by tens of percent from
+//! one run to the next, so the two take turns for several rounds and the ratio reported
+//! is the median of the per-round ratios (each taken from two runs moments apart), with
+//! the middle half of them beside it.
+//!
+//! `cargo bench -p crux-benches --bench export [-- N [ROUNDS]]` (default 20 000 spans,
+//! 9 rounds);
 //! `cargo test --benches` runs it small, as a smoke test (it needs rotel: `scripts/test`
 //! installs it).
 
@@ -129,40 +135,53 @@ fn wait_for(collector: &Collector, n: usize) {
     }
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
+/// The median and the middle half (first to third quartile) of `v`.
+fn quartiles(mut v: Vec<f64>) -> (f64, f64, f64) {
     v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
+    let at = |q: usize| v[(v.len() - 1) * q / 4];
+    (at(2), at(1), at(3))
 }
 
 fn main() {
     let benching = std::env::args().any(|a| a == "--bench");
-    let n = std::env::args()
+    let numbers: Vec<usize> = std::env::args()
         .filter_map(|a| a.parse::<usize>().ok())
-        .next()
+        .collect();
+    let n = numbers
+        .first()
+        .copied()
         .unwrap_or(if benching { 20_000 } else { 500 });
-    let rounds = if benching { 3 } else { 1 };
-    println!("### export throughput ({n} spans per run, median of {rounds} rounds, alternating)\n");
-    println!("| protocol | crux spans/s | raw opentelemetry-otlp spans/s | crux / raw |");
-    println!("|---|---:|---:|---:|");
+    let rounds = numbers
+        .get(1)
+        .copied()
+        .unwrap_or(if benching { 9 } else { 1 })
+        .max(1);
+    println!("### export throughput ({n} spans per run, {rounds} rounds, the two alternating)\n");
+    println!("| protocol | crux spans/s (median) | raw opentelemetry-otlp spans/s (median) | crux / raw, median of the rounds' ratios | middle half |");
+    println!("|---|---:|---:|---:|---:|");
     for (name, protocol) in [
         ("http/protobuf", OtlpProtocol::HttpProtobuf),
         ("http/json", OtlpProtocol::HttpJson),
         ("grpc", OtlpProtocol::Grpc),
     ] {
-        let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+        let (mut ours, mut theirs, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
         for round in 0..rounds {
-            if round % 2 == 0 {
-                ours.push(crux_run(protocol, n));
-                theirs.push(raw_run(protocol, n));
+            let (crux, raw) = if round % 2 == 0 {
+                let crux = crux_run(protocol, n);
+                (crux, raw_run(protocol, n))
             } else {
-                theirs.push(raw_run(protocol, n));
-                ours.push(crux_run(protocol, n));
-            }
+                let raw = raw_run(protocol, n);
+                (crux_run(protocol, n), raw)
+            };
+            ours.push(crux);
+            theirs.push(raw);
+            ratios.push(crux / raw);
         }
-        let (ours, theirs) = (median(ours), median(theirs));
+        let (ratio, low, high) = quartiles(ratios);
         println!(
-            "| {name} | {ours:.0} | {theirs:.0} | {:.2}x |",
-            ours / theirs
+            "| {name} | {:.0} | {:.0} | {ratio:.2}x | {low:.2} – {high:.2} |",
+            quartiles(ours).0,
+            quartiles(theirs).0,
         );
     }
     if !benching {

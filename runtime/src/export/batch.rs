@@ -6,6 +6,7 @@
 use opentelemetry::Context;
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::trace::{Span, SpanData, SpanExporter, SpanProcessor};
+use std::collections::VecDeque;
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
@@ -145,7 +146,9 @@ fn block_on<F: Future>(future: F) -> F::Output {
 /// The queue between the application's threads and the export thread.
 #[derive(Default)]
 struct Queue {
-    spans: Vec<SpanData>,
+    /// A deque, so that taking a batch off the front of a long backlog (a slow
+    /// collector, a shutdown) does not move everything behind it.
+    spans: VecDeque<SpanData>,
     /// Spans handed to `on_end`, and those of them dropped (queue full or shut down).
     created: u64,
     dropped: u64,
@@ -193,7 +196,9 @@ impl BatchProcessor {
     ) -> (BatchProcessor, Counters) {
         let shared = Arc::new(Shared {
             queue: Mutex::new(Queue {
-                spans: Vec::with_capacity(settings.max_batch_size.min(settings.max_queue_size)),
+                spans: VecDeque::with_capacity(
+                    settings.max_batch_size.min(settings.max_queue_size),
+                ),
                 ..Queue::default()
             }),
             work: Condvar::new(),
@@ -279,7 +284,7 @@ impl SpanProcessor for BatchProcessor {
             drop(span);
             return;
         }
-        queue.spans.push(span);
+        queue.spans.push_back(span);
         // Wake the worker once per batch, not once per span.
         if queue.spans.len() == self.shared.max_batch_size {
             self.shared.work.notify_one();
@@ -385,15 +390,47 @@ impl<E: SpanExporter> Worker<E> {
     }
 }
 
-/// Takes up to `max` spans from the front of the queue. The queue is left with room for
-/// a whole batch, so the application's pushes never reallocate (and copy) it.
-fn take_batch(spans: &mut Vec<SpanData>, max: usize) -> Vec<SpanData> {
+/// Takes up to `max` spans from the front of the queue.
+fn take_batch<T>(spans: &mut VecDeque<T>, max: usize) -> Vec<T> {
     if spans.is_empty() {
         Vec::new()
     } else if spans.len() <= max {
-        std::mem::replace(spans, Vec::with_capacity(max))
+        // The whole queue becomes the batch, without a copy unless a partial take moved
+        // its front, and the queue gets room for a whole batch, so the application's
+        // pushes never reallocate it.
+        Vec::from(std::mem::replace(spans, VecDeque::with_capacity(max)))
     } else {
-        let rest = spans.split_off(max);
-        std::mem::replace(spans, rest)
+        spans.drain(..max).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::take_batch;
+    use std::collections::VecDeque;
+
+    #[test]
+    fn a_backlog_leaves_in_order_in_batches_of_at_most_max() {
+        let mut queue: VecDeque<u32> = (0..1300).collect();
+        let mut batches = Vec::new();
+        loop {
+            let batch = take_batch(&mut queue, 512);
+            if batch.is_empty() {
+                break;
+            }
+            batches.push(batch);
+        }
+        let sizes: Vec<usize> = batches.iter().map(Vec::len).collect();
+        assert_eq!(sizes, [512, 512, 276]);
+        let flat: Vec<u32> = batches.concat();
+        assert_eq!(flat, (0..1300).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_whole_take_leaves_room_for_a_batch() {
+        let mut queue: VecDeque<u32> = (0..10).collect();
+        assert_eq!(take_batch(&mut queue, 512), (0..10).collect::<Vec<_>>());
+        assert!(queue.is_empty() && queue.capacity() >= 512);
+        assert!(take_batch(&mut queue, 512).is_empty());
     }
 }
