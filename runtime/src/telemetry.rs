@@ -58,11 +58,13 @@ impl Installed {
         exporter: E,
         settings: BatchSettings,
         driver: Driver,
-    ) {
-        let (processor, counters) = BatchProcessor::new(name, exporter, settings, driver);
+    ) -> Result<(), TelemetryError> {
+        let (processor, counters) = BatchProcessor::new(name, exporter, settings, driver)
+            .map_err(|e| TelemetryError(format!("cannot start the {name} export thread: {e}")))?;
         self.health.push((name.to_owned(), counters));
         self.processors
             .push(Box::new(move |b| b.with_span_processor(processor)));
+        Ok(())
     }
 
     /// The driver for exporters that need a Tokio runtime (gRPC): a private one, so it
@@ -307,13 +309,11 @@ impl TelemetryBuilder {
                     drop(entered);
                     let (mut exporter, _) = built?;
                     exporter.set_resource(resource);
-                    installed.batch(name, exporter, settings, driver);
-                    return Ok(());
+                    return installed.batch(name, exporter, settings, driver);
                 }
                 let (mut exporter, _) = otlp.build(settings.retry_for).map_err(TelemetryError)?;
                 exporter.set_resource(resource);
-                installed.batch(name, exporter, settings, Driver::Thread);
-                Ok(())
+                installed.batch(name, exporter, settings, Driver::Thread)
             }));
         self
     }
@@ -354,8 +354,7 @@ impl TelemetryBuilder {
                     CallbackExporter(callback),
                     settings,
                     Driver::Thread,
-                );
-                Ok(())
+                )
             }));
         self
     }
@@ -366,8 +365,7 @@ impl TelemetryBuilder {
         self.destinations
             .push(Box::new(move |resource, settings, installed| {
                 exporter.set_resource(resource);
-                installed.batch("exporter", exporter, settings.clone(), Driver::Thread);
-                Ok(())
+                installed.batch("exporter", exporter, settings.clone(), Driver::Thread)
             }));
         self
     }

@@ -244,3 +244,39 @@ fn a_graceful_grpc_shutdown_exports_every_finished_span() {
     let spans = collector.wait_for(Duration::from_secs(20), |s| s.len() >= 2000);
     assert_eq!(spans.len(), 2000);
 }
+
+/// Names of this process's threads that start with `prefix` (Linux: `/proc/self/task`).
+fn threads_named(prefix: &str) -> usize {
+    std::fs::read_dir("/proc/self/task")
+        .expect("/proc/self/task lists this process's threads")
+        .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("comm")).ok())
+        .filter(|comm| comm.starts_with(prefix))
+        .count()
+}
+
+#[test]
+fn an_install_that_fails_half_way_leaves_no_export_thread_behind() {
+    let _turn = crux::testing::exclusive();
+    // The callback destination starts its export thread, then the gRPC destination
+    // fails to build (a metadata name gRPC cannot carry): install returns the error.
+    let result = crux::Telemetry::builder()
+        .callback(|_batch| {})
+        .otlp_with(
+            Otlp::new()
+                .protocol(OtlpProtocol::Grpc)
+                .endpoint("http://127.0.0.1:4317")
+                .header("not a header name", "x"),
+        )
+        .install();
+    let error = result.expect_err("an invalid gRPC metadata name fails the install");
+    assert!(error.to_string().contains("not a header name"), "{error}");
+    // Thread names are cut to 15 bytes: "crux-export-cal(lback)".
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while threads_named("crux-export-cal") > 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the callback destination's export thread outlived the failed install"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}

@@ -193,7 +193,7 @@ impl BatchProcessor {
         exporter: E,
         settings: BatchSettings,
         driver: Driver,
-    ) -> (BatchProcessor, Counters) {
+    ) -> std::io::Result<(BatchProcessor, Counters)> {
         let shared = Arc::new(Shared {
             queue: Mutex::new(Queue {
                 spans: VecDeque::with_capacity(
@@ -216,15 +216,14 @@ impl BatchProcessor {
         };
         let thread = std::thread::Builder::new()
             .name(format!("crux-export-{name}"))
-            .spawn(move || worker.run())
-            .expect("spawn the export thread");
+            .spawn(move || worker.run())?;
         let processor = BatchProcessor {
             shared,
             thread: Mutex::new(Some(thread)),
             name: name.to_owned(),
         };
         let counters = processor.counters();
-        (processor, counters)
+        Ok((processor, counters))
     }
 
     fn counters(&self) -> Counters {
@@ -308,6 +307,23 @@ impl SpanProcessor for BatchProcessor {
             }
         }
         result
+    }
+}
+
+impl Drop for BatchProcessor {
+    /// A processor dropped without a shutdown (an install that failed after it was
+    /// built) still lets its thread end; it does not wait for it.
+    fn drop(&mut self) {
+        let mut queue = self
+            .shared
+            .queue
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if !queue.shutdown {
+            queue.shutdown = true;
+            queue.requested += 1;
+            self.shared.work.notify_one();
+        }
     }
 }
 
