@@ -323,10 +323,35 @@ async fn search_knowledge_base(query: &str) -> Result<String, ToolError> {
             .model("text-embedding-3-small")
             .input_tokens(query.len() as u64 / 4 + 1),
     );
-    tokio::time::sleep(std::time::Duration::from_millis(15)).await;
-    Ok(format!(
-        "top article for '{query}': damaged items are refunded in full within 30 days"
-    ))
+    let articles = retrieve_articles(query).await?;
+    Ok(format!("top article for '{query}': {}", articles[0]))
+}
+
+/// A hybrid search over the help center's index; the namespace is recorded hashed and
+/// the query only with content capture on.
+#[crux::retrieval(retriever = "help-center", namespace = SHOP, mode = "hybrid", limit = 3,
+                  fusion = "rrf", query = query)]
+async fn retrieve_articles(query: &str) -> Result<Vec<String>, ToolError> {
+    let _vector = embed_query(query).await?;
+    tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    Ok(vec![
+        "damaged items are refunded in full within 30 days".to_owned(),
+        "report damage with a photo of the parcel".to_owned(),
+    ])
+}
+
+/// Embeds the query (scripted: no network).
+#[crux::embedding(
+    provider = "openai",
+    model = "text-embedding-3-small",
+    kind = "dense",
+    operation = "embed",
+    input_count = 1
+)]
+async fn embed_query(query: &str) -> Result<Vec<f32>, ToolError> {
+    crux::Span::current().record_usage(&crux::Usage::new(query.len() as u64 / 4 + 1, 0));
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    Ok(vec![0.01; 1536])
 }
 
 /// A tool call the scripted model makes.

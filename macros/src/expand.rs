@@ -260,6 +260,12 @@ fn finish(spec: &MacroSpec) -> TokenStream {
         "Judge" => Some(
             quote!((&&&::crux::__private::JudgeProbe(&__crux_output)).crux_judge(&__crux_span);),
         ),
+        "Embedding" => Some(
+            quote!((&&&::crux::__private::EmbeddingsProbe(&__crux_output)).crux_embeddings(&__crux_span);),
+        ),
+        "Retrieval" => Some(
+            quote!((&&&::crux::__private::RetrievedProbe(&__crux_output)).crux_retrieved(&__crux_span);),
+        ),
         _ => None,
     };
     quote! {

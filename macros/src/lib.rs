@@ -81,6 +81,18 @@ pub fn corpus_sync(args: TokenStream, item: TokenStream) -> TokenStream {
     attribute(&spec::CORPUS_SYNC, args.into(), item.into()).into()
 }
 
+/// Wraps an embedding call in a `crux.embedding` span (CLIENT). See `crux::embedding`.
+#[proc_macro_attribute]
+pub fn embedding(args: TokenStream, item: TokenStream) -> TokenStream {
+    attribute(&spec::EMBEDDING, args.into(), item.into()).into()
+}
+
+/// Wraps a retrieval in a `crux.retrieval` span (CLIENT). See `crux::retrieval`.
+#[proc_macro_attribute]
+pub fn retrieval(args: TokenStream, item: TokenStream) -> TokenStream {
+    attribute(&spec::RETRIEVAL, args.into(), item.into()).into()
+}
+
 /// Wraps a context compaction in a `crux.compact` span. See `crux::compact`.
 #[proc_macro_attribute]
 pub fn compact(args: TokenStream, item: TokenStream) -> TokenStream {

@@ -217,3 +217,38 @@ fn step_returning_box_future_alias() {
         },
     ));
 }
+
+#[test]
+fn retrieval_with_hashed_namespace_and_captured_query() {
+    insta::assert_snapshot!(expand(
+        &spec::RETRIEVAL,
+        quote!(
+            retriever = "kb",
+            namespace = tenant,
+            limit = 5,
+            query = query
+        ),
+        quote! {
+            async fn search(tenant: &str, query: &str) -> Result<Vec<Hit>, StoreError> {
+                store::query(tenant, query, 5).await
+            }
+        },
+    ));
+}
+
+#[test]
+fn embedding_returning_vectors() {
+    insta::assert_snapshot!(expand(
+        &spec::EMBEDDING,
+        quote!(
+            provider = "openai",
+            model = "text-embedding-3-small",
+            input_count = texts.len() as i64
+        ),
+        quote! {
+            async fn embed(texts: &[String]) -> Result<Vec<Vec<f32>>, ApiError> {
+                client::embed(texts).await
+            }
+        },
+    ));
+}

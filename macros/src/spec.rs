@@ -427,6 +427,58 @@ pub static CORPUS_SYNC: MacroSpec = MacroSpec {
     derived: &[copied(CRUX_CORPUS_NAMESPACE_HASH, "namespace = ...")],
 };
 
+pub static EMBEDDING: MacroSpec = MacroSpec {
+    name: "embedding",
+    kind: "Embedding",
+    span_name: "crux.embedding",
+    args: &[
+        value("name", ValueType::Str, CRUX_EMBEDDING_NAME),
+        value("provider", ValueType::Str, GEN_AI_PROVIDER_NAME),
+        value("model", ValueType::Str, GEN_AI_REQUEST_MODEL),
+        value("kind", ValueType::Str, CRUX_EMBEDDING_KIND),
+        value("operation", ValueType::Str, CRUX_EMBEDDING_OPERATION),
+        value("input_count", ValueType::Int, CRUX_EMBEDDING_INPUT_COUNT),
+        value("chunk_count", ValueType::Int, CRUX_EMBEDDING_CHUNK_COUNT),
+        value("dimensions", ValueType::Int, CRUX_EMBEDDING_DIMENSIONS),
+        ATTRIBUTES,
+    ],
+    exclusive: &[],
+    required: &[],
+    primary: "model",
+    derived: &[
+        set(GEN_AI_OPERATION_NAME),
+        copied(GEN_AI_SYSTEM, "provider = ..."),
+        copied(GEN_AI_EMBEDDINGS_DIMENSION_COUNT, "dimensions = ..."),
+    ],
+};
+
+pub static RETRIEVAL: MacroSpec = MacroSpec {
+    name: "retrieval",
+    kind: "Retrieval",
+    span_name: "crux.retrieval",
+    args: &[
+        value("retriever", ValueType::Str, CRUX_RETRIEVER_ID),
+        runtime_or_string("namespace", "retrieval_namespace"),
+        value("mode", ValueType::Str, CRUX_RETRIEVAL_MODE),
+        value("limit", ValueType::Int, CRUX_RETRIEVAL_LIMIT),
+        value("fusion", ValueType::Str, CRUX_RETRIEVAL_FUSION),
+        value("model", ValueType::Str, GEN_AI_REQUEST_MODEL),
+        runtime_or_string("query", "retrieval_query"),
+        ATTRIBUTES,
+    ],
+    exclusive: &[],
+    required: &[],
+    primary: "retriever",
+    derived: &[
+        set(GEN_AI_OPERATION_NAME),
+        set(CRUX_RETRIEVAL_RESULT_COUNT),
+        copied(GEN_AI_DATA_SOURCE_ID, "retriever = ..."),
+        copied(GEN_AI_RETRIEVAL_TOP_K, "limit = ..."),
+        copied(CRUX_RETRIEVAL_NAMESPACE_HASH, "namespace = ..."),
+        copied(GEN_AI_RETRIEVAL_QUERY_TEXT, "query = ..."),
+    ],
+};
+
 pub static COMPACT: MacroSpec = MacroSpec {
     name: "compact",
     kind: "Compact",
@@ -459,7 +511,7 @@ pub static JUDGE: MacroSpec = MacroSpec {
 mod tests {
     use super::*;
 
-    const ALL: [&MacroSpec; 12] = [
+    const ALL: [&MacroSpec; 14] = [
         &TOOL,
         &FLOW,
         &DELEGATE,
@@ -470,6 +522,8 @@ mod tests {
         &COMPOSITION,
         &MEMORY,
         &CORPUS_SYNC,
+        &EMBEDDING,
+        &RETRIEVAL,
         &COMPACT,
         &JUDGE,
     ];

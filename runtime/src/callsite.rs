@@ -28,6 +28,10 @@ pub enum Kind {
     Memory,
     /// `#[crux::corpus_sync]`: `crux.corpus.sync`.
     CorpusSync,
+    /// `#[crux::embedding]`: `crux.embedding`, a call to an embedding model.
+    Embedding,
+    /// `#[crux::retrieval]`: `crux.retrieval`, a query to a retriever.
+    Retrieval,
     /// `#[crux::compact]`: `crux.compact`.
     Compact,
     /// `#[crux::judge]`: `crux.judge`.
@@ -35,10 +39,13 @@ pub enum Kind {
 }
 
 impl Kind {
-    /// The OpenTelemetry span kind: model calls leave the process (CLIENT), the rest is INTERNAL.
+    /// The OpenTelemetry span kind: calls that leave the process (models, retrievers,
+    /// remote agents) are CLIENT, the rest is INTERNAL.
     pub fn span_kind(self) -> opentelemetry::trace::SpanKind {
         match self {
-            Kind::Generate | Kind::Delegate => opentelemetry::trace::SpanKind::Client,
+            Kind::Generate | Kind::Delegate | Kind::Embedding | Kind::Retrieval => {
+                opentelemetry::trace::SpanKind::Client
+            }
             _ => opentelemetry::trace::SpanKind::Internal,
         }
     }

@@ -42,8 +42,8 @@
 //! ```
 
 pub use crux_macros::{
-    agent, compact, composition, corpus_sync, delegate, flow, flow_step, generate, judge, memory,
-    tool, use_reason, Prompt,
+    agent, compact, composition, corpus_sync, delegate, embedding, flow, flow_step, generate,
+    judge, memory, retrieval, tool, use_reason, Prompt,
 };
 
 /// Every attribute key crux emits, as constants, and the table they come from.
@@ -72,6 +72,7 @@ pub mod propagation;
 mod reason;
 mod recording;
 mod response;
+pub mod retrieval;
 mod run;
 mod span;
 mod telemetry;

@@ -8,6 +8,7 @@
 //! the return type, so aliases work.
 
 use crate::recording::SpanGuard;
+use crate::retrieval::{Embeddings, Retrieved};
 use std::fmt::{Debug, Display};
 
 /// Wraps a reference to a function's output for outcome recording.
@@ -208,4 +209,102 @@ pub trait NoScore {
 impl<T: ?Sized> NoScore for JudgeProbe<'_, T> {
     #[inline(always)]
     fn crux_judge(&self, _guard: &SpanGuard) {}
+}
+
+/// Wraps a reference to an embedding fn's output: its vectors' length.
+#[derive(Debug)]
+pub struct EmbeddingsProbe<'a, T: ?Sized>(pub &'a T);
+
+fn record_dimensions(guard: &SpanGuard, dimensions: Option<usize>) {
+    if let Some(n) = dimensions.and_then(|n| i64::try_from(n).ok()) {
+        guard.set_attribute(crate::attributes::CRUX_EMBEDDING_DIMENSIONS, &n);
+        guard.set_attribute(crate::attributes::GEN_AI_EMBEDDINGS_DIMENSION_COUNT, &n);
+    }
+}
+
+/// `Ok` of a `Result` of embeddings.
+pub trait ResultEmbeddings {
+    /// Records the dimensions on `guard`.
+    fn crux_embeddings(&self, guard: &SpanGuard);
+}
+
+impl<T: Embeddings, E> ResultEmbeddings for &&EmbeddingsProbe<'_, Result<T, E>> {
+    fn crux_embeddings(&self, guard: &SpanGuard) {
+        if let (Ok(vectors), true) = (self.0, guard.is_recording()) {
+            record_dimensions(guard, vectors.dimensions());
+        }
+    }
+}
+
+/// Embeddings returned directly.
+pub trait DirectEmbeddings {
+    /// Records the dimensions on `guard`.
+    fn crux_embeddings(&self, guard: &SpanGuard);
+}
+
+impl<T: Embeddings> DirectEmbeddings for &EmbeddingsProbe<'_, T> {
+    fn crux_embeddings(&self, guard: &SpanGuard) {
+        if guard.is_recording() {
+            record_dimensions(guard, self.0.dimensions());
+        }
+    }
+}
+
+/// Anything else records nothing.
+pub trait NoEmbeddings {
+    /// Records nothing.
+    fn crux_embeddings(&self, guard: &SpanGuard);
+}
+
+impl<T: ?Sized> NoEmbeddings for EmbeddingsProbe<'_, T> {
+    #[inline(always)]
+    fn crux_embeddings(&self, _guard: &SpanGuard) {}
+}
+
+/// Wraps a reference to a retrieval fn's output: its result count.
+#[derive(Debug)]
+pub struct RetrievedProbe<'a, T: ?Sized>(pub &'a T);
+
+fn record_results(guard: &SpanGuard, count: usize) {
+    let count = i64::try_from(count).unwrap_or(i64::MAX);
+    guard.set_attribute(crate::attributes::CRUX_RETRIEVAL_RESULT_COUNT, &count);
+}
+
+/// `Ok` of a `Result` of results.
+pub trait ResultRetrieved {
+    /// Records the result count on `guard`.
+    fn crux_retrieved(&self, guard: &SpanGuard);
+}
+
+impl<T: Retrieved, E> ResultRetrieved for &&RetrievedProbe<'_, Result<T, E>> {
+    fn crux_retrieved(&self, guard: &SpanGuard) {
+        if let (Ok(results), true) = (self.0, guard.is_recording()) {
+            record_results(guard, results.result_count());
+        }
+    }
+}
+
+/// Results returned directly.
+pub trait DirectRetrieved {
+    /// Records the result count on `guard`.
+    fn crux_retrieved(&self, guard: &SpanGuard);
+}
+
+impl<T: Retrieved> DirectRetrieved for &RetrievedProbe<'_, T> {
+    fn crux_retrieved(&self, guard: &SpanGuard) {
+        if guard.is_recording() {
+            record_results(guard, self.0.result_count());
+        }
+    }
+}
+
+/// Anything else records nothing.
+pub trait NoRetrieved {
+    /// Records nothing.
+    fn crux_retrieved(&self, guard: &SpanGuard);
+}
+
+impl<T: ?Sized> NoRetrieved for RetrievedProbe<'_, T> {
+    #[inline(always)]
+    fn crux_retrieved(&self, _guard: &SpanGuard) {}
 }

@@ -4,6 +4,7 @@
 pub use crate::attributes as keys;
 pub use crate::callsite::{Callsite, Kind};
 pub use crate::outcome::{ArgumentProbe, JudgeProbe, OutcomeProbe, ToolOutputProbe};
+pub use crate::outcome::{EmbeddingsProbe, RetrievedProbe};
 pub use crate::recording::{Instrumented, InstrumentedStream, SpanGuard, Start};
 pub use crate::response::ResponseProbe;
 
@@ -12,6 +13,8 @@ pub use crate::response::ResponseProbe;
 pub mod probes {
     pub use crate::outcome::{DebugErrorOutcome as _, DisplayErrorOutcome as _, PlainOutcome as _};
     pub use crate::outcome::{DeclaredOutput as _, ResultDeclaredOutput as _};
+    pub use crate::outcome::{DirectEmbeddings as _, NoEmbeddings as _, ResultEmbeddings as _};
+    pub use crate::outcome::{DirectRetrieved as _, NoRetrieved as _, ResultRetrieved as _};
     pub use crate::outcome::{DirectScore as _, NoScore as _, ResultScore as _};
     pub use crate::outcome::{DirectToolOutput as _, OpaqueToolOutput as _, ResultToolOutput as _};
     pub use crate::outcome::{OpaqueArgument as _, SerializableArgument as _};

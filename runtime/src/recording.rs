@@ -137,6 +137,29 @@ impl Start {
         }
     }
 
+    /// A retrieval namespace (`namespace = ..`), recorded hashed: a namespace is often a
+    /// tenant or a customer.
+    pub fn retrieval_namespace<V: StrAttr + ?Sized>(&mut self, namespace: &V) {
+        if let Some(v) = namespace.to_value() {
+            self.set(
+                key::CRUX_RETRIEVAL_NAMESPACE_HASH,
+                &crate::hashing::identifier(&v.as_str()),
+            );
+        }
+    }
+
+    /// A retrieval's query (`query = ..`), recorded only with input capture.
+    pub fn retrieval_query<V: StrAttr + ?Sized>(&mut self, query: &V) {
+        if !self.capture.input {
+            return;
+        }
+        if let Some(v) = query.to_value() {
+            let (text, cut) = content::capped_text(&v.as_str(), self.cap);
+            self.truncated |= cut;
+            self.put(key::GEN_AI_RETRIEVAL_QUERY_TEXT, Value::String(text.into()));
+        }
+    }
+
     /// A corpus namespace (`namespace = ..`), recorded hashed.
     pub fn corpus_namespace<V: StrAttr + ?Sized>(&mut self, namespace: &V) {
         if let Some(v) = namespace.to_value() {
@@ -553,7 +576,8 @@ impl Active {
             Kind::UseReason => {
                 cx = cx.with_value(ReasonScope::new(span_cx.clone(), capture_override))
             }
-            Kind::Generate => {
+            // An embedding call reports usage and cost the way a model call does.
+            Kind::Generate | Kind::Embedding => {
                 cx = cx.with_value(GenerateScope::new(
                     span_id,
                     capture,
@@ -665,6 +689,16 @@ impl Active {
                     if let Some(reason) = self.cx.get::<ReasonScope>() {
                         reason.pass_ended(report);
                     }
+                }
+            }
+            // Its cost feeds the flow's total; its usage is not a reasoning pass.
+            Kind::Embedding => {
+                if let Some(cost) = self
+                    .cx
+                    .get::<GenerateScope>()
+                    .and_then(|g| g.take_report().cost)
+                {
+                    crate::cost::add(&self.cx, cost, crate::cost::CostSource::Actual);
                 }
             }
             Kind::Flow => {
@@ -874,6 +908,27 @@ fn complete(
             }
             None
         }
+        Kind::Embedding => {
+            if !start.has(key::CRUX_EMBEDDING_NAME) {
+                start.set_static(key::CRUX_EMBEDDING_NAME, callsite.label);
+            }
+            start.set_static(key::GEN_AI_OPERATION_NAME, "embeddings");
+            start.mirror(key::GEN_AI_PROVIDER_NAME, key::GEN_AI_SYSTEM);
+            start.mirror(
+                key::CRUX_EMBEDDING_DIMENSIONS,
+                key::GEN_AI_EMBEDDINGS_DIMENSION_COUNT,
+            );
+            None
+        }
+        Kind::Retrieval => {
+            if !start.has(key::CRUX_RETRIEVER_ID) {
+                start.set_static(key::CRUX_RETRIEVER_ID, callsite.label);
+            }
+            start.set_static(key::GEN_AI_OPERATION_NAME, "retrieval");
+            start.mirror(key::CRUX_RETRIEVER_ID, key::GEN_AI_DATA_SOURCE_ID);
+            start.mirror(key::CRUX_RETRIEVAL_LIMIT, key::GEN_AI_RETRIEVAL_TOP_K);
+            None
+        }
         Kind::CorpusSync | Kind::Compact | Kind::Judge => None,
         Kind::UseReason => {
             if !start.has(key::GEN_AI_OPERATION_NAME) {
@@ -961,10 +1016,11 @@ fn genai_name(callsite: &'static Callsite, start: &Start) -> Cow<'static, str> {
         Kind::Flow => joined("invoke_workflow".into(), value(key::CRUX_FLOW_NAME)),
         Kind::Tool => joined("execute_tool".into(), callsite.label.into()),
         Kind::Run => joined("invoke_agent".into(), value(key::GEN_AI_AGENT_NAME)),
-        Kind::Generate | Kind::UseReason => joined(
+        Kind::Generate | Kind::UseReason | Kind::Embedding => joined(
             value(key::GEN_AI_OPERATION_NAME),
             value(key::GEN_AI_REQUEST_MODEL),
         ),
+        Kind::Retrieval => joined("retrieval".into(), value(key::GEN_AI_DATA_SOURCE_ID)),
         _ => Cow::Borrowed(callsite.name),
     }
 }

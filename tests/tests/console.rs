@@ -135,3 +135,31 @@ async fn a_span_with_a_remote_parent_is_a_local_root() {
         "{out}"
     );
 }
+
+#[crux::embedding(provider = "openai", model = "text-embedding-3-small")]
+async fn embed(text: &str) -> Vec<f32> {
+    vec![0.0; text.len()]
+}
+
+#[crux::retrieval(retriever = "kb")]
+async fn retrieve(query: &str) -> Vec<String> {
+    let _ = embed(query).await;
+    vec![query.to_owned()]
+}
+
+#[tokio::test]
+async fn retrievals_show_the_retriever_and_result_count_and_embeddings_their_dimensions() {
+    let (console, buffer) = Console::to_buffer();
+    let _capture = crux::testing::capture_with(crux::Telemetry::builder().console_with(console));
+    retrieve("tea").await;
+    let out = buffer.contents();
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(
+        lines[1].starts_with("crux.retrieval kb  1 result  "),
+        "{out}"
+    );
+    assert!(
+        lines[2].starts_with("└─ crux.embedding openai text-embedding-3-small  3 dims  "),
+        "{out}"
+    );
+}

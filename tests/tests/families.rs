@@ -1,6 +1,7 @@
 //! Crux's other families, against the in-memory exporter: cost reports, running totals
-//! and budgets, compositions, memory, corpus sync, compaction, judge, approvals, tool
-//! output metadata. Span names, parents, every attribute, status; budgets crossed once.
+//! and budgets, compositions, memory, corpus sync, embeddings, retrieval, compaction,
+//! judge, approvals, tool output metadata. Span names, parents, every attribute, status;
+//! budgets crossed once.
 
 use crux::corpus::{SourceAction, SourceReport};
 use crux::testing::{capture, capture_with, EventExt, SpanDataExt};
@@ -510,4 +511,130 @@ async fn tool_output_metadata_and_declared_model_output() {
         Some("not allowed here".len() as i64)
     );
     assert!(err.attr("gen_ai.tool.call.result").is_none());
+}
+
+const PASSAGE: &str = "SENTINEL-PASSAGE-5519";
+
+#[crux::embedding(provider = "openai", model = "text-embedding-3-small", kind = "dense", operation = "embed_many", input_count = texts.len() as i64)]
+async fn embed(texts: &[&str]) -> Result<Vec<Vec<f32>>, std::io::Error> {
+    crux::Span::current().record_usage(&crux::Usage::new(12, 0));
+    crux::Span::current().record_cost(0.0004);
+    Ok(texts.iter().map(|_| vec![0.5; 8]).collect())
+}
+
+#[crux::embedding(model = "text-embedding-3-small")]
+async fn embed_failing() -> Result<Vec<f32>, std::io::Error> {
+    Err(std::io::Error::other("rate limited"))
+}
+
+#[crux::retrieval(retriever = "help-center", namespace = TENANT, mode = "hybrid", limit = 3, fusion = "rrf", query = query)]
+async fn search(query: &str) -> Result<Vec<String>, std::io::Error> {
+    let vectors = embed(&[query]).await?;
+    Ok(vectors
+        .iter()
+        .take(2)
+        .map(|_| format!("{PASSAGE} for {query}"))
+        .collect())
+}
+
+#[crux::flow(name = "answer", id = "flow-rag")]
+async fn rag(query: &str) -> Result<Vec<String>, std::io::Error> {
+    let mut hits = search(query).await?;
+    hits.extend(search(query).await?);
+    Ok(hits)
+}
+
+#[tokio::test]
+async fn embeddings_and_retrievals_are_client_spans_with_counts_and_no_content() {
+    let capture = capture();
+    rag(QUERY).await.unwrap();
+    let flow = capture.one("crux.flow");
+    let retrievals = capture.named("crux.retrieval");
+    let embeddings = capture.named("crux.embedding");
+    assert_eq!((retrievals.len(), embeddings.len()), (2, 2));
+    let (retrieval, embedding) = (&retrievals[0], &embeddings[0]);
+    assert_eq!(retrieval.parent_span_id, flow.span_context.span_id());
+    assert_eq!(embedding.parent_span_id, retrieval.span_context.span_id());
+    assert_eq!(retrieval.span_kind, opentelemetry::trace::SpanKind::Client);
+    assert_eq!(embedding.span_kind, opentelemetry::trace::SpanKind::Client);
+
+    assert_eq!(text(retrieval, "gen_ai.operation.name"), "retrieval");
+    assert_eq!(text(retrieval, "crux.retriever.id"), "help-center");
+    assert_eq!(text(retrieval, "gen_ai.data_source.id"), "help-center");
+    assert_eq!(text(retrieval, "crux.retrieval.namespace_hash"), "93332d7b");
+    assert_eq!(text(retrieval, "crux.retrieval.mode"), "hybrid");
+    assert_eq!(text(retrieval, "crux.retrieval.fusion"), "rrf");
+    assert_eq!(retrieval.i64_attr("crux.retrieval.limit"), Some(3));
+    assert_eq!(retrieval.i64_attr("gen_ai.retrieval.top_k"), Some(3));
+    assert_eq!(retrieval.i64_attr("crux.retrieval.result_count"), Some(1));
+    assert_eq!(retrieval.attr("gen_ai.retrieval.query.text"), None);
+
+    assert_eq!(text(embedding, "gen_ai.operation.name"), "embeddings");
+    assert_eq!(
+        text(embedding, "crux.embedding.name"),
+        "embed",
+        "the fn name"
+    );
+    assert_eq!(text(embedding, "gen_ai.provider.name"), "openai");
+    assert_eq!(
+        text(embedding, "gen_ai.request.model"),
+        "text-embedding-3-small"
+    );
+    assert_eq!(text(embedding, "crux.embedding.kind"), "dense");
+    assert_eq!(text(embedding, "crux.embedding.operation"), "embed_many");
+    assert_eq!(embedding.i64_attr("crux.embedding.input_count"), Some(1));
+    assert_eq!(embedding.i64_attr("crux.embedding.dimensions"), Some(8));
+    assert_eq!(
+        embedding.i64_attr("gen_ai.embeddings.dimension.count"),
+        Some(8)
+    );
+    assert_eq!(embedding.i64_attr("gen_ai.usage.input_tokens"), Some(12));
+    assert_eq!(embedding.f64_attr("crux.cost"), Some(0.0004));
+    // Both embedding calls' cost reaches the flow's total.
+    let total = flow.f64_attr("crux.cost.total").expect("the flow's total");
+    assert!((total - 0.0008).abs() < 1e-12, "{total}");
+
+    for span in capture.spans() {
+        for kv in &span.attributes {
+            let v = kv.value.as_str();
+            assert!(
+                !v.contains(QUERY) && !v.contains(PASSAGE) && !v.contains("tenant-a"),
+                "{} leaks {v}",
+                kv.key
+            );
+        }
+    }
+    assert_keys_registered(&capture.spans());
+}
+
+#[tokio::test]
+async fn a_retrieval_query_is_recorded_only_with_input_capture_and_cut_at_the_cap() {
+    let capture = capture_with(
+        crux::Telemetry::builder()
+            .capture_content(true)
+            .max_content_length(10),
+    );
+    search(QUERY).await.unwrap();
+    let retrieval = capture.one("crux.retrieval");
+    assert_eq!(
+        text(&retrieval, "gen_ai.retrieval.query.text"),
+        &QUERY[..10]
+    );
+    assert_eq!(retrieval.bool_attr("crux.truncated"), Some(true));
+}
+
+#[tokio::test]
+async fn a_failed_embedding_is_an_error_and_genai_naming_names_both() {
+    let capture = capture_with(crux::Telemetry::builder().span_naming(crux::SpanNaming::GenAi));
+    assert!(embed_failing().await.is_err());
+    search("q").await.unwrap();
+    let embeddings = capture.named("embeddings text-embedding-3-small");
+    assert_eq!(embeddings.len(), 2, "embed_failing's and search's");
+    let failed = embeddings
+        .into_iter()
+        .find(|s| matches!(s.status, Status::Error { .. }))
+        .expect("the failed embedding's span is an error");
+    assert_eq!(text(&failed, "error.type"), "std::io::error::Error");
+    assert_eq!(failed.attr("crux.embedding.dimensions"), None);
+    capture.one("retrieval help-center");
 }

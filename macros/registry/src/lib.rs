@@ -170,6 +170,12 @@ registry! {
     GEN_AI_EVALUATION_SCORE_LABEL = "gen_ai.evaluation.score.label": Str;
     /// The data source (RAG store) id.
     GEN_AI_DATA_SOURCE_ID = "gen_ai.data_source.id": Str;
+    /// The length of each embedding vector.
+    GEN_AI_EMBEDDINGS_DIMENSION_COUNT = "gen_ai.embeddings.dimension.count": Int;
+    /// How many results a retrieval asked for.
+    GEN_AI_RETRIEVAL_TOP_K = "gen_ai.retrieval.top_k": Int;
+    /// A retrieval's query text (content capture only).
+    GEN_AI_RETRIEVAL_QUERY_TEXT = "gen_ai.retrieval.query.text": Str;
     /// The requested output modality.
     GEN_AI_OUTPUT_TYPE = "gen_ai.output.type": Str;
 
@@ -356,6 +362,42 @@ registry! {
     CRUX_CORPUS_ACTION = "crux.corpus.action": Str;
     /// Why it happened.
     CRUX_CORPUS_REASON = "crux.corpus.reason": Str;
+
+    // ---- crux: embeddings and retrieval ----
+    /// The embedder's name.
+    CRUX_EMBEDDING_NAME = "crux.embedding.name": Str;
+    /// `dense` or `sparse`.
+    CRUX_EMBEDDING_KIND = "crux.embedding.kind": Str;
+    /// `embed` (one input) or `embed_many`.
+    CRUX_EMBEDDING_OPERATION = "crux.embedding.operation": Str;
+    /// How many inputs were embedded.
+    CRUX_EMBEDDING_INPUT_COUNT = "crux.embedding.input_count": Int;
+    /// How many chunks the inputs were split into.
+    CRUX_EMBEDDING_CHUNK_COUNT = "crux.embedding.chunk_count": Int;
+    /// The length of each vector.
+    CRUX_EMBEDDING_DIMENSIONS = "crux.embedding.dimensions": Int;
+    /// Inputs served from an embedding cache.
+    CRUX_EMBEDDING_CACHE_HIT_COUNT = "crux.embedding.cache_hit_count": Int;
+    /// Inputs the cache did not have.
+    CRUX_EMBEDDING_CACHE_MISS_COUNT = "crux.embedding.cache_miss_count": Int;
+    /// Retries of the embedding call.
+    CRUX_EMBEDDING_RETRY_COUNT = "crux.embedding.retry_count": Int;
+    /// Inputs cut to the model's limit.
+    CRUX_EMBEDDING_TRUNCATED_COUNT = "crux.embedding.truncated_count": Int;
+    /// Time spent waiting on rate limits, in ms.
+    CRUX_EMBEDDING_RATE_LIMIT_WAIT_MS = "crux.embedding.rate_limit_wait_ms": Int;
+    /// The retriever's id.
+    CRUX_RETRIEVER_ID = "crux.retriever.id": Str;
+    /// The hashed retrieval namespace.
+    CRUX_RETRIEVAL_NAMESPACE_HASH = "crux.retrieval.namespace_hash": Str;
+    /// `dense`, `sparse`, `hybrid` or `custom`.
+    CRUX_RETRIEVAL_MODE = "crux.retrieval.mode": Str;
+    /// How many results were asked for.
+    CRUX_RETRIEVAL_LIMIT = "crux.retrieval.limit": Int;
+    /// How hybrid results were fused (`rrf`, `dbsf`).
+    CRUX_RETRIEVAL_FUSION = "crux.retrieval.fusion": Str;
+    /// How many results came back.
+    CRUX_RETRIEVAL_RESULT_COUNT = "crux.retrieval.result_count": Int;
 
     // ---- crux: compaction, judge ----
     /// Why the context was compacted.

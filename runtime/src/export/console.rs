@@ -395,6 +395,15 @@ fn details(span: &SpanData) -> String {
         .collect();
         let _ = write!(d, " {}", counts.join(", "));
     }
+    if let Some(retriever) = text(key::CRUX_RETRIEVER_ID) {
+        let _ = write!(d, " {retriever}");
+        if let Some(Value::I64(n)) = attr(span, key::CRUX_RETRIEVAL_RESULT_COUNT) {
+            let _ = write!(d, "  {n} result{}", if *n == 1 { "" } else { "s" });
+        }
+    }
+    if let Some(Value::I64(n)) = attr(span, key::CRUX_EMBEDDING_DIMENSIONS) {
+        let _ = write!(d, "  {n} dims");
+    }
     if let Some(Value::F64(ratio)) = attr(span, key::CRUX_COMPACTION_RATIO) {
         let _ = write!(d, " ratio {ratio:.2}");
     }
