@@ -204,6 +204,9 @@ fn tool_arguments(f: &Function) -> TokenStream {
 fn start(checked: &Checked, extra: Option<TokenStream>) -> TokenStream {
     let settings = checked.settings.iter().map(|s| {
         let key = LitStr::new(&s.key, s.key_span);
+        if let (true, SettingValue::Expr(expr)) = (s.hashed, &s.value) {
+            return quote_spanned!(expr.span()=> __crux_start.set_hashed(#key, &(#expr)););
+        }
         match &s.value {
             SettingValue::Str(lit) => quote!(__crux_start.set_static(#key, #lit);),
             SettingValue::True => quote!(__crux_start.set(#key, &true);),

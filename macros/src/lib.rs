@@ -93,6 +93,18 @@ pub fn retrieval(args: TokenStream, item: TokenStream) -> TokenStream {
     attribute(&spec::RETRIEVAL, args.into(), item.into()).into()
 }
 
+/// Wraps an indexing run in a `crux.indexing` span. See `crux::indexing`.
+#[proc_macro_attribute]
+pub fn indexing(args: TokenStream, item: TokenStream) -> TokenStream {
+    attribute(&spec::INDEXING, args.into(), item.into()).into()
+}
+
+/// Wraps the parsing of one source in a `crux.ingest.parse` span. See `crux::ingest`.
+#[proc_macro_attribute]
+pub fn ingest(args: TokenStream, item: TokenStream) -> TokenStream {
+    attribute(&spec::INGEST, args.into(), item.into()).into()
+}
+
 /// Wraps a context compaction in a `crux.compact` span. See `crux::compact`.
 #[proc_macro_attribute]
 pub fn compact(args: TokenStream, item: TokenStream) -> TokenStream {

@@ -13,6 +13,9 @@ pub enum Shape {
     Choice(&'static [&'static str]),
     /// A literal or an expression of this type; a bare flag means `true` for `Bool`.
     Value(ValueType),
+    /// A string literal or expression recorded only as its hash (a namespace, a source
+    /// id): the key is the `*_hash` attribute.
+    Hashed,
     /// `attributes(key = value, ..)`: application or convention attributes.
     Attributes,
     /// An expression handed to the runtime's `Start` method of this name (no attribute
@@ -90,6 +93,8 @@ impl MacroSpec {
     pub fn argument_for(&self, key: &str) -> Option<(&'static str, String)> {
         fn find(table: &'static [ArgSpec], key: &str) -> Option<(&'static str, String)> {
             table.iter().find_map(|a| match a.shape {
+                // Set with a value that is not the one recorded: see `hashed_from`.
+                Shape::Hashed => None,
                 _ if a.key == Some(key) => Some((a.name, format!("{} = ...", a.name))),
                 Shape::Nested { args, .. } => {
                     find(args, key).map(|(name, written)| (name, format!("{}({written})", a.name)))
@@ -98,6 +103,14 @@ impl MacroSpec {
             })
         }
         find(self.args, key)
+    }
+
+    /// The argument whose hash is recorded under `key`, if any.
+    pub fn hashed_from(&self, key: &str) -> Option<&'static str> {
+        self.args
+            .iter()
+            .find(|a| matches!(a.shape, Shape::Hashed) && a.key == Some(key))
+            .map(|a| a.name)
     }
 
     /// The entry of `key` if the runtime derives it on this kind of span.
@@ -110,6 +123,15 @@ const fn value(name: &'static str, ty: ValueType, key: &'static str) -> ArgSpec 
     ArgSpec {
         name,
         shape: Shape::Value(ty),
+        key: Some(key),
+    }
+}
+
+/// An argument recorded as its hash under `key`.
+const fn hashed(name: &'static str, key: &'static str) -> ArgSpec {
+    ArgSpec {
+        name,
+        shape: Shape::Hashed,
         key: Some(key),
     }
 }
@@ -392,7 +414,7 @@ pub static MEMORY: MacroSpec = MacroSpec {
         value("operation", ValueType::Str, CRUX_MEMORY_OPERATION),
         value("block_id", ValueType::Str, CRUX_MEMORY_BLOCK_ID),
         value("block_kind", ValueType::Str, CRUX_MEMORY_BLOCK_KIND),
-        runtime_or_string("namespace", "memory_namespace"),
+        hashed("namespace", CRUX_MEMORY_NAMESPACE_HASH),
         value("write_mode", ValueType::Str, CRUX_MEMORY_WRITE_MODE),
         value(
             "proposal_status",
@@ -404,7 +426,7 @@ pub static MEMORY: MacroSpec = MacroSpec {
     exclusive: &[],
     required: &["op"],
     primary: "op",
-    derived: &[copied(CRUX_MEMORY_NAMESPACE_HASH, "namespace = ...")],
+    derived: &[],
 };
 
 pub static CORPUS_SYNC: MacroSpec = MacroSpec {
@@ -413,7 +435,7 @@ pub static CORPUS_SYNC: MacroSpec = MacroSpec {
     span_name: "crux.corpus.sync",
     args: &[
         value("id", ValueType::Str, CRUX_CORPUS_ID),
-        runtime_or_string("namespace", "corpus_namespace"),
+        hashed("namespace", CRUX_CORPUS_NAMESPACE_HASH),
         value("mode", ValueType::Str, CRUX_CORPUS_MODE),
         value("stale_policy", ValueType::Str, CRUX_CORPUS_STALE_POLICY),
         value("source_set", ValueType::Str, CRUX_CORPUS_SOURCE_SET),
@@ -424,7 +446,7 @@ pub static CORPUS_SYNC: MacroSpec = MacroSpec {
     exclusive: &[],
     required: &[],
     primary: "id",
-    derived: &[copied(CRUX_CORPUS_NAMESPACE_HASH, "namespace = ...")],
+    derived: &[],
 };
 
 pub static EMBEDDING: MacroSpec = MacroSpec {
@@ -458,7 +480,7 @@ pub static RETRIEVAL: MacroSpec = MacroSpec {
     span_name: "crux.retrieval",
     args: &[
         value("retriever", ValueType::Str, CRUX_RETRIEVER_ID),
-        runtime_or_string("namespace", "retrieval_namespace"),
+        hashed("namespace", CRUX_RETRIEVAL_NAMESPACE_HASH),
         value("mode", ValueType::Str, CRUX_RETRIEVAL_MODE),
         value("limit", ValueType::Int, CRUX_RETRIEVAL_LIMIT),
         value("fusion", ValueType::Str, CRUX_RETRIEVAL_FUSION),
@@ -474,9 +496,44 @@ pub static RETRIEVAL: MacroSpec = MacroSpec {
         set(CRUX_RETRIEVAL_RESULT_COUNT),
         copied(GEN_AI_DATA_SOURCE_ID, "retriever = ..."),
         copied(GEN_AI_RETRIEVAL_TOP_K, "limit = ..."),
-        copied(CRUX_RETRIEVAL_NAMESPACE_HASH, "namespace = ..."),
         copied(GEN_AI_RETRIEVAL_QUERY_TEXT, "query = ..."),
     ],
+};
+
+pub static INDEXING: MacroSpec = MacroSpec {
+    name: "indexing",
+    kind: "Indexing",
+    span_name: "crux.indexing",
+    args: &[
+        value("indexer", ValueType::Str, CRUX_INDEXER_ID),
+        hashed("namespace", CRUX_INDEX_NAMESPACE_HASH),
+        value("operation", ValueType::Str, CRUX_INDEX_OPERATION),
+        value("source_count", ValueType::Int, CRUX_INDEX_SOURCE_COUNT),
+        value("chunk_count", ValueType::Int, CRUX_INDEX_CHUNK_COUNT),
+        ATTRIBUTES,
+    ],
+    exclusive: &[],
+    required: &[],
+    primary: "indexer",
+    derived: &[],
+};
+
+pub static INGEST: MacroSpec = MacroSpec {
+    name: "ingest",
+    kind: "Ingest",
+    span_name: "crux.ingest.parse",
+    args: &[
+        value("parser", ValueType::Str, CRUX_INGEST_PARSER),
+        value("format", ValueType::Str, CRUX_INGEST_FORMAT),
+        hashed("namespace", CRUX_INGEST_NAMESPACE_HASH),
+        hashed("source_id", CRUX_INGEST_SOURCE_ID_HASH),
+        value("byte_length", ValueType::Int, CRUX_INGEST_BYTE_LENGTH),
+        ATTRIBUTES,
+    ],
+    exclusive: &[],
+    required: &[],
+    primary: "parser",
+    derived: &[],
 };
 
 pub static COMPACT: MacroSpec = MacroSpec {
@@ -511,7 +568,7 @@ pub static JUDGE: MacroSpec = MacroSpec {
 mod tests {
     use super::*;
 
-    const ALL: [&MacroSpec; 14] = [
+    const ALL: [&MacroSpec; 16] = [
         &TOOL,
         &FLOW,
         &DELEGATE,
@@ -524,6 +581,8 @@ mod tests {
         &CORPUS_SYNC,
         &EMBEDDING,
         &RETRIEVAL,
+        &INDEXING,
+        &INGEST,
         &COMPACT,
         &JUDGE,
     ];

@@ -15,6 +15,8 @@ pub struct Setting {
     pub value: SettingValue,
     /// The value type the key requires, if the registry knows the key.
     pub ty: Option<ValueType>,
+    /// Recorded as the hash of the value (`Shape::Hashed`).
+    pub hashed: bool,
 }
 
 pub enum SettingValue {
@@ -280,6 +282,7 @@ fn check_arg(
             key_span: arg.name.span(),
             value: SettingValue::True,
             ty: Some(ValueType::Bool),
+            hashed: false,
         }),
         (Shape::Value(ty), ArgValue::Expr(expr)) => {
             if let Some(found) = literal_mismatch(ty, expr) {
@@ -291,6 +294,23 @@ fn check_arg(
                 key_span: arg.name.span(),
                 value: setting_value(expr),
                 ty: Some(ty),
+                hashed: false,
+            });
+        }
+        (Shape::Hashed, ArgValue::Expr(expr)) => {
+            if let Some(found) = literal_mismatch(ValueType::Str, expr) {
+                errors.at(
+                    expr,
+                    format_args!("`{name}` takes a string literal or an expression, found {found}"),
+                );
+                return;
+            }
+            checked.settings.push(Setting {
+                key: arg_spec.key.unwrap_or_default().to_owned(),
+                key_span: arg.name.span(),
+                value: SettingValue::Expr(expr.clone()),
+                ty: Some(ValueType::Str),
+                hashed: true,
             });
         }
         (Shape::Attributes | Shape::Metadata(_), _) => errors.at(
@@ -302,10 +322,10 @@ fn check_arg(
             &arg.name,
             format_args!("`{name}` takes a list `{name}(..)` or an expression `{name} = ..`"),
         ),
-        (Shape::Runtime { .. }, _) | (Shape::Name | Shape::Choice(_) | Shape::Value(_), ArgValue::Flag) => {
+        (Shape::Runtime { .. }, _) | (Shape::Name | Shape::Choice(_) | Shape::Value(_) | Shape::Hashed, ArgValue::Flag) => {
             errors.at(&arg.name, format_args!("`{name}` needs a value: `{name} = ...`"))
         }
-        (Shape::Name | Shape::Choice(_) | Shape::Value(_), ArgValue::List(_)) => errors.at(
+        (Shape::Name | Shape::Choice(_) | Shape::Value(_) | Shape::Hashed, ArgValue::List(_)) => errors.at(
             &arg.name,
             format_args!("`{name}` takes a single value: `{name} = ...`"),
         ),
@@ -332,6 +352,16 @@ fn check_attribute(spec: &MacroSpec, entry: &Entry, checked: &mut Checked, error
         errors.at(
             at,
             format_args!("set `{key}` with the `{argument}` argument: `{written}`"),
+        );
+        return;
+    }
+    if let Some(argument) = spec.hashed_from(key) {
+        errors.at(
+            at,
+            format_args!(
+                "`{key}` is set by #[crux::{}] itself: it is the hash of `{argument} = ...`",
+                spec.name
+            ),
         );
         return;
     }
@@ -380,6 +410,7 @@ fn check_attribute(spec: &MacroSpec, entry: &Entry, checked: &mut Checked, error
         key_span: entry.key_span,
         value: setting_value(&entry.value),
         ty,
+        hashed: false,
     });
 }
 
@@ -408,6 +439,7 @@ fn check_metadata(prefix: &str, entry: Entry, checked: &mut Checked, errors: &mu
         key,
         key_span: entry.key_span,
         ty: None,
+        hashed: false,
     });
 }
 

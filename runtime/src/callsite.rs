@@ -32,6 +32,10 @@ pub enum Kind {
     Embedding,
     /// `#[crux::retrieval]`: `crux.retrieval`, a query to a retriever.
     Retrieval,
+    /// `#[crux::indexing]`: `crux.indexing`, sources written into an index.
+    Indexing,
+    /// `#[crux::ingest]`: `crux.ingest.parse`, one source parsed.
+    Ingest,
     /// `#[crux::compact]`: `crux.compact`.
     Compact,
     /// `#[crux::judge]`: `crux.judge`.

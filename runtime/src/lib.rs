@@ -43,7 +43,7 @@
 
 pub use crux_macros::{
     agent, compact, composition, corpus_sync, delegate, embedding, flow, flow_step, generate,
-    judge, memory, retrieval, tool, use_reason, Prompt,
+    indexing, ingest, judge, memory, retrieval, tool, use_reason, Prompt,
 };
 
 /// Every attribute key crux emits, as constants, and the table they come from.

@@ -127,24 +127,11 @@ impl Start {
         self.resume = from.checkpoint().cloned();
     }
 
-    /// A memory namespace (`namespace = ..`), recorded hashed.
-    pub fn memory_namespace<V: StrAttr + ?Sized>(&mut self, namespace: &V) {
-        if let Some(v) = namespace.to_value() {
-            self.set(
-                key::CRUX_MEMORY_NAMESPACE_HASH,
-                &crate::hashing::identifier(&v.as_str()),
-            );
-        }
-    }
-
-    /// A retrieval namespace (`namespace = ..`), recorded hashed: a namespace is often a
-    /// tenant or a customer.
-    pub fn retrieval_namespace<V: StrAttr + ?Sized>(&mut self, namespace: &V) {
-        if let Some(v) = namespace.to_value() {
-            self.set(
-                key::CRUX_RETRIEVAL_NAMESPACE_HASH,
-                &crate::hashing::identifier(&v.as_str()),
-            );
+    /// Records `value` under `key` as its hash (FNV-1a, or HMAC with a hashing key): a
+    /// namespace or a source id is often a tenant, a customer or a path.
+    pub fn set_hashed<V: StrAttr + ?Sized>(&mut self, key: &'static str, value: &V) {
+        if let Some(v) = value.to_value() {
+            self.set(key, &crate::hashing::identifier(&v.as_str()));
         }
     }
 
@@ -157,16 +144,6 @@ impl Start {
             let (text, cut) = content::capped_text(&v.as_str(), self.cap);
             self.truncated |= cut;
             self.put(key::GEN_AI_RETRIEVAL_QUERY_TEXT, Value::String(text.into()));
-        }
-    }
-
-    /// A corpus namespace (`namespace = ..`), recorded hashed.
-    pub fn corpus_namespace<V: StrAttr + ?Sized>(&mut self, namespace: &V) {
-        if let Some(v) = namespace.to_value() {
-            self.set(
-                key::CRUX_CORPUS_NAMESPACE_HASH,
-                &crate::hashing::identifier(&v.as_str()),
-            );
         }
     }
 
@@ -927,6 +904,18 @@ fn complete(
             start.set_static(key::GEN_AI_OPERATION_NAME, "retrieval");
             start.mirror(key::CRUX_RETRIEVER_ID, key::GEN_AI_DATA_SOURCE_ID);
             start.mirror(key::CRUX_RETRIEVAL_LIMIT, key::GEN_AI_RETRIEVAL_TOP_K);
+            None
+        }
+        Kind::Indexing => {
+            if !start.has(key::CRUX_INDEXER_ID) {
+                start.set_static(key::CRUX_INDEXER_ID, callsite.label);
+            }
+            None
+        }
+        Kind::Ingest => {
+            if !start.has(key::CRUX_INGEST_PARSER) {
+                start.set_static(key::CRUX_INGEST_PARSER, callsite.label);
+            }
             None
         }
         Kind::CorpusSync | Kind::Compact | Kind::Judge => None,

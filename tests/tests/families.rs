@@ -638,3 +638,74 @@ async fn a_failed_embedding_is_an_error_and_genai_naming_names_both() {
     assert_eq!(failed.attr("crux.embedding.dimensions"), None);
     capture.one("retrieval help-center");
 }
+
+const SOURCE_PATH: &str = "private/path/guide.md";
+
+#[crux::ingest(parser = "markdown", format = "text/markdown", namespace = TENANT, source_id = path, byte_length = text.len() as i64)]
+fn parse(path: &str, text: &str) -> Vec<String> {
+    let parts: Vec<String> = text.split("\n\n").map(str::to_owned).collect();
+    crux::Span::current().set_attribute(
+        crux::attributes::CRUX_INGEST_PART_COUNT,
+        &(parts.len() as i64),
+    );
+    parts
+}
+
+#[crux::indexing(indexer = "help-center", namespace = TENANT, operation = "upsert", source_count = 1)]
+fn index(path: &str, text: &str) -> usize {
+    let parts = parse(path, text);
+    let span = crux::Span::current();
+    span.set_attribute(
+        crux::attributes::CRUX_INDEX_CHUNK_COUNT,
+        &(parts.len() as i64),
+    );
+    span.set_attribute(crux::attributes::CRUX_INDEX_STAGE_COUNT, &2_i64);
+    span.set_attribute(crux::attributes::CRUX_INDEX_STAGE_CACHE_HIT_COUNT, &1_i64);
+    parts.len()
+}
+
+#[tokio::test]
+async fn indexing_and_ingestion_hash_namespaces_and_source_ids() {
+    let capture = capture_with(crux::Telemetry::builder().capture_content(true));
+    let body = format!("{CONTENT}\n\nsecond part");
+    assert_eq!(index(SOURCE_PATH, &body), 2);
+    let indexing = capture.one("crux.indexing");
+    let parse = capture.one("crux.ingest.parse");
+    assert_eq!(parse.parent_span_id, indexing.span_context.span_id());
+    assert_eq!(indexing.span_kind, opentelemetry::trace::SpanKind::Internal);
+    assert_eq!(text(&indexing, "crux.indexer.id"), "help-center");
+    assert_eq!(text(&indexing, "crux.index.namespace_hash"), "93332d7b");
+    assert_eq!(text(&indexing, "crux.index.operation"), "upsert");
+    assert_eq!(indexing.i64_attr("crux.index.source_count"), Some(1));
+    assert_eq!(indexing.i64_attr("crux.index.chunk_count"), Some(2));
+    assert_eq!(indexing.i64_attr("crux.index.stage_count"), Some(2));
+    assert_eq!(
+        indexing.i64_attr("crux.index.stage_cache_hit_count"),
+        Some(1)
+    );
+    assert_eq!(text(&parse, "crux.ingest.parser"), "markdown");
+    assert_eq!(text(&parse, "crux.ingest.format"), "text/markdown");
+    assert_eq!(text(&parse, "crux.ingest.namespace_hash"), "93332d7b");
+    assert_eq!(
+        text(&parse, "crux.ingest.source_id_hash"),
+        "5ac99160",
+        "FNV-1a of the path, the TypeScript package's vector"
+    );
+    assert_eq!(
+        parse.i64_attr("crux.ingest.byte_length"),
+        Some(body.len() as i64)
+    );
+    assert_eq!(parse.i64_attr("crux.ingest.part_count"), Some(2));
+    // Even with content capture on: a source's path and text are never recorded.
+    for span in [indexing, parse] {
+        for kv in &span.attributes {
+            let v = kv.value.as_str();
+            assert!(
+                !v.contains(SOURCE_PATH) && !v.contains(CONTENT) && !v.contains("tenant-a"),
+                "{} leaks {v}",
+                kv.key
+            );
+        }
+    }
+    assert_keys_registered(&capture.spans());
+}

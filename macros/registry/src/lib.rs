@@ -399,6 +399,38 @@ registry! {
     /// How many results came back.
     CRUX_RETRIEVAL_RESULT_COUNT = "crux.retrieval.result_count": Int;
 
+    // ---- crux: indexing and ingestion ----
+    /// The indexer's id.
+    CRUX_INDEXER_ID = "crux.indexer.id": Str;
+    /// The hashed index namespace.
+    CRUX_INDEX_NAMESPACE_HASH = "crux.index.namespace_hash": Str;
+    /// The indexing operation (`upsert`, `rebuild`, ...).
+    CRUX_INDEX_OPERATION = "crux.index.operation": Str;
+    /// Sources indexed.
+    CRUX_INDEX_SOURCE_COUNT = "crux.index.source_count": Int;
+    /// Chunks indexed.
+    CRUX_INDEX_CHUNK_COUNT = "crux.index.chunk_count": Int;
+    /// Chunks or sources deleted from the index.
+    CRUX_INDEX_DELETED_COUNT = "crux.index.deleted_count": Int;
+    /// Pipeline stages the indexing ran.
+    CRUX_INDEX_STAGE_COUNT = "crux.index.stage_count": Int;
+    /// Stages whose output came from a cache.
+    CRUX_INDEX_STAGE_CACHE_HIT_COUNT = "crux.index.stage_cache_hit_count": Int;
+    /// The parser that read a source.
+    CRUX_INGEST_PARSER = "crux.ingest.parser": Str;
+    /// The source's format (a MIME type or an extension).
+    CRUX_INGEST_FORMAT = "crux.ingest.format": Str;
+    /// The hashed ingestion namespace.
+    CRUX_INGEST_NAMESPACE_HASH = "crux.ingest.namespace_hash": Str;
+    /// The hashed source id (often a path).
+    CRUX_INGEST_SOURCE_ID_HASH = "crux.ingest.source_id_hash": Str;
+    /// The source's size in bytes.
+    CRUX_INGEST_BYTE_LENGTH = "crux.ingest.byte_length": Int;
+    /// Parts the parser produced.
+    CRUX_INGEST_PART_COUNT = "crux.ingest.part_count": Int;
+    /// Warnings the parser reported.
+    CRUX_INGEST_WARNING_COUNT = "crux.ingest.warning_count": Int;
+
     // ---- crux: compaction, judge ----
     /// Why the context was compacted.
     CRUX_COMPACTION_REASON = "crux.compaction.reason": Str;

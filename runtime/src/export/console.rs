@@ -401,6 +401,11 @@ fn details(span: &SpanData) -> String {
             let _ = write!(d, "  {n} result{}", if *n == 1 { "" } else { "s" });
         }
     }
+    for id in [key::CRUX_INDEXER_ID, key::CRUX_INGEST_PARSER] {
+        if let Some(id) = text(id) {
+            let _ = write!(d, " {id}");
+        }
+    }
     if let Some(Value::I64(n)) = attr(span, key::CRUX_EMBEDDING_DIMENSIONS) {
         let _ = write!(d, "  {n} dims");
     }
