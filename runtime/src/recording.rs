@@ -262,6 +262,20 @@ impl Start {
         self.get(key).map(|v| v.as_str().into_owned())
     }
 
+    /// Records `value` under `key` unless the macro's arguments gave one.
+    fn default_static(&mut self, key: &'static str, value: &'static str) {
+        if !self.has(key) {
+            self.set_static(key, value);
+        }
+    }
+
+    /// Records a generated id (`prefix` + 16 hex digits) under `key` unless one was given.
+    fn default_id(&mut self, key: &'static str, prefix: &str) {
+        if !self.has(key) {
+            self.put(key, crate::ids::new_id_value(prefix));
+        }
+    }
+
     fn mirror(&mut self, from: &'static str, to: &'static str) {
         if let (Some(v), false) = (self.get(from).cloned(), self.has(to)) {
             self.put(to, v);
@@ -800,12 +814,8 @@ fn complete(
                 let waited = crate::flow::unix_millis() - checkpoint.suspended_at_ms();
                 start.set(key::CRUX_FLOW_SUSPENDED_MS, &waited.max(0));
             }
-            if !start.has(key::CRUX_FLOW_NAME) {
-                start.set_static(key::CRUX_FLOW_NAME, callsite.label);
-            }
-            if !start.has(key::CRUX_FLOW_ID) {
-                start.put(key::CRUX_FLOW_ID, crate::ids::new_id_value("flow_"));
-            }
+            start.default_static(key::CRUX_FLOW_NAME, callsite.label);
+            start.default_id(key::CRUX_FLOW_ID, "flow_");
             if let Some(enclosing) = parent.get::<FlowScope>() {
                 start.set(key::CRUX_FLOW_PARENT_ID, &*enclosing.id);
             }
@@ -821,12 +831,8 @@ fn complete(
             if let Some(flow) = parent.get::<FlowScope>() {
                 start.set(key::CRUX_FLOW_ID, &*flow.id);
             }
-            if !start.has(key::CRUX_STEP_ID) {
-                start.put(key::CRUX_STEP_ID, crate::ids::new_id_value("step_"));
-            }
-            if !start.has(key::CRUX_STEP_LABEL) {
-                start.set_static(key::CRUX_STEP_LABEL, callsite.label);
-            }
+            start.default_id(key::CRUX_STEP_ID, "step_");
+            start.default_static(key::CRUX_STEP_LABEL, callsite.label);
             start.set_static(key::CODE_FUNCTION_NAME, callsite.function);
             start.set_static(key::CODE_FILE_PATH, callsite.file);
             start.set(key::CODE_LINE_NUMBER, &callsite.line);
@@ -834,61 +840,45 @@ fn complete(
         }
         Kind::Tool => {
             start.set_static(key::CRUX_TOOL_NAME, callsite.label);
-            if !start.has(key::CRUX_TOOL_CALL_ID) {
-                start.put(key::CRUX_TOOL_CALL_ID, crate::ids::new_id_value("call_"));
-            }
+            start.default_id(key::CRUX_TOOL_CALL_ID, "call_");
             start.set_static(key::GEN_AI_OPERATION_NAME, "execute_tool");
             start.set_static(key::GEN_AI_TOOL_NAME, callsite.label);
             start.mirror(key::CRUX_TOOL_CALL_ID, key::GEN_AI_TOOL_CALL_ID);
             start.set_static(key::GEN_AI_TOOL_TYPE, "function");
-            if let (false, Some(doc)) = (start.has(key::GEN_AI_TOOL_DESCRIPTION), callsite.doc) {
-                start.set_static(key::GEN_AI_TOOL_DESCRIPTION, doc);
+            if let Some(doc) = callsite.doc {
+                start.default_static(key::GEN_AI_TOOL_DESCRIPTION, doc);
             }
             None
         }
         Kind::Delegate => {
-            if !start.has(key::CRUX_DELEGATE_ID) {
-                start.put(key::CRUX_DELEGATE_ID, crate::ids::new_id_value("delegate_"));
-            }
+            start.default_id(key::CRUX_DELEGATE_ID, "delegate_");
             None
         }
         Kind::Generate => {
-            if !start.has(key::GEN_AI_OPERATION_NAME) {
-                start.set_static(key::GEN_AI_OPERATION_NAME, "chat");
-            }
+            start.default_static(key::GEN_AI_OPERATION_NAME, "chat");
             start.mirror(key::GEN_AI_PROVIDER_NAME, key::GEN_AI_SYSTEM);
             None
         }
         Kind::Run => {
-            if !start.has(key::CRUX_RUN_ID) {
-                start.put(key::CRUX_RUN_ID, crate::ids::new_id_value("run_"));
-            }
+            start.default_id(key::CRUX_RUN_ID, "run_");
             start.set_static(key::GEN_AI_OPERATION_NAME, "invoke_agent");
-            if !start.has(key::GEN_AI_AGENT_NAME) {
-                start.set_static(key::GEN_AI_AGENT_NAME, callsite.label);
-            }
+            start.default_static(key::GEN_AI_AGENT_NAME, callsite.label);
             // The conversation id comes only from a real session id, never invented.
             start.mirror(key::SESSION_ID, key::GEN_AI_CONVERSATION_ID);
             start.mirror(key::SESSION_ID, key::CRUX_SESSION_ID);
             None
         }
         Kind::Composition => {
-            if !start.has(key::CRUX_COMPOSITION_ID) {
-                start.put(key::CRUX_COMPOSITION_ID, crate::ids::new_id_value("comp_"));
-            }
+            start.default_id(key::CRUX_COMPOSITION_ID, "comp_");
             start.set_static(key::CRUX_COMPOSITION_KIND, callsite.label);
             None
         }
         Kind::Memory => {
-            if !start.has(key::CRUX_MEMORY_OPERATION) {
-                start.set_static(key::CRUX_MEMORY_OPERATION, callsite.label);
-            }
+            start.default_static(key::CRUX_MEMORY_OPERATION, callsite.label);
             None
         }
         Kind::Embedding => {
-            if !start.has(key::CRUX_EMBEDDING_NAME) {
-                start.set_static(key::CRUX_EMBEDDING_NAME, callsite.label);
-            }
+            start.default_static(key::CRUX_EMBEDDING_NAME, callsite.label);
             start.set_static(key::GEN_AI_OPERATION_NAME, "embeddings");
             start.mirror(key::GEN_AI_PROVIDER_NAME, key::GEN_AI_SYSTEM);
             start.mirror(
@@ -898,31 +888,23 @@ fn complete(
             None
         }
         Kind::Retrieval => {
-            if !start.has(key::CRUX_RETRIEVER_ID) {
-                start.set_static(key::CRUX_RETRIEVER_ID, callsite.label);
-            }
+            start.default_static(key::CRUX_RETRIEVER_ID, callsite.label);
             start.set_static(key::GEN_AI_OPERATION_NAME, "retrieval");
             start.mirror(key::CRUX_RETRIEVER_ID, key::GEN_AI_DATA_SOURCE_ID);
             start.mirror(key::CRUX_RETRIEVAL_LIMIT, key::GEN_AI_RETRIEVAL_TOP_K);
             None
         }
         Kind::Indexing => {
-            if !start.has(key::CRUX_INDEXER_ID) {
-                start.set_static(key::CRUX_INDEXER_ID, callsite.label);
-            }
+            start.default_static(key::CRUX_INDEXER_ID, callsite.label);
             None
         }
         Kind::Ingest => {
-            if !start.has(key::CRUX_INGEST_PARSER) {
-                start.set_static(key::CRUX_INGEST_PARSER, callsite.label);
-            }
+            start.default_static(key::CRUX_INGEST_PARSER, callsite.label);
             None
         }
         Kind::CorpusSync | Kind::Compact | Kind::Judge => None,
         Kind::UseReason => {
-            if !start.has(key::GEN_AI_OPERATION_NAME) {
-                start.set_static(key::GEN_AI_OPERATION_NAME, "chat");
-            }
+            start.default_static(key::GEN_AI_OPERATION_NAME, "chat");
             if let Some(prompt) = start.prompt.take() {
                 record_prompt(start, prompt, options);
             }
