@@ -152,9 +152,60 @@ impl<T: crate::ToolOutput> DeclaredOutput for &&&ToolOutputProbe<'_, T> {
     }
 }
 
-/// Wraps a reference to a judge's output: its score.
-#[derive(Debug)]
-pub struct JudgeProbe<'a, T: ?Sized>(pub &'a T);
+/// Declares a probe that reads one thing from a function's output, whether returned
+/// directly or as the `Ok` of a `Result`: the probe struct and its three traits (the
+/// `Ok` case, the direct case, anything else), tried in that order by autoref. `record`
+/// gets the span guard and the value that implements `bound`.
+macro_rules! output_probe {
+    (
+        $(#[$doc:meta])*
+        $probe:ident reads $bound:ident with $method:ident,
+        traits $result:ident, $direct:ident, $none:ident,
+        record |$guard:ident, $value:ident| $record:expr
+    ) => {
+        $(#[$doc])*
+        #[derive(Debug)]
+        pub struct $probe<'a, T: ?Sized>(pub &'a T);
+
+        #[doc = concat!("`Ok` of a `Result` whose value implements `", stringify!($bound), "`.")]
+        pub trait $result {
+            /// Records what the value tells on `guard`.
+            fn $method(&self, guard: &SpanGuard);
+        }
+
+        impl<T: $bound, E> $result for &&$probe<'_, Result<T, E>> {
+            fn $method(&self, $guard: &SpanGuard) {
+                if let Ok($value) = self.0 {
+                    $record
+                }
+            }
+        }
+
+        #[doc = concat!("A value implementing `", stringify!($bound), "`, returned directly.")]
+        pub trait $direct {
+            /// Records what the value tells on `guard`.
+            fn $method(&self, guard: &SpanGuard);
+        }
+
+        impl<T: $bound> $direct for &$probe<'_, T> {
+            fn $method(&self, $guard: &SpanGuard) {
+                let $value = self.0;
+                $record
+            }
+        }
+
+        /// Anything else records nothing.
+        pub trait $none {
+            /// Records nothing.
+            fn $method(&self, guard: &SpanGuard);
+        }
+
+        impl<T: ?Sized> $none for $probe<'_, T> {
+            #[inline(always)]
+            fn $method(&self, _guard: &SpanGuard) {}
+        }
+    };
+}
 
 /// A score a judge returns.
 pub trait Score {
@@ -174,137 +225,32 @@ impl Score for f32 {
     }
 }
 
-/// `Ok` of a `Result` of a score.
-pub trait ResultScore {
-    /// Records the score on `guard`.
-    fn crux_judge(&self, guard: &SpanGuard);
+output_probe! {
+    /// Wraps a reference to a judge's output: its score (else record it with
+    /// `crux::judge::score`).
+    JudgeProbe reads Score with crux_judge,
+    traits ResultScore, DirectScore, NoScore,
+    record |guard, score| guard.record_judge_score(score.score())
 }
 
-impl<S: Score, E> ResultScore for &&JudgeProbe<'_, Result<S, E>> {
-    fn crux_judge(&self, guard: &SpanGuard) {
-        if let Ok(score) = self.0 {
-            guard.record_judge_score(score.score());
+output_probe! {
+    /// Wraps a reference to an embedding fn's output: its vectors' length.
+    EmbeddingsProbe reads Embeddings with crux_embeddings,
+    traits ResultEmbeddings, DirectEmbeddings, NoEmbeddings,
+    record |guard, vectors| {
+        if let Some(n) = vectors.dimensions().and_then(|n| i64::try_from(n).ok()) {
+            guard.set_attribute(crate::attributes::CRUX_EMBEDDING_DIMENSIONS, &n);
+            guard.set_attribute(crate::attributes::GEN_AI_EMBEDDINGS_DIMENSION_COUNT, &n);
         }
     }
 }
 
-/// A score returned directly.
-pub trait DirectScore {
-    /// Records the score on `guard`.
-    fn crux_judge(&self, guard: &SpanGuard);
-}
-
-impl<S: Score> DirectScore for &JudgeProbe<'_, S> {
-    fn crux_judge(&self, guard: &SpanGuard) {
-        guard.record_judge_score(self.0.score());
+output_probe! {
+    /// Wraps a reference to a retrieval fn's output: its result count.
+    RetrievedProbe reads Retrieved with crux_retrieved,
+    traits ResultRetrieved, DirectRetrieved, NoRetrieved,
+    record |guard, results| {
+        let count = i64::try_from(results.result_count()).unwrap_or(i64::MAX);
+        guard.set_attribute(crate::attributes::CRUX_RETRIEVAL_RESULT_COUNT, &count);
     }
-}
-
-/// Anything else carries no score (record it with `crux::judge::score`).
-pub trait NoScore {
-    /// Records nothing.
-    fn crux_judge(&self, guard: &SpanGuard);
-}
-
-impl<T: ?Sized> NoScore for JudgeProbe<'_, T> {
-    #[inline(always)]
-    fn crux_judge(&self, _guard: &SpanGuard) {}
-}
-
-/// Wraps a reference to an embedding fn's output: its vectors' length.
-#[derive(Debug)]
-pub struct EmbeddingsProbe<'a, T: ?Sized>(pub &'a T);
-
-fn record_dimensions(guard: &SpanGuard, dimensions: Option<usize>) {
-    if let Some(n) = dimensions.and_then(|n| i64::try_from(n).ok()) {
-        guard.set_attribute(crate::attributes::CRUX_EMBEDDING_DIMENSIONS, &n);
-        guard.set_attribute(crate::attributes::GEN_AI_EMBEDDINGS_DIMENSION_COUNT, &n);
-    }
-}
-
-/// `Ok` of a `Result` of embeddings.
-pub trait ResultEmbeddings {
-    /// Records the dimensions on `guard`.
-    fn crux_embeddings(&self, guard: &SpanGuard);
-}
-
-impl<T: Embeddings, E> ResultEmbeddings for &&EmbeddingsProbe<'_, Result<T, E>> {
-    fn crux_embeddings(&self, guard: &SpanGuard) {
-        if let (Ok(vectors), true) = (self.0, guard.is_recording()) {
-            record_dimensions(guard, vectors.dimensions());
-        }
-    }
-}
-
-/// Embeddings returned directly.
-pub trait DirectEmbeddings {
-    /// Records the dimensions on `guard`.
-    fn crux_embeddings(&self, guard: &SpanGuard);
-}
-
-impl<T: Embeddings> DirectEmbeddings for &EmbeddingsProbe<'_, T> {
-    fn crux_embeddings(&self, guard: &SpanGuard) {
-        if guard.is_recording() {
-            record_dimensions(guard, self.0.dimensions());
-        }
-    }
-}
-
-/// Anything else records nothing.
-pub trait NoEmbeddings {
-    /// Records nothing.
-    fn crux_embeddings(&self, guard: &SpanGuard);
-}
-
-impl<T: ?Sized> NoEmbeddings for EmbeddingsProbe<'_, T> {
-    #[inline(always)]
-    fn crux_embeddings(&self, _guard: &SpanGuard) {}
-}
-
-/// Wraps a reference to a retrieval fn's output: its result count.
-#[derive(Debug)]
-pub struct RetrievedProbe<'a, T: ?Sized>(pub &'a T);
-
-fn record_results(guard: &SpanGuard, count: usize) {
-    let count = i64::try_from(count).unwrap_or(i64::MAX);
-    guard.set_attribute(crate::attributes::CRUX_RETRIEVAL_RESULT_COUNT, &count);
-}
-
-/// `Ok` of a `Result` of results.
-pub trait ResultRetrieved {
-    /// Records the result count on `guard`.
-    fn crux_retrieved(&self, guard: &SpanGuard);
-}
-
-impl<T: Retrieved, E> ResultRetrieved for &&RetrievedProbe<'_, Result<T, E>> {
-    fn crux_retrieved(&self, guard: &SpanGuard) {
-        if let (Ok(results), true) = (self.0, guard.is_recording()) {
-            record_results(guard, results.result_count());
-        }
-    }
-}
-
-/// Results returned directly.
-pub trait DirectRetrieved {
-    /// Records the result count on `guard`.
-    fn crux_retrieved(&self, guard: &SpanGuard);
-}
-
-impl<T: Retrieved> DirectRetrieved for &RetrievedProbe<'_, T> {
-    fn crux_retrieved(&self, guard: &SpanGuard) {
-        if guard.is_recording() {
-            record_results(guard, self.0.result_count());
-        }
-    }
-}
-
-/// Anything else records nothing.
-pub trait NoRetrieved {
-    /// Records nothing.
-    fn crux_retrieved(&self, guard: &SpanGuard);
-}
-
-impl<T: ?Sized> NoRetrieved for RetrievedProbe<'_, T> {
-    #[inline(always)]
-    fn crux_retrieved(&self, _guard: &SpanGuard) {}
 }
