@@ -3,7 +3,7 @@
 //! expand to.
 //!
 //! Each entry point is three steps: parse and check the arguments against the macro's
-//! table ([`spec`]), check the item, expand. Every problem found is reported at once,
+//! table (`spec.rs`), check the item, expand. Every problem found is reported at once,
 //! on the user's token, and the user's item is still emitted so the rest of the crate
 //! keeps compiling.
 

@@ -62,7 +62,7 @@ pub enum CheckpointError {
     UnsupportedVersion(u64),
     /// A field is missing or has the wrong type.
     InvalidField(String),
-    /// A field is longer than [`MAX_FIELD_LEN`].
+    /// A field is longer than 1,024 bytes (`MAX_FIELD_LEN`).
     FieldTooLong(&'static str),
     /// The traceparent is not a valid W3C traceparent.
     InvalidTraceparent(&'static str),
