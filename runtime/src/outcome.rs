@@ -134,7 +134,7 @@ pub trait ResultDeclaredOutput {
 
 impl<T: crate::ToolOutput, E> ResultDeclaredOutput for &&&&ToolOutputProbe<'_, Result<T, E>> {
     fn crux_tool_output(&self, guard: &SpanGuard) {
-        if let Ok(value) = self.0 {
+        if let (Ok(value), true) = (self.0, guard.is_recording()) {
             guard.record_tool_model_output(value.output_size(), &value.model_output());
         }
     }
@@ -148,7 +148,9 @@ pub trait DeclaredOutput {
 
 impl<T: crate::ToolOutput> DeclaredOutput for &&&ToolOutputProbe<'_, T> {
     fn crux_tool_output(&self, guard: &SpanGuard) {
-        guard.record_tool_model_output(self.0.output_size(), &self.0.model_output());
+        if guard.is_recording() {
+            guard.record_tool_model_output(self.0.output_size(), &self.0.model_output());
+        }
     }
 }
 
@@ -175,7 +177,8 @@ macro_rules! output_probe {
 
         impl<T: $bound, E> $result for &&$probe<'_, Result<T, E>> {
             fn $method(&self, $guard: &SpanGuard) {
-                if let Ok($value) = self.0 {
+                // With telemetry off, the value is not even looked at.
+                if let (Ok($value), true) = (self.0, $guard.is_recording()) {
                     $record
                 }
             }
@@ -189,8 +192,10 @@ macro_rules! output_probe {
 
         impl<T: $bound> $direct for &$probe<'_, T> {
             fn $method(&self, $guard: &SpanGuard) {
-                let $value = self.0;
-                $record
+                if $guard.is_recording() {
+                    let $value = self.0;
+                    $record
+                }
             }
         }
 

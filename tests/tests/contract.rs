@@ -330,3 +330,48 @@ fn telemetry_off_records_nothing_and_still_runs() {
     refund("c", 3);
     assert_eq!(capture.spans().len(), 1);
 }
+
+/// Counts how often crux looks at a returned value.
+static INSPECTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+struct Inspected;
+
+impl crux::ToolOutput for Inspected {
+    fn output_size(&self) -> usize {
+        INSPECTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        1
+    }
+    fn model_output(&self) -> crux::ModelOutput {
+        crux::ModelOutput::text("x")
+    }
+}
+
+impl crux::retrieval::Retrieved for Inspected {
+    fn result_count(&self) -> usize {
+        INSPECTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        1
+    }
+}
+
+#[crux::tool]
+fn declared() -> Inspected {
+    Inspected
+}
+
+#[crux::retrieval]
+fn retrieved() -> Result<Inspected, std::io::Error> {
+    Ok(Inspected)
+}
+
+#[test]
+fn telemetry_off_never_inspects_the_returned_value() {
+    use std::sync::atomic::Ordering::Relaxed;
+    let capture = capture();
+    crux::set_enabled(false);
+    let _ = (declared(), retrieved());
+    crux::set_enabled(true);
+    assert_eq!(INSPECTED.load(Relaxed), 0);
+    let _ = (declared(), retrieved());
+    assert_eq!(INSPECTED.load(Relaxed), 2, "inspected once each when on");
+    assert_eq!(capture.spans().len(), 2);
+}

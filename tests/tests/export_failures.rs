@@ -139,19 +139,17 @@ fn a_slow_collector_costs_the_application_nothing() {
         .scheduled_delay(Duration::from_millis(10))
         .install()
         .unwrap();
-    let started = Instant::now();
     for i in 0..100 {
         work(&format!("s{i}"));
     }
-    let calls_took = started.elapsed();
+    // Every call returned although the collector has answered nothing yet.
+    let during = guard.health();
+    assert_eq!((during.created, during.exported), (100, 0), "{during:?}");
     guard.force_flush().unwrap();
     let health = guard.health();
     accounted(health);
     assert_eq!(health.exported, 0);
     assert_eq!(health.failed + health.dropped, 100, "{health:?}");
-    // Not a timing assertion on the calls' speed: only that they never waited for the
-    // 300 ms export timeout.
-    assert!(calls_took < Duration::from_millis(300), "{calls_took:?}");
     guard.shutdown().unwrap();
 }
 
@@ -279,4 +277,22 @@ fn an_install_that_fails_half_way_leaves_no_export_thread_behind() {
         );
         std::thread::sleep(Duration::from_millis(10));
     }
+}
+
+#[test]
+fn extreme_batch_settings_neither_panic_nor_lose_spans() {
+    let _turn = crux::testing::exclusive();
+    let (sent, received) = mpsc::channel();
+    let guard = crux::Telemetry::builder()
+        .callback(move |batch| {
+            let _ = sent.send(batch.len());
+        })
+        .scheduled_delay(Duration::MAX)
+        .max_queue_size(usize::MAX)
+        .max_export_batch_size(usize::MAX)
+        .install()
+        .unwrap();
+    work("one");
+    guard.shutdown().unwrap();
+    assert_eq!(received.try_iter().sum::<usize>(), 1);
 }

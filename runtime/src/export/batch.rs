@@ -196,9 +196,9 @@ impl BatchProcessor {
     ) -> std::io::Result<(BatchProcessor, Counters)> {
         let shared = Arc::new(Shared {
             queue: Mutex::new(Queue {
-                spans: VecDeque::with_capacity(
+                spans: VecDeque::with_capacity(room_for(
                     settings.max_batch_size.min(settings.max_queue_size),
-                ),
+                )),
                 ..Queue::default()
             }),
             work: Condvar::new(),
@@ -247,7 +247,7 @@ impl BatchProcessor {
         queue.shutdown |= shutdown;
         let ticket = queue.requested;
         self.shared.work.notify_one();
-        let deadline = Instant::now() + timeout;
+        let deadline = after(timeout);
         while queue.done < ticket {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
@@ -337,7 +337,7 @@ struct Worker<E> {
 impl<E: SpanExporter> Worker<E> {
     fn run(self) {
         let shared = &self.shared;
-        let mut deadline = Instant::now() + self.delay;
+        let mut deadline = after(self.delay);
         loop {
             let mut queue = shared.queue.lock().unwrap_or_else(PoisonError::into_inner);
             // Sleep until a batch is full, the timer fires, or someone asks.
@@ -384,7 +384,7 @@ impl<E: SpanExporter> Worker<E> {
                     return;
                 }
             }
-            deadline = Instant::now() + self.delay;
+            deadline = after(self.delay);
         }
     }
 
@@ -406,6 +406,21 @@ impl<E: SpanExporter> Worker<E> {
     }
 }
 
+/// The instant `wait` from now; a wait too long to represent (`Duration::MAX` as a
+/// delay or a timeout) means "in a century", never a panic.
+fn after(wait: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(wait)
+        .or_else(|| now.checked_add(Duration::from_secs(100 * 365 * 24 * 3600)))
+        .unwrap_or(now)
+}
+
+/// Room set aside for a batch: the batch size, but never a huge allocation up front for
+/// a huge configured size (the queue still grows to it when it must).
+fn room_for(batch: usize) -> usize {
+    batch.min(4096)
+}
+
 /// Takes up to `max` spans from the front of the queue.
 fn take_batch<T>(spans: &mut VecDeque<T>, max: usize) -> Vec<T> {
     if spans.is_empty() {
@@ -414,7 +429,10 @@ fn take_batch<T>(spans: &mut VecDeque<T>, max: usize) -> Vec<T> {
         // The whole queue becomes the batch, without a copy unless a partial take moved
         // its front, and the queue gets room for a whole batch, so the application's
         // pushes never reallocate it.
-        Vec::from(std::mem::replace(spans, VecDeque::with_capacity(max)))
+        Vec::from(std::mem::replace(
+            spans,
+            VecDeque::with_capacity(room_for(max)),
+        ))
     } else {
         spans.drain(..max).collect()
     }
@@ -424,6 +442,7 @@ fn take_batch<T>(spans: &mut VecDeque<T>, max: usize) -> Vec<T> {
 mod tests {
     use super::take_batch;
     use std::collections::VecDeque;
+    use std::time::{Duration, Instant};
 
     #[test]
     fn a_backlog_leaves_in_order_in_batches_of_at_most_max() {
@@ -440,6 +459,12 @@ mod tests {
         assert_eq!(sizes, [512, 512, 276]);
         let flat: Vec<u32> = batches.concat();
         assert_eq!(flat, (0..1300).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn waits_too_long_to_represent_do_not_panic() {
+        assert!(super::after(Duration::MAX) > Instant::now());
+        assert_eq!(super::room_for(usize::MAX), 4096);
     }
 
     #[test]
