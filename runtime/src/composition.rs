@@ -50,17 +50,13 @@ fn scope() -> Option<CompositionScope> {
 
 fn start_agent(scope: &CompositionScope, agent_id: &str) -> Context {
     scope.state.agents.fetch_add(1, Ordering::AcqRel);
-    crate::pipeline::start_span(|options| {
-        let mut attrs = vec![KeyValue::new(
+    let builder = SpanBuilder::from_name(format!("crux.composition.agent.{agent_id}"))
+        .with_kind(SpanKind::Internal)
+        .with_attributes(vec![KeyValue::new(
             key::CRUX_COMPOSITION_ID,
             scope.id.to_string(),
-        )];
-        attrs.extend(options.attributes.iter().cloned());
-        let builder = SpanBuilder::from_name(format!("crux.composition.agent.{agent_id}"))
-            .with_kind(SpanKind::Internal)
-            .with_attributes(attrs);
-        (builder, Context::current())
-    })
+        )]);
+    crate::pipeline::start_span(builder, &Context::current())
 }
 
 /// Runs one agent of the current composition in its own child span; an `Err` makes the

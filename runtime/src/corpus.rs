@@ -154,7 +154,7 @@ pub fn source(report: SourceReport<'_>) {
     let builder = SpanBuilder::from_name("crux.corpus.source")
         .with_kind(SpanKind::Internal)
         .with_attributes(attrs);
-    let cx = crate::pipeline::start_span(|_| (builder, cx.clone()));
+    let cx = crate::pipeline::start_span(builder, &cx);
     if report.action == SourceAction::Failed {
         cx.span().set_status(Status::error(
             report.reason.unwrap_or("source failed").to_owned(),

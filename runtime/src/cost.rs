@@ -211,19 +211,12 @@ pub(crate) fn instant(parent: &Context, name: &'static str, attrs: Vec<KeyValue>
     );
 }
 
-/// Starts and ends `builder`'s span at once, under `parent`; returns its context.
-pub(crate) fn instant_with(parent: &Context, builder: SpanBuilder) -> Context {
-    let cx = crate::pipeline::start_span(|options| {
-        let mut builder = builder;
-        let extra: Vec<KeyValue> = options.attributes.clone();
-        if !extra.is_empty() {
-            builder
-                .attributes
-                .get_or_insert_with(Vec::new)
-                .extend(extra);
-        }
-        (builder, parent.clone())
-    });
-    cx.span().end();
+/// Starts and ends `builder`'s span at one and the same instant, under `parent`;
+/// returns its context.
+pub(crate) fn instant_with(parent: &Context, mut builder: SpanBuilder) -> Context {
+    let now = std::time::SystemTime::now();
+    builder.start_time = Some(now);
+    let cx = crate::pipeline::start_span(builder, parent);
+    cx.span().end_with_timestamp(now);
     cx
 }

@@ -152,21 +152,18 @@ pub fn expire(checkpoint: &Checkpoint) {
     if !crate::is_enabled() {
         return;
     }
-    let cx = crate::pipeline::start_span(|_| {
-        let builder = SpanBuilder::from_name("crux.flow.expired")
-            .with_kind(SpanKind::Internal)
-            .with_attributes(vec![
-                KeyValue::new(key::CRUX_FLOW_ID, checkpoint.flow_id().to_owned()),
-                KeyValue::new(key::CRUX_FLOW_NAME, checkpoint.flow_name().to_owned()),
-                KeyValue::new(
-                    key::CRUX_FLOW_SUSPEND_POINT,
-                    checkpoint.suspend_point().to_owned(),
-                ),
-            ])
-            .with_links(vec![link_to(checkpoint, "expire")]);
-        (builder, Context::current())
-    });
-    cx.span().end();
+    let builder = SpanBuilder::from_name("crux.flow.expired")
+        .with_kind(SpanKind::Internal)
+        .with_attributes(vec![
+            KeyValue::new(key::CRUX_FLOW_ID, checkpoint.flow_id().to_owned()),
+            KeyValue::new(key::CRUX_FLOW_NAME, checkpoint.flow_name().to_owned()),
+            KeyValue::new(
+                key::CRUX_FLOW_SUSPEND_POINT,
+                checkpoint.suspend_point().to_owned(),
+            ),
+        ])
+        .with_links(vec![link_to(checkpoint, "expire")]);
+    crate::cost::instant_with(&Context::current(), builder);
 }
 
 pub(crate) fn link_to(checkpoint: &Checkpoint, kind: &'static str) -> Link {

@@ -56,6 +56,17 @@ impl Default for Options {
 }
 
 impl Options {
+    /// Completes a starting span's attributes: the application's custom attributes (a
+    /// key the span already has wins), then the start phase of `map_attributes`.
+    pub(crate) fn start_attributes(&self, span_name: &str, attrs: &mut Vec<KeyValue>) {
+        for kv in &self.attributes {
+            if !attrs.iter().any(|a| a.key == kv.key) {
+                attrs.push(kv.clone());
+            }
+        }
+        self.hooks.map(crate::hooks::Phase::Start, span_name, attrs);
+    }
+
     /// The capture setting (resolved from the environment at install when the builder
     /// set none, so the hot path never reads the environment).
     pub(crate) fn capture(&self) -> crate::content::CaptureContent {
@@ -167,10 +178,12 @@ impl Loaded {
     }
 }
 
-/// Starts a span: `build` sees the pipeline's options and returns the span's builder and
-/// its parent context; the result is that parent with the span in it.
-pub(crate) fn start_span(build: impl FnOnce(&Options) -> (SpanBuilder, Context)) -> Context {
+/// Starts one of crux's own spans (an instant, a composition agent) under `parent`: its
+/// attributes get the application's and pass through `map_attributes`, as a macro
+/// span's do. The result is `parent` with the span in it.
+pub(crate) fn start_span(mut builder: SpanBuilder, parent: &Context) -> Context {
     let loaded = load();
-    let (builder, parent) = build(loaded.options());
-    loaded.start(builder, &parent)
+    let attrs = builder.attributes.get_or_insert_with(Vec::new);
+    loaded.options().start_attributes(&builder.name, attrs);
+    loaded.start(builder, parent)
 }

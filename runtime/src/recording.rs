@@ -963,12 +963,7 @@ fn builder(callsite: &'static Callsite, mut start: Start, options: &Options) -> 
         SpanNaming::GenAi => genai_name(callsite, &start),
     };
     let mut attrs = start.attrs;
-    for kv in &options.attributes {
-        if !attrs.iter().any(|a| a.key == kv.key) {
-            attrs.push(kv.clone());
-        }
-    }
-    options.hooks.map(Phase::Start, &name, &mut attrs);
+    options.start_attributes(&name, &mut attrs);
     SpanBuilder::from_name(name)
         .with_kind(callsite.kind.span_kind())
         .with_attributes(attrs)

@@ -139,8 +139,10 @@ async fn protocol_from_the_environment_variable() {
     std::env::set_var("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "grpc");
     let builder =
         crux::Telemetry::builder().otlp_with(Otlp::new().endpoint(collector.grpc_endpoint()));
-    let guard = builder.install().unwrap();
+    let installed = builder.install();
+    // Removed before anything can panic, so no other test sees it.
     std::env::remove_var("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL");
+    let guard = installed.unwrap();
     assert_eq!(guard.destination_health()[0].0, "otlp-grpc");
     lookup().await;
     guard.shutdown().unwrap();
@@ -178,4 +180,63 @@ async fn the_callback_receives_batches_and_a_panicking_one_is_contained() {
     // The application keeps working after the panic.
     assert_eq!(lookup().await, 7);
     guard.shutdown().unwrap();
+}
+
+/// A one-request HTTP server on loopback: answers 200 and hands back the request's
+/// head (request line and headers, lowercased) and body.
+fn capture_one_request() -> (String, std::sync::mpsc::Receiver<(String, Vec<u8>)>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/v1/traces", listener.local_addr().unwrap());
+    let (sent, received) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        let mut reader = BufReader::new(stream);
+        let mut head = String::new();
+        loop {
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            if line == "\r\n" || line.is_empty() {
+                break;
+            }
+            head.push_str(&line.to_ascii_lowercase());
+        }
+        let length = head
+            .lines()
+            .find_map(|l| l.strip_prefix("content-length:"))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0);
+        let mut body = vec![0; length];
+        reader.read_exact(&mut body).unwrap();
+        let _ = reader
+            .get_mut()
+            .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n");
+        let _ = sent.send((head, body));
+    });
+    (url, received)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_url_exporter_sends_the_headers_given_and_json() {
+    let _turn = crux::testing::exclusive();
+    let (url, request) = capture_one_request();
+    let guard = crux::Telemetry::builder()
+        .url(url, [("x-api-key", "secret"), ("x-team", "agents")])
+        .install()
+        .unwrap();
+    lookup().await;
+    guard.shutdown().unwrap();
+    let (head, body) = request
+        .recv_timeout(Duration::from_secs(15))
+        .expect("the URL exporter posted");
+    assert!(head.starts_with("post /v1/traces "), "{head}");
+    assert!(head.contains("\r\nx-api-key: secret\r\n"), "{head}");
+    assert!(head.contains("\r\nx-team: agents\r\n"), "{head}");
+    assert!(
+        head.contains("\r\ncontent-type: application/json"),
+        "{head}"
+    );
+    let json: serde_json::Value = serde_json::from_slice(&body).expect("an OTLP/JSON body");
+    let name = &json["resourceSpans"][0]["scopeSpans"][0]["spans"][0]["name"];
+    assert_eq!(name, "crux.tool.lookup");
 }

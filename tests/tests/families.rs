@@ -106,7 +106,7 @@ async fn cost_feeds_every_enclosing_flow_and_budgets_cross_once() {
     assert_eq!(limits[0].f64_attr("crux.cost"), Some(2.0));
     assert_eq!(text(&limits[0], "crux.cost.source"), "actual");
     for instant in [&report, &warns[0], &limits[0]] {
-        assert_eq!(instant.start_time, instant.end_time.min(instant.start_time));
+        assert_eq!(instant.start_time, instant.end_time, "an instant");
         assert_eq!(instant.status, Status::Unset);
     }
 }
@@ -442,6 +442,10 @@ async fn approvals_are_instant_spans() {
     assert_eq!(text(&request, "crux.tool.call_id"), "call_9");
     assert_eq!(text(&request, "crux.tool.approval.id"), "appr-1");
     let decisions = capture.named("crux.tool.approval.decision");
+    assert_eq!(decisions.len(), 2);
+    for instant in decisions.iter().chain([&request]) {
+        assert_eq!(instant.start_time, instant.end_time, "an instant");
+    }
     assert_eq!(
         decisions[0].bool_attr("crux.tool.approval.approved"),
         Some(true)
@@ -708,4 +712,52 @@ async fn indexing_and_ingestion_hash_namespaces_and_source_ids() {
         }
     }
     assert_keys_registered(&capture.spans());
+}
+
+#[crux::flow(name = "instants")]
+async fn every_instant() {
+    crux::cost::report(crux::cost::CostReport::new(0.01));
+    crux::judge::score("helpfulness", 0.5);
+    crux::approval::request("refund", "call_1", "appr-1");
+    crux::approval::decision("appr-1", true, Some("refund"), Some("call_1"));
+    sync_docs(false);
+    vote().await.unwrap();
+    let checkpoint = crux::flow::suspend("approval").expect("inside a flow");
+    crux::flow::expire(&checkpoint);
+}
+
+#[tokio::test]
+async fn instant_and_agent_spans_get_the_custom_attributes_and_the_start_phase() {
+    let mapped = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let record = mapped.clone();
+    let capture = capture_with(
+        crux::Telemetry::builder()
+            .attribute("app.region", "eu")
+            .map_attributes(move |phase, span, attrs| {
+                if phase == crux::hooks::Phase::Start {
+                    record.lock().unwrap().push(span.to_owned());
+                    attrs.set("app.mapped", true);
+                }
+            }),
+    );
+    every_instant().await;
+    let mapped = mapped.lock().unwrap();
+    let names = [
+        "crux.cost.report",
+        "crux.judge",
+        "crux.tool.approval.request",
+        "crux.tool.approval.decision",
+        "crux.corpus.source",
+        "crux.composition.agent.alpha",
+        "crux.flow.expired",
+    ];
+    for name in names {
+        let spans = capture.named(name);
+        assert!(!spans.is_empty(), "no {name} span");
+        for span in spans {
+            assert_eq!(text(&span, "app.region"), "eu", "{name}");
+            assert_eq!(span.bool_attr("app.mapped"), Some(true), "{name}");
+        }
+        assert!(mapped.iter().any(|m| m == name), "{name} not mapped");
+    }
 }

@@ -146,12 +146,18 @@ impl Otlp {
             .with_max_delay(Duration::from_secs(2))
     }
 
-    /// The time one export may take, retries included.
-    fn export_timeout(&self, retry_for: Duration) -> Option<Duration> {
-        match (self.timeout, self.retries && !retry_for.is_zero()) {
-            (Some(t), _) => Some(t),
-            (None, true) => Some(retry_for),
-            (None, false) => None,
+    /// The time one export may take, retries included: the builder's timeout, else
+    /// the environment's (`None` here lets the exporter read `OTEL_EXPORTER_OTLP_*TIMEOUT`,
+    /// which a timeout set in code would override), else the retry window.
+    fn export_timeout(&self, retry_for: Duration, env_timeout: bool) -> Option<Duration> {
+        match (
+            self.timeout,
+            env_timeout,
+            self.retries && !retry_for.is_zero(),
+        ) {
+            (Some(t), _, _) => Some(t),
+            (None, false, true) => Some(retry_for),
+            _ => None,
         }
     }
 
@@ -174,7 +180,7 @@ impl Otlp {
                 if let Some(url) = endpoint {
                     b = b.with_endpoint(url);
                 }
-                if let Some(t) = self.export_timeout(retry_for) {
+                if let Some(t) = self.export_timeout(retry_for, env_timeout_set()) {
                     b = b.with_timeout(t);
                 }
                 if !self.headers.is_empty() {
@@ -206,7 +212,7 @@ impl Otlp {
         if let Some(url) = endpoint {
             b = b.with_endpoint(url);
         }
-        if let Some(t) = self.export_timeout(retry_for) {
+        if let Some(t) = self.export_timeout(retry_for, env_timeout_set()) {
             b = b.with_timeout(t);
         }
         if !self.headers.is_empty() {
@@ -241,9 +247,39 @@ impl Otlp {
     }
 }
 
+/// Whether the environment sets the OTLP export timeout.
+fn env_timeout_set() -> bool {
+    [
+        "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT",
+        "OTEL_EXPORTER_OTLP_TIMEOUT",
+    ]
+    .iter()
+    .any(|var| std::env::var(var).is_ok_and(|v| !v.trim().is_empty()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_timeout_comes_from_the_builder_then_the_environment_then_the_retry_window() {
+        let window = Duration::from_secs(10);
+        let given = Otlp::new().timeout(Duration::from_secs(3));
+        assert_eq!(
+            given.export_timeout(window, true),
+            Some(Duration::from_secs(3))
+        );
+        assert_eq!(
+            Otlp::new().export_timeout(window, true),
+            None,
+            "the exporter reads the env"
+        );
+        assert_eq!(Otlp::new().export_timeout(window, false), Some(window));
+        assert_eq!(
+            Otlp::new().retries(false).export_timeout(window, false),
+            None
+        );
+    }
 
     #[test]
     fn http_endpoints_get_the_traces_path_once() {
