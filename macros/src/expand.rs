@@ -141,7 +141,6 @@ fn callsite(spec: &MacroSpec, checked: &Checked, f: &Function) -> TokenStream {
         .name
         .as_ref()
         .map(LitStr::value)
-        .or_else(|| label_literal(spec, checked))
         .unwrap_or_else(|| fn_name.clone());
     let span_name = if spec
         .args
@@ -169,23 +168,13 @@ fn callsite(spec: &MacroSpec, checked: &Checked, f: &Function) -> TokenStream {
     }
 }
 
-/// A flow's name or a step's label given as a literal is also the callsite's label.
-fn label_literal(spec: &MacroSpec, checked: &Checked) -> Option<String> {
-    match spec.kind {
-        "Flow" => checked.literal(crux_registry::keys::CRUX_FLOW_NAME),
-        "FlowStep" => checked.literal(crux_registry::keys::CRUX_STEP_LABEL),
-        _ => None,
-    }
-}
-
 /// For content capture: each parameter bound to a plain name, recorded if it serializes.
 fn tool_arguments(f: &Function) -> TokenStream {
     let records = f.sig.inputs.iter().filter_map(|input| match input {
         syn::FnArg::Typed(pat) => match &*pat.pat {
             syn::Pat::Ident(ident) => {
                 let name = &ident.ident;
-                let label = name.to_string();
-                let label = label.trim_start_matches("r#");
+                let label = name.unraw().to_string();
                 Some(quote!((&&::crux::__private::ArgumentProbe(&#name)).crux_argument(#label, __crux_args);))
             }
             _ => None,
@@ -204,10 +193,10 @@ fn tool_arguments(f: &Function) -> TokenStream {
 fn start(checked: &Checked, extra: Option<TokenStream>) -> TokenStream {
     let settings = checked.settings.iter().map(|s| {
         let key = LitStr::new(&s.key, s.key_span);
-        if let (true, SettingValue::Expr(expr)) = (s.hashed, &s.value) {
-            return quote_spanned!(expr.span()=> __crux_start.set_hashed(#key, &(#expr)););
-        }
         match &s.value {
+            SettingValue::Hashed(expr) => {
+                quote_spanned!(expr.span()=> __crux_start.set_hashed(#key, &(#expr));)
+            }
             SettingValue::Str(lit) => quote!(__crux_start.set_static(#key, #lit);),
             SettingValue::True => quote!(__crux_start.set(#key, &true);),
             SettingValue::Expr(expr) => {

@@ -173,30 +173,43 @@ fn last_segment_is(path: &syn::Path, name: &str) -> bool {
     path.segments.last().is_some_and(|s| s.ident == name)
 }
 
+/// The type inside parentheses and invisible groups (a `$ty` from a `macro_rules!`
+/// macro arrives as a group), which do not change what a type is.
+fn peel(mut ty: &Type) -> &Type {
+    loop {
+        match ty {
+            Type::Paren(p) => ty = &p.elem,
+            Type::Group(g) => ty = &g.elem,
+            _ => return ty,
+        }
+    }
+}
+
 fn is_impl_trait_of(ty: &Type, name: &str) -> bool {
-    match ty {
+    match peel(ty) {
         Type::ImplTrait(t) => t.bounds.iter().any(|b| match b {
             TypeParamBound::Trait(t) => last_segment_is(&t.path, name),
             _ => false,
         }),
-        Type::Paren(p) => is_impl_trait_of(&p.elem, name),
         _ => false,
     }
 }
 
 /// `Pin<Box<dyn Future<Output = ..> + ..>>`, under any path prefix.
 fn is_boxed_dyn_future(ty: &Type) -> bool {
-    fn single_generic(path: &syn::Path, name: &str) -> Option<Type> {
+    fn single_generic<'t>(path: &'t syn::Path, name: &str) -> Option<&'t Type> {
         let seg = path.segments.last().filter(|s| s.ident == name)?;
         match &seg.arguments {
             syn::PathArguments::AngleBracketed(a) => a.args.iter().find_map(|arg| match arg {
-                syn::GenericArgument::Type(t) => Some(t.clone()),
+                syn::GenericArgument::Type(t) => Some(peel(t)),
                 _ => None,
             }),
             _ => None,
         }
     }
-    let Type::Path(pin) = ty else { return false };
+    let Type::Path(pin) = peel(ty) else {
+        return false;
+    };
     let Some(Type::Path(boxed)) = single_generic(&pin.path, "Pin") else {
         return false;
     };
@@ -217,13 +230,10 @@ fn boxed_async_tail(block: &Block) -> Option<&syn::ExprAsync> {
     let Expr::Path(func) = &*call.func else {
         return None;
     };
-    let segments: Vec<_> = func
-        .path
-        .segments
-        .iter()
-        .map(|s| s.ident.to_string())
-        .collect();
-    if !segments.ends_with(&["Box".to_owned(), "pin".to_owned()]) || call.args.len() != 1 {
+    let mut last_two = func.path.segments.iter().rev().take(2);
+    let is_box_pin = matches!((last_two.next(), last_two.next()), (Some(pin), Some(boxed))
+        if pin.ident == "pin" && boxed.ident == "Box");
+    if !is_box_pin || call.args.len() != 1 {
         return None;
     }
     match call.args.first() {
@@ -249,23 +259,17 @@ fn is_unit(ty: &Type) -> bool {
 }
 
 fn is_never(ty: &Type) -> bool {
-    match ty {
-        Type::Never(_) => true,
-        Type::Paren(p) => is_never(&p.elem),
-        Type::Group(g) => is_never(&g.elem),
-        _ => false,
-    }
+    matches!(peel(ty), Type::Never(_))
 }
 
 /// `futures`' `BoxFuture<'a, T>` / `LocalBoxFuture<'a, T>`, aliases of a pinned boxed
 /// `dyn Future`, under any path prefix.
 fn is_box_future_alias(ty: &Type) -> bool {
-    match ty {
+    match peel(ty) {
         Type::Path(p) if p.qself.is_none() => p.path.segments.last().is_some_and(|s| {
             (s.ident == "BoxFuture" || s.ident == "LocalBoxFuture")
                 && matches!(s.arguments, syn::PathArguments::AngleBracketed(_))
         }),
-        Type::Paren(p) => is_box_future_alias(&p.elem),
         _ => false,
     }
 }

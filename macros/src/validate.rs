@@ -15,8 +15,6 @@ pub struct Setting {
     pub value: SettingValue,
     /// The value type the key requires, if the registry knows the key.
     pub ty: Option<ValueType>,
-    /// Recorded as the hash of the value (`Shape::Hashed`).
-    pub hashed: bool,
 }
 
 pub enum SettingValue {
@@ -26,6 +24,8 @@ pub enum SettingValue {
     True,
     /// Any other literal or expression.
     Expr(Expr),
+    /// A string or expression recorded as its hash (`Shape::Hashed`), literal or not.
+    Hashed(Expr),
 }
 
 /// The valid part of the arguments.
@@ -38,19 +38,6 @@ pub struct Checked {
     pub runtime: Vec<(&'static str, Expr)>,
     /// Tag expressions (`tags(..)`).
     pub tags: Vec<Expr>,
-}
-
-impl Checked {
-    /// The literal string recorded under `key`, if it was given as a literal.
-    pub fn literal(&self, key: &str) -> Option<String> {
-        self.settings
-            .iter()
-            .find(|s| s.key == key)
-            .and_then(|s| match &s.value {
-                SettingValue::Str(lit) => Some(lit.value()),
-                _ => None,
-            })
-    }
 }
 
 pub fn check(spec: &MacroSpec, args: &[Arg], errors: &mut Errors) -> Checked {
@@ -282,7 +269,6 @@ fn check_arg(
             key_span: arg.name.span(),
             value: SettingValue::True,
             ty: Some(ValueType::Bool),
-            hashed: false,
         }),
         (Shape::Value(ty), ArgValue::Expr(expr)) => {
             if let Some(found) = literal_mismatch(ty, expr) {
@@ -294,8 +280,7 @@ fn check_arg(
                 key_span: arg.name.span(),
                 value: setting_value(expr),
                 ty: Some(ty),
-                hashed: false,
-            });
+                });
         }
         (Shape::Hashed, ArgValue::Expr(expr)) => {
             if let Some(found) = literal_mismatch(ValueType::Str, expr) {
@@ -308,9 +293,8 @@ fn check_arg(
             checked.settings.push(Setting {
                 key: arg_spec.key.unwrap_or_default().to_owned(),
                 key_span: arg.name.span(),
-                value: SettingValue::Expr(expr.clone()),
+                value: SettingValue::Hashed(expr.clone()),
                 ty: Some(ValueType::Str),
-                hashed: true,
             });
         }
         (Shape::Attributes | Shape::Metadata(_), _) => errors.at(
@@ -410,7 +394,6 @@ fn check_attribute(spec: &MacroSpec, entry: &Entry, checked: &mut Checked, error
         key_span: entry.key_span,
         value: setting_value(&entry.value),
         ty,
-        hashed: false,
     });
 }
 
@@ -439,7 +422,6 @@ fn check_metadata(prefix: &str, entry: Entry, checked: &mut Checked, errors: &mu
         key,
         key_span: entry.key_span,
         ty: None,
-        hashed: false,
     });
 }
 

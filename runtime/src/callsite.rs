@@ -62,7 +62,8 @@ pub struct Callsite {
     pub kind: Kind,
     /// The span name in crux naming (`crux.tool.search`, `crux.flow.step`, ...).
     pub name: &'static str,
-    /// The tool name, step label or flow name when given as a literal, else the fn name.
+    /// The tool name or composition/memory kind when given as a literal, else the fn
+    /// name: the default of the kind's name attribute.
     pub label: &'static str,
     /// The first line of the function's doc comment, if any.
     pub doc: Option<&'static str>,

@@ -230,3 +230,30 @@ async fn a_stream_dropped_early_ends_its_span_cancelled() {
     let span = capture.one("crux.generate");
     assert_eq!(span.bool_attr("crux.cancelled"), Some(true));
 }
+
+#[crux::tool]
+async fn leaf() -> u32 {
+    1
+}
+
+/// Declares an annotated fn whose return type comes in as a macro fragment (`$ret`),
+/// which the attribute macro sees wrapped in an invisible group.
+macro_rules! fn_returning {
+    ($name:ident -> $ret:ty) => {
+        #[crux::tool]
+        fn $name() -> $ret {
+            async { leaf().await + 1 }
+        }
+    };
+}
+
+fn_returning!(from_macro -> impl Future<Output = u32>);
+
+#[tokio::test]
+async fn an_impl_future_return_type_from_a_macro_fragment_is_still_awaited_in_the_span() {
+    let capture = capture();
+    assert_eq!(from_macro().await, 2);
+    let outer = capture.one("crux.tool.from_macro");
+    let inner = capture.one("crux.tool.leaf");
+    assert_eq!(inner.parent_span_id, outer.span_context.span_id());
+}
