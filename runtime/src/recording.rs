@@ -204,19 +204,31 @@ impl Start {
     }
 
     /// System instructions of a model call (`system = ..`), recorded only with input
-    /// capture; a plain string becomes one text part.
+    /// capture, as the GenAI conventions' list of parts: a plain string becomes one
+    /// text part, system messages contribute their parts, parts are kept as they are.
     pub fn system_instructions<M: serde::Serialize + ?Sized>(&mut self, instructions: &M) {
+        use serde_json::Value as Json;
         if !self.capture.input {
             return;
         }
-        match serde_json::to_value(instructions) {
-            Ok(serde_json::Value::String(text)) => {
-                let parts = vec![serde_json::json!({"type": "text", "content": text})];
-                self.content(key::GEN_AI_SYSTEM_INSTRUCTIONS, &parts);
-            }
-            Ok(other) => self.content(key::GEN_AI_SYSTEM_INSTRUCTIONS, &other),
-            Err(_) => {}
-        }
+        let parts = match serde_json::to_value(instructions) {
+            Ok(Json::String(text)) => vec![serde_json::json!({"type": "text", "content": text})],
+            Ok(Json::Array(items)) => items
+                .into_iter()
+                .flat_map(|item| match item {
+                    Json::Object(mut message) if message.contains_key("role") => {
+                        match message.remove("parts") {
+                            Some(Json::Array(parts)) => parts,
+                            _ => Vec::new(),
+                        }
+                    }
+                    part => vec![part],
+                })
+                .collect(),
+            Ok(other) => vec![other],
+            Err(_) => return,
+        };
+        self.content(key::GEN_AI_SYSTEM_INSTRUCTIONS, &parts);
     }
 
     /// A tool's arguments, recorded (as one JSON object) only with input capture;
