@@ -39,3 +39,21 @@ pub fn item_with_errors(item: TokenStream, error: syn::Error) -> TokenStream {
     let errors = error.into_compile_error();
     quote::quote! { #item #errors }
 }
+
+/// "unknown {what}; did you mean `best`?" and the list of what is expected: the message
+/// for a word that is not one of `candidates` (an argument, a `#[prompt(..)]` key).
+pub fn unknown<'a>(
+    what: &str,
+    word: &str,
+    candidates: impl Iterator<Item = &'a str> + Clone,
+) -> String {
+    let list = candidates
+        .clone()
+        .map(|c| format!("`{c}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    match crux_registry::did_you_mean(word, candidates) {
+        Some(best) => format!("unknown {what}; did you mean `{best}`?\nexpected one of: {list}"),
+        None => format!("unknown {what}\nexpected one of: {list}"),
+    }
+}

@@ -4,7 +4,7 @@
 use crate::item::{Function, Shape};
 use crate::spec::{MacroSpec, Shape as ArgShape};
 use crate::validate::{Checked, SettingValue};
-use crux_registry::ValueType;
+use crux_registry::{Kind, Probe, ValueType};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 use syn::ext::IdentExt;
@@ -13,7 +13,7 @@ use syn::{Expr, ExprLit, Lit, LitInt, LitStr, UnOp};
 
 pub fn function(spec: &MacroSpec, checked: &Checked, f: Function) -> TokenStream {
     let callsite = callsite(spec, checked, &f);
-    let arguments = (spec.kind == "Tool").then(|| tool_arguments(&f));
+    let arguments = (spec.kind == Kind::Tool).then(|| tool_arguments(&f));
     let start = start(checked, arguments);
     let finish = finish(spec);
     let never = f.returns_never();
@@ -136,7 +136,7 @@ fn completion(finish: &TokenStream, stream: bool) -> TokenStream {
 fn callsite(spec: &MacroSpec, checked: &Checked, f: &Function) -> TokenStream {
     // `fn r#match` is the `match` tool: no `r#` in span names, labels or code paths.
     let fn_name = f.sig.ident.unraw().to_string();
-    let kind = format_ident!("{}", spec.kind);
+    let kind = format_ident!("{}", format!("{:?}", spec.kind));
     let label = checked
         .name
         .as_ref()
@@ -240,26 +240,25 @@ fn start(checked: &Checked, extra: Option<TokenStream>) -> TokenStream {
 }
 
 fn finish(spec: &MacroSpec) -> TokenStream {
-    let response = match spec.kind {
-        "Generate" => Some(
-            quote!((&&&::crux::__private::ResponseProbe(&__crux_output)).crux_response(&__crux_span);),
-        ),
+    let response = spec.kind.probe().map(|probe| match probe {
+        Probe::Response => {
+            quote!((&&&::crux::__private::ResponseProbe(&__crux_output)).crux_response(&__crux_span);)
+        }
         // Five levels: a declared model output (in a Result or not) before a serializable
         // output (in a Result or not) before anything else.
-        "Tool" => Some(
-            quote!((&&&&&::crux::__private::ToolOutputProbe(&__crux_output)).crux_tool_output(&__crux_span);),
-        ),
-        "Judge" => Some(
-            quote!((&&&::crux::__private::JudgeProbe(&__crux_output)).crux_judge(&__crux_span);),
-        ),
-        "Embedding" => Some(
-            quote!((&&&::crux::__private::EmbeddingsProbe(&__crux_output)).crux_embeddings(&__crux_span);),
-        ),
-        "Retrieval" => Some(
-            quote!((&&&::crux::__private::RetrievedProbe(&__crux_output)).crux_retrieved(&__crux_span);),
-        ),
-        _ => None,
-    };
+        Probe::ToolOutput => {
+            quote!((&&&&&::crux::__private::ToolOutputProbe(&__crux_output)).crux_tool_output(&__crux_span);)
+        }
+        Probe::Score => {
+            quote!((&&&::crux::__private::JudgeProbe(&__crux_output)).crux_judge(&__crux_span);)
+        }
+        Probe::Embeddings => {
+            quote!((&&&::crux::__private::EmbeddingsProbe(&__crux_output)).crux_embeddings(&__crux_span);)
+        }
+        Probe::Retrieved => {
+            quote!((&&&::crux::__private::RetrievedProbe(&__crux_output)).crux_retrieved(&__crux_span);)
+        }
+    });
     quote! {
         {
             #[allow(unused_imports)]

@@ -83,32 +83,24 @@ fn prompt_attrs(attrs: &[syn::Attribute]) -> impl Iterator<Item = &syn::Attribut
 }
 
 fn unknown(key: &str, valid: &[&str], place: &str) -> String {
-    let list = valid
-        .iter()
-        .map(|k| format!("`{k}`"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    match registry::did_you_mean(key, valid.iter().copied()) {
-        Some(best) => format!(
-            "unknown #[prompt({key})] on {place}; did you mean `{best}`?\nexpected one of: {list}"
-        ),
-        None => format!("unknown #[prompt({key})] on {place}\nexpected one of: {list}"),
-    }
+    crate::errors::unknown(
+        &format!("#[prompt({key})] on {place}"),
+        key,
+        valid.iter().copied(),
+    )
 }
 
 /// The role whose value crux records under `key` itself (the prompt's identity keys and
 /// its variables): an `attribute = ".."` there would clash with it.
 fn identity_role(key: &str) -> Option<&'static str> {
-    use registry::keys::*;
-    match key {
-        GEN_AI_PROMPT_NAME | CRUX_PROMPT_NAME => Some("name"),
-        GEN_AI_PROMPT_VERSION | CRUX_PROMPT_VERSION => Some("version"),
-        CRUX_PROMPT_TYPE => Some("kind"),
-        CRUX_PROMPT_SOURCE => Some("source"),
-        CRUX_PROMPT_ID => Some("id"),
-        _ if key.starts_with(GEN_AI_PROMPT_VARIABLE) => Some("variable"),
-        _ => None,
-    }
+    registry::PROMPT_IDENTITY
+        .iter()
+        .find(|(_, keys)| keys.contains(&key))
+        .map(|(role, _)| *role)
+        .or_else(|| {
+            key.starts_with(registry::keys::GEN_AI_PROMPT_VARIABLE)
+                .then_some("variable")
+        })
 }
 
 fn struct_identity(input: &DeriveInput, errors: &mut Errors) -> Vec<(&'static str, LitStr)> {
@@ -223,17 +215,13 @@ fn field_roles(input: &DeriveInput, errors: &mut Errors) -> Vec<FieldRole> {
                 let new_role = match (key, lit) {
                     ("attribute", Some(lit)) => {
                         let k = lit.value();
-                        if let Some(reason) = registry::invalid_name_reason(&k) {
-                            errors.at(&lit, format_args!("`{k}` is not a valid attribute name: {reason}"));
-                            return Ok(());
-                        }
-                        if let Some(role) = identity_role(&k) {
+                        let checked = registry::check_user_key(&k);
+                        if let (Ok(_) | Err(registry::KeyError::UnknownReserved { .. }), Some(role)) = (checked, identity_role(&k)) {
                             errors.at(&lit, format_args!("`{k}` is recorded from the prompt's {role}: mark the field #[prompt({role})] instead"));
                             return Ok(());
                         }
-                        if let (None, Some(prefix)) = (registry::lookup(&k), registry::reserved_prefix(&k)) {
-                            let hint = registry::nearest_key(&k).map(|n| format!("; did you mean `{n}`?")).unwrap_or_default();
-                            errors.at(&lit, format_args!("unknown attribute `{k}` in the reserved `{prefix}` namespace{hint}"));
+                        if let Err(e) = checked {
+                            errors.at(&lit, e.message(&k));
                             return Ok(());
                         }
                         Role::Attribute(k)

@@ -2,7 +2,7 @@
 //! each one records. Validation and expansion both read these tables.
 
 use crux_registry::keys::*;
-use crux_registry::ValueType;
+use crux_registry::{Derived, Kind, ValueType};
 
 /// What an argument accepts.
 #[derive(Clone, Copy, Debug)]
@@ -49,8 +49,9 @@ pub struct ArgSpec {
 pub struct MacroSpec {
     /// As written by users: `tool`, `flow`, ...
     pub name: &'static str,
-    /// The runtime's `Kind` variant.
-    pub kind: &'static str,
+    /// The kind of span, the registry's: it names the runtime's behaviour and the keys
+    /// the runtime derives (which `attributes(..)` rejects).
+    pub kind: Kind,
     /// The span name, or its prefix when a `Name` argument completes it.
     pub span_name: &'static str,
     pub args: &'static [ArgSpec],
@@ -61,30 +62,6 @@ pub struct MacroSpec {
     /// The argument a bare literal most likely meant: `#[crux::generate("gpt-4o")]` is
     /// answered with "write `model = \"gpt-4o\"`".
     pub primary: &'static str,
-    /// Keys the runtime sets itself on this kind of span: `attributes(..)` rejects them.
-    pub derived: &'static [Derived],
-}
-
-/// A key the runtime derives for one kind of span.
-#[derive(Debug)]
-pub struct Derived {
-    pub key: &'static str,
-    /// The argument the key is recorded from, as written (`provider = ...`), when the
-    /// runtime copies it from there rather than overwriting any value unconditionally.
-    pub copies: Option<&'static str>,
-}
-
-/// Set unconditionally when the span starts: a user value would be overwritten.
-const fn set(key: &'static str) -> Derived {
-    Derived { key, copies: None }
-}
-
-/// Recorded from an argument (`gen_ai.system` from `provider = ...`).
-const fn copied(key: &'static str, argument: &'static str) -> Derived {
-    Derived {
-        key,
-        copies: Some(argument),
-    }
 }
 
 impl MacroSpec {
@@ -113,9 +90,32 @@ impl MacroSpec {
             .map(|a| a.name)
     }
 
-    /// The entry of `key` if the runtime derives it on this kind of span.
-    pub fn derived(&self, key: &str) -> Option<&Derived> {
-        self.derived.iter().find(|d| d.key == key)
+    /// Why `attributes(..)` cannot set `key`, if the runtime derives it on this kind of
+    /// span: the argument it is recorded from (as written), or `None` when it is set
+    /// whatever the arguments say.
+    pub fn derived(&self, key: &str) -> Option<Option<String>> {
+        Some(match self.kind.derives(key)? {
+            Derived::Mirror { from, .. } => self.argument_for(from).map(|(_, written)| written),
+            Derived::Argument { argument, .. } => self.written(argument),
+            Derived::Set(_) | Derived::Default(_) | Derived::End(_) => None,
+        })
+    }
+
+    /// How the argument `name` is written (`tags(..)`, `telemetry(prompt = ...)`).
+    pub fn written(&self, name: &str) -> Option<String> {
+        fn find(table: &'static [ArgSpec], name: &str) -> Option<String> {
+            table.iter().find_map(|a| match a.shape {
+                Shape::Tags | Shape::Metadata(_) | Shape::Attributes if a.name == name => {
+                    Some(format!("{name}(..)"))
+                }
+                _ if a.name == name => Some(format!("{name} = ...")),
+                Shape::Nested { args, .. } => {
+                    find(args, name).map(|inner| format!("{}({inner})", a.name))
+                }
+                _ => None,
+            })
+        }
+        find(self.args, name)
     }
 }
 
@@ -180,7 +180,7 @@ const TAGS: ArgSpec = ArgSpec {
 
 pub static TOOL: MacroSpec = MacroSpec {
     name: "tool",
-    kind: "Tool",
+    kind: Kind::Tool,
     span_name: "crux.tool.",
     args: &[
         ArgSpec {
@@ -195,18 +195,11 @@ pub static TOOL: MacroSpec = MacroSpec {
     exclusive: &[],
     required: &[],
     primary: "name",
-    derived: &[
-        set(CRUX_TOOL_NAME),
-        set(GEN_AI_TOOL_NAME),
-        set(GEN_AI_OPERATION_NAME),
-        set(GEN_AI_TOOL_TYPE),
-        copied(GEN_AI_TOOL_CALL_ID, "call_id = ..."),
-    ],
 };
 
 pub static FLOW: MacroSpec = MacroSpec {
     name: "flow",
-    kind: "Flow",
+    kind: Kind::Flow,
     span_name: "crux.flow",
     args: &[
         value("name", ValueType::Str, CRUX_FLOW_NAME),
@@ -219,30 +212,21 @@ pub static FLOW: MacroSpec = MacroSpec {
     exclusive: &[("resume", "id")],
     required: &[],
     primary: "name",
-    derived: &[
-        set(CRUX_FLOW_STARTED_AT),
-        set(CRUX_FLOW_PARENT_ID),
-        set(CRUX_FLOW_SUSPEND_POINT),
-        set(CRUX_FLOW_SUSPENDED_MS),
-        set(GEN_AI_OPERATION_NAME),
-        copied(GEN_AI_WORKFLOW_NAME, "name = ..."),
-    ],
 };
 
 pub static DELEGATE: MacroSpec = MacroSpec {
     name: "delegate",
-    kind: "Delegate",
+    kind: Kind::Delegate,
     span_name: "crux.delegate",
     args: &[value("id", ValueType::Str, CRUX_DELEGATE_ID), ATTRIBUTES],
     exclusive: &[],
     required: &[],
     primary: "id",
-    derived: &[],
 };
 
 pub static FLOW_STEP: MacroSpec = MacroSpec {
     name: "flow_step",
-    kind: "FlowStep",
+    kind: Kind::FlowStep,
     span_name: "crux.flow.step",
     args: &[
         value("label", ValueType::Str, CRUX_STEP_LABEL),
@@ -253,17 +237,11 @@ pub static FLOW_STEP: MacroSpec = MacroSpec {
     exclusive: &[],
     required: &[],
     primary: "label",
-    derived: &[
-        set(CRUX_FLOW_ID),
-        set(CODE_FUNCTION_NAME),
-        set(CODE_FILE_PATH),
-        set(CODE_LINE_NUMBER),
-    ],
 };
 
 pub static GENERATE: MacroSpec = MacroSpec {
     name: "generate",
-    kind: "Generate",
+    kind: Kind::Generate,
     span_name: "crux.generate",
     args: &[
         value("provider", ValueType::Str, GEN_AI_PROVIDER_NAME),
@@ -306,16 +284,11 @@ pub static GENERATE: MacroSpec = MacroSpec {
     exclusive: &[],
     required: &[],
     primary: "model",
-    derived: &[
-        copied(GEN_AI_SYSTEM, "provider = ..."),
-        copied(GEN_AI_INPUT_MESSAGES, "messages = ..."),
-        copied(GEN_AI_SYSTEM_INSTRUCTIONS, "system = ..."),
-    ],
 };
 
 pub static AGENT: MacroSpec = MacroSpec {
     name: "agent",
-    kind: "Run",
+    kind: Kind::Run,
     span_name: "crux.run",
     args: &[
         value("name", ValueType::Str, GEN_AI_AGENT_NAME),
@@ -331,12 +304,6 @@ pub static AGENT: MacroSpec = MacroSpec {
     exclusive: &[],
     required: &[],
     primary: "name",
-    derived: &[
-        set(GEN_AI_OPERATION_NAME),
-        copied(GEN_AI_CONVERSATION_ID, "session_id = ..."),
-        copied(CRUX_SESSION_ID, "session_id = ..."),
-        copied(CRUX_TRACE_TAGS, "tags(..)"),
-    ],
 };
 
 /// `telemetry(..)` inside `#[crux::use_reason]`.
@@ -350,7 +317,7 @@ static TELEMETRY: &[ArgSpec] = &[
 
 pub static USE_REASON: MacroSpec = MacroSpec {
     name: "use_reason",
-    kind: "UseReason",
+    kind: Kind::UseReason,
     span_name: "crux.use_reason",
     args: &[
         value("id", ValueType::Str, CRUX_REASON_ID),
@@ -369,21 +336,11 @@ pub static USE_REASON: MacroSpec = MacroSpec {
     exclusive: &[],
     required: &[],
     primary: "model",
-    derived: &[
-        copied(CRUX_TRACE_TAGS, "telemetry(tags(..))"),
-        copied(GEN_AI_PROMPT_NAME, "telemetry(prompt = ...)"),
-        copied(GEN_AI_PROMPT_VERSION, "telemetry(prompt = ...)"),
-        copied(CRUX_PROMPT_NAME, "telemetry(prompt = ...)"),
-        copied(CRUX_PROMPT_VERSION, "telemetry(prompt = ...)"),
-        copied(CRUX_PROMPT_TYPE, "telemetry(prompt = ...)"),
-        copied(CRUX_PROMPT_SOURCE, "telemetry(prompt = ...)"),
-        copied(CRUX_PROMPT_ID, "telemetry(prompt = ...)"),
-    ],
 };
 
 pub static COMPOSITION: MacroSpec = MacroSpec {
     name: "composition",
-    kind: "Composition",
+    kind: Kind::Composition,
     span_name: "crux.composition.",
     args: &[
         ArgSpec {
@@ -397,12 +354,11 @@ pub static COMPOSITION: MacroSpec = MacroSpec {
     exclusive: &[],
     required: &["kind"],
     primary: "kind",
-    derived: &[copied(CRUX_COMPOSITION_KIND, "kind = ...")],
 };
 
 pub static MEMORY: MacroSpec = MacroSpec {
     name: "memory",
-    kind: "Memory",
+    kind: Kind::Memory,
     span_name: "crux.memory.",
     args: &[
         ArgSpec {
@@ -426,12 +382,11 @@ pub static MEMORY: MacroSpec = MacroSpec {
     exclusive: &[],
     required: &["op"],
     primary: "op",
-    derived: &[],
 };
 
 pub static CORPUS_SYNC: MacroSpec = MacroSpec {
     name: "corpus_sync",
-    kind: "CorpusSync",
+    kind: Kind::CorpusSync,
     span_name: "crux.corpus.sync",
     args: &[
         value("id", ValueType::Str, CRUX_CORPUS_ID),
@@ -446,12 +401,11 @@ pub static CORPUS_SYNC: MacroSpec = MacroSpec {
     exclusive: &[],
     required: &[],
     primary: "id",
-    derived: &[],
 };
 
 pub static EMBEDDING: MacroSpec = MacroSpec {
     name: "embedding",
-    kind: "Embedding",
+    kind: Kind::Embedding,
     span_name: "crux.embedding",
     args: &[
         value("name", ValueType::Str, CRUX_EMBEDDING_NAME),
@@ -467,16 +421,11 @@ pub static EMBEDDING: MacroSpec = MacroSpec {
     exclusive: &[],
     required: &[],
     primary: "model",
-    derived: &[
-        set(GEN_AI_OPERATION_NAME),
-        copied(GEN_AI_SYSTEM, "provider = ..."),
-        copied(GEN_AI_EMBEDDINGS_DIMENSION_COUNT, "dimensions = ..."),
-    ],
 };
 
 pub static RETRIEVAL: MacroSpec = MacroSpec {
     name: "retrieval",
-    kind: "Retrieval",
+    kind: Kind::Retrieval,
     span_name: "crux.retrieval",
     args: &[
         value("retriever", ValueType::Str, CRUX_RETRIEVER_ID),
@@ -491,18 +440,11 @@ pub static RETRIEVAL: MacroSpec = MacroSpec {
     exclusive: &[],
     required: &[],
     primary: "retriever",
-    derived: &[
-        set(GEN_AI_OPERATION_NAME),
-        set(CRUX_RETRIEVAL_RESULT_COUNT),
-        copied(GEN_AI_DATA_SOURCE_ID, "retriever = ..."),
-        copied(GEN_AI_RETRIEVAL_TOP_K, "limit = ..."),
-        copied(GEN_AI_RETRIEVAL_QUERY_TEXT, "query = ..."),
-    ],
 };
 
 pub static INDEXING: MacroSpec = MacroSpec {
     name: "indexing",
-    kind: "Indexing",
+    kind: Kind::Indexing,
     span_name: "crux.indexing",
     args: &[
         value("indexer", ValueType::Str, CRUX_INDEXER_ID),
@@ -515,12 +457,11 @@ pub static INDEXING: MacroSpec = MacroSpec {
     exclusive: &[],
     required: &[],
     primary: "indexer",
-    derived: &[],
 };
 
 pub static INGEST: MacroSpec = MacroSpec {
     name: "ingest",
-    kind: "Ingest",
+    kind: Kind::Ingest,
     span_name: "crux.ingest.parse",
     args: &[
         value("parser", ValueType::Str, CRUX_INGEST_PARSER),
@@ -533,12 +474,11 @@ pub static INGEST: MacroSpec = MacroSpec {
     exclusive: &[],
     required: &[],
     primary: "parser",
-    derived: &[],
 };
 
 pub static COMPACT: MacroSpec = MacroSpec {
     name: "compact",
-    kind: "Compact",
+    kind: Kind::Compact,
     span_name: "crux.compact",
     args: &[
         value("reason", ValueType::Str, CRUX_COMPACTION_REASON),
@@ -547,12 +487,11 @@ pub static COMPACT: MacroSpec = MacroSpec {
     exclusive: &[],
     required: &[],
     primary: "reason",
-    derived: &[set(CRUX_COMPACTION_RATIO)],
 };
 
 pub static JUDGE: MacroSpec = MacroSpec {
     name: "judge",
-    kind: "Judge",
+    kind: Kind::Judge,
     span_name: "crux.judge",
     args: &[
         value("metric", ValueType::Str, CRUX_JUDGE_METRIC),
@@ -561,7 +500,6 @@ pub static JUDGE: MacroSpec = MacroSpec {
     exclusive: &[],
     required: &["metric"],
     primary: "metric",
-    derived: &[set(CRUX_JUDGE_SCORE)],
 };
 
 #[cfg(test)]
@@ -600,33 +538,44 @@ mod tests {
     }
 
     #[test]
-    fn derived_keys_are_registered_and_not_set_by_an_argument() {
+    fn the_table_of_each_macro_matches_its_kind_in_the_registry() {
         for spec in ALL {
-            for derived in spec.derived {
-                assert!(
-                    crux_registry::lookup(derived.key).is_some(),
-                    "{}",
-                    derived.key
-                );
-                assert!(
-                    spec.argument_for(derived.key).is_none(),
-                    "#[crux::{}]: `{}` is both derived and an argument's key",
-                    spec.name,
-                    derived.key
-                );
-                if let Some(from) = derived.copies {
-                    let name = from
-                        .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
-                        .next()
-                        .unwrap_or_default();
-                    assert!(
-                        spec.args.iter().any(|a| a.name == name),
-                        "#[crux::{}]: `{}` is recorded from `{from}`, not an argument",
-                        spec.name,
-                        derived.key
-                    );
+            for derived in spec.kind.derived() {
+                let key = derived.key();
+                match derived {
+                    // A default is what the argument recording it leaves out.
+                    Derived::Default(_) => assert!(
+                        spec.argument_for(key).is_some(),
+                        "#[crux::{}]: no argument records the default `{key}`",
+                        spec.name
+                    ),
+                    _ => assert!(
+                        spec.argument_for(key).is_none(),
+                        "#[crux::{}]: `{key}` is both derived and an argument's key",
+                        spec.name
+                    ),
+                }
+                match derived {
+                    Derived::Mirror { from, .. } => assert!(
+                        spec.argument_for(from).is_some(),
+                        "#[crux::{}]: `{key}` mirrors `{from}`, which no argument records",
+                        spec.name
+                    ),
+                    Derived::Argument { argument, .. } => assert!(
+                        spec.written(argument).is_some(),
+                        "#[crux::{}]: `{key}` is recorded from `{argument}`, not an argument",
+                        spec.name
+                    ),
+                    _ => {}
                 }
             }
+        }
+    }
+
+    #[test]
+    fn every_kind_has_one_macro() {
+        for kind in Kind::ALL {
+            assert_eq!(ALL.iter().filter(|s| s.kind == kind).count(), 1, "{kind:?}");
         }
     }
 

@@ -157,16 +157,11 @@ fn unknown_argument(spec: &MacroSpec, list: &ArgList<'_>, name: &str) -> String 
     if let Some(elsewhere) = elsewhere {
         return format!("unknown argument `{name}` for {place}: {elsewhere}");
     }
-    let names = list.table.iter().map(|a| a.name);
-    let list = names
-        .clone()
-        .map(|n| format!("`{n}`"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    match registry::did_you_mean(name, names) {
-        Some(best) => format!("unknown argument `{name}` for {place}; did you mean `{best}`?\nexpected one of: {list}"),
-        None => format!("unknown argument `{name}` for {place}\nexpected one of: {list}"),
-    }
+    crate::errors::unknown(
+        &format!("argument `{name}` for {place}"),
+        name,
+        list.table.iter().map(|a| a.name),
+    )
 }
 
 fn parse_list<T: syn::parse::Parse>(group: &proc_macro2::Group, errors: &mut Errors) -> Option<T> {
@@ -321,15 +316,9 @@ fn check_arg(
 fn check_attribute(spec: &MacroSpec, entry: &Entry, checked: &mut Checked, errors: &mut Errors) {
     let key = entry.key.as_str();
     let at = &entry.key_tokens;
-    if let Some(reason) = registry::invalid_name_reason(key) {
-        if key.is_empty() {
-            errors.at(at, reason);
-        } else {
-            errors.at(
-                at,
-                format_args!("`{key}` is not a valid attribute name: {reason}"),
-            );
-        }
+    let checked_key = registry::check_user_key(key);
+    if let Err(e @ registry::KeyError::InvalidName(_)) = checked_key {
+        errors.at(at, e.message(key));
         return;
     }
     if let Some((argument, written)) = spec.argument_for(key) {
@@ -349,8 +338,8 @@ fn check_attribute(spec: &MacroSpec, entry: &Entry, checked: &mut Checked, error
         );
         return;
     }
-    if let Some(derived) = spec.derived(key) {
-        let why = match derived.copies {
+    if let Some(from) = spec.derived(key) {
+        let why = match from {
             Some(argument) => format!("it is recorded from `{argument}`"),
             None => "a value given here would be overwritten".to_owned(),
         };
@@ -364,20 +353,23 @@ fn check_attribute(spec: &MacroSpec, entry: &Entry, checked: &mut Checked, error
         errors.at(at, format_args!("duplicate attribute `{key}`"));
         return;
     }
-    let known = registry::lookup(key);
-    if let (None, Some(prefix)) = (known, registry::reserved_prefix(key)) {
-        let hint = registry::nearest_key(key)
-            .map(|k| format!("; did you mean `{k}`?"))
-            .unwrap_or_default();
-        errors.at(
-            at,
-            format_args!(
-                "unknown attribute `{key}` in the reserved `{prefix}` namespace{hint}\n\
-                 keys under `{prefix}` must be in crux's key table; use your own namespace (`app.…`) for custom attributes"
-            ),
-        );
-        return;
-    }
+    let known = match checked_key {
+        Ok(known) => known,
+        Err(e) => {
+            let prefix = match e {
+                registry::KeyError::UnknownReserved { prefix, .. } => prefix,
+                registry::KeyError::InvalidName(_) => "",
+            };
+            errors.at(
+                at,
+                format_args!(
+                    "{}\nkeys under `{prefix}` must be in crux's key table; use your own namespace (`app.…`) for custom attributes",
+                    e.message(key)
+                ),
+            );
+            return;
+        }
+    };
     let ty = known.map(|k| k.ty);
     if let Some(found) = ty.and_then(|ty| literal_mismatch(ty, &entry.value)) {
         errors.at(

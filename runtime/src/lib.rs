@@ -16,6 +16,18 @@
 //! the body knows (usage, finish reasons, cost). [`Telemetry::builder`] sends the spans
 //! to a console tree, OTLP, any OpenTelemetry exporter, or memory ([`testing`]).
 //!
+//! ## Design
+//!
+//! Each macro emits a `static` callsite (its kind, name and location) and a span guard;
+//! everything it calls goes through the hidden `__private` module. The runtime is three
+//! layers with imports running one way: `recording` (the guard, one thin dispatch per
+//! phase of a span's life) calls into `families` (one module per family: its start
+//! defaults, the scope it puts in the context, its end attributes), which build on `core`
+//! (the callsite, the attribute list, the installed pipeline and hooks, the [`Span`]
+//! handle, content, ids, context, propagation). Kinds, keys and span names come from one
+//! table, `crux-registry`, shared with the macros. Finished spans cross to an export
+//! thread through a bounded queue ([`export`]).
+//!
 //! ```
 //! #[crux::flow(name = "support")]
 //! async fn support(question: &str) -> Result<String, std::io::Error> {
@@ -46,60 +58,46 @@ pub use crux_macros::{
     indexing, ingest, judge, memory, retrieval, tool, use_reason, Prompt,
 };
 
-/// Every attribute key crux emits, as constants, and the table they come from.
+/// Every attribute key crux emits, as constants, and the table they come from; the
+/// kinds of span, and every span and event name.
 pub mod attributes {
     pub use crux_registry::keys::*;
-    pub use crux_registry::{Key, ValueType, KEYS};
+    pub use crux_registry::{events, spans};
+    pub use crux_registry::{lookup, Derived, Key, ValueType, KEYS, PROMPT_IDENTITY};
 }
 
-mod callsite;
-mod checkpoint;
-pub mod composition;
-mod content;
-mod context;
-pub mod corpus;
-pub mod cost;
-pub mod export;
-pub mod flow;
-pub mod hashing;
-pub mod hooks;
-mod ids;
-pub mod judge;
-mod outcome;
-mod pipeline;
-mod prompt;
-pub mod propagation;
-mod reason;
+// Three layers, imports running one way: `recording` → `families` → `core`.
+mod core;
+mod families;
 mod recording;
-mod response;
-pub mod retrieval;
-mod run;
-mod span;
+
+pub mod export;
 mod telemetry;
 pub mod testing;
-mod tool_output;
-mod value;
 
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
 
-pub use checkpoint::Checkpoint;
-pub use content::{CaptureContent, Message, Part};
-pub use context::{bind, FutureExt, WithContext};
+pub use crate::core::{hashing, hooks, propagation};
+pub use families::{composition, corpus, cost, flow, judge, retrieval};
+
+pub use crate::core::content::{CaptureContent, Message, Part};
+pub use crate::core::context::{bind, FutureExt, WithContext};
 #[cfg(feature = "tokio")]
-pub use context::{spawn, spawn_blocking};
-pub use flow::ResumeMode;
-pub use judge::approval;
-pub use pipeline::{is_enabled, set_enabled, SpanNaming};
-pub use prompt::{Prompt, PromptIdentity, ReasonTelemetry};
-pub use response::{ModelResponse, Usage};
-pub use span::Span;
-pub use telemetry::{Telemetry, TelemetryBuilder, TelemetryError, TelemetryGuard};
-pub use tool_output::{ModelOutput, ToolOutput};
-pub use value::{
+pub use crate::core::context::{spawn, spawn_blocking};
+pub use crate::core::hooks::PromptIdentity;
+pub use crate::core::pipeline::{is_enabled, set_enabled, SpanNaming};
+pub use crate::core::span::Span;
+pub use crate::core::value::{
     ArrayElement, AttrValue, BoolAttr, DoubleAttr, IntAttr, Ints, Json, StrArrayAttr, StrAttr,
 };
+pub use families::checkpoint::Checkpoint;
+pub use families::flow::ResumeMode;
+pub use families::generate::{ModelResponse, Usage};
+pub use families::prompt::{Prompt, ReasonTelemetry};
+pub use families::tool::{approval, ModelOutput, ToolOutput};
+pub use telemetry::{Telemetry, TelemetryBuilder, TelemetryError, TelemetryGuard};
 
 pub use opentelemetry;
 pub use opentelemetry_sdk;

@@ -1,35 +1,43 @@
 //! The narrow interface generated code calls. Not a public API: it changes with the
 //! macros, which are pinned to this exact runtime version.
 
-pub use crate::attributes as keys;
-pub use crate::callsite::{Callsite, Kind};
-pub use crate::outcome::{ArgumentProbe, JudgeProbe, OutcomeProbe, ToolOutputProbe};
-pub use crate::outcome::{EmbeddingsProbe, RetrievedProbe};
-pub use crate::recording::{Instrumented, InstrumentedStream, SpanGuard, Start};
-pub use crate::response::ResponseProbe;
+pub use crate::core::callsite::{Callsite, Kind};
+pub use crate::recording::guard::SpanGuard;
+pub use crate::recording::instrument::{Instrumented, InstrumentedStream};
+pub use crate::recording::probes::{ArgumentProbe, JudgeProbe, OutcomeProbe, ToolOutputProbe};
+pub use crate::recording::probes::{EmbeddingsProbe, ResponseProbe, RetrievedProbe};
+pub use crate::recording::start::Start;
 
 /// The probe traits, imported with `use ::crux::__private::probes::*;` where the
 /// generated code records an outcome (method resolution needs them in scope).
 pub mod probes {
-    pub use crate::outcome::{DebugErrorOutcome as _, DisplayErrorOutcome as _, PlainOutcome as _};
-    pub use crate::outcome::{DeclaredOutput as _, ResultDeclaredOutput as _};
-    pub use crate::outcome::{DirectEmbeddings as _, NoEmbeddings as _, ResultEmbeddings as _};
-    pub use crate::outcome::{DirectRetrieved as _, NoRetrieved as _, ResultRetrieved as _};
-    pub use crate::outcome::{DirectScore as _, NoScore as _, ResultScore as _};
-    pub use crate::outcome::{DirectToolOutput as _, OpaqueToolOutput as _, ResultToolOutput as _};
-    pub use crate::outcome::{OpaqueArgument as _, SerializableArgument as _};
-    pub use crate::response::{DirectResponse as _, NoResponse as _, ResultResponse as _};
+    pub use crate::recording::probes::{
+        DebugErrorOutcome as _, DisplayErrorOutcome as _, PlainOutcome as _,
+    };
+    pub use crate::recording::probes::{DeclaredOutput as _, ResultDeclaredOutput as _};
+    pub use crate::recording::probes::{
+        DirectEmbeddings as _, NoEmbeddings as _, ResultEmbeddings as _,
+    };
+    pub use crate::recording::probes::{DirectResponse as _, NoResponse as _, ResultResponse as _};
+    pub use crate::recording::probes::{
+        DirectRetrieved as _, NoRetrieved as _, ResultRetrieved as _,
+    };
+    pub use crate::recording::probes::{DirectScore as _, NoScore as _, ResultScore as _};
+    pub use crate::recording::probes::{
+        DirectToolOutput as _, OpaqueToolOutput as _, ResultToolOutput as _,
+    };
+    pub use crate::recording::probes::{OpaqueArgument as _, SerializableArgument as _};
 }
 
 pub use serde_json;
 
 /// A prompt field's value as text (identity parts).
-pub fn prompt_text<V: crate::AttrValue + ?Sized>(value: &V) -> Option<String> {
+pub fn prompt_text<V: crate::core::value::AttrValue + ?Sized>(value: &V) -> Option<String> {
     value.to_value().map(|v| v.as_str().into_owned())
 }
 
 /// Records a prompt field as an attribute.
-pub fn push_attribute<V: crate::AttrValue + ?Sized>(
+pub fn push_attribute<V: crate::core::value::AttrValue + ?Sized>(
     out: &mut Vec<opentelemetry::KeyValue>,
     key: &'static str,
     value: &V,
@@ -40,7 +48,7 @@ pub fn push_attribute<V: crate::AttrValue + ?Sized>(
 }
 
 /// Records a prompt field as a template variable.
-pub fn push_variable<V: crate::AttrValue + ?Sized>(
+pub fn push_variable<V: crate::core::value::AttrValue + ?Sized>(
     out: &mut Vec<(&'static str, opentelemetry::Value)>,
     name: &'static str,
     value: &V,
@@ -51,7 +59,7 @@ pub fn push_variable<V: crate::AttrValue + ?Sized>(
 }
 
 /// Records a prompt field as metadata.
-pub fn push_metadata<V: crate::AttrValue + ?Sized>(
+pub fn push_metadata<V: crate::core::value::AttrValue + ?Sized>(
     out: &mut Vec<(String, String)>,
     key: &str,
     value: &V,

@@ -1,13 +1,13 @@
 //! Setting telemetry up: [`Telemetry::builder`] → [`TelemetryBuilder::install`] →
 //! a [`TelemetryGuard`] that flushes and shuts down when dropped.
 
+use crate::core::pipeline::{self, Options, Pipeline, SpanNaming};
+use crate::core::value::AttrValue;
 use crate::export::callback::CallbackExporter;
 use crate::export::{
     BatchProcessor, BatchSettings, Console, Counters, Driver, Health, InMemorySpans, Otlp,
     OtlpProtocol,
 };
-use crate::pipeline::{self, Options, Pipeline, SpanNaming};
-use crate::value::AttrValue;
 use opentelemetry::KeyValue;
 use opentelemetry_sdk::trace::{
     Sampler, SdkTracerProvider, SpanExporter, SpanProcessor, TracerProviderBuilder,
@@ -244,7 +244,7 @@ impl TelemetryBuilder {
     /// A cost budget for each outermost flow: `crux.cost.warn` and `crux.cost.limit` are
     /// emitted once each when its running total crosses `warn_usd` and `limit_usd`.
     pub fn cost_budget(mut self, warn_usd: f64, limit_usd: f64) -> Self {
-        self.options.budget = Some(crate::cost::Budget {
+        self.options.budget = Some(pipeline::Budget {
             warn_usd,
             limit_usd,
         });

@@ -178,10 +178,7 @@ pub trait SpanDataExt {
 
 impl SpanDataExt for SpanData {
     fn attr(&self, key: &str) -> Option<&Value> {
-        self.attributes
-            .iter()
-            .find(|kv| kv.key.as_str() == key)
-            .map(|kv| &kv.value)
+        crate::core::attrs::find(&self.attributes, key)
     }
 
     fn event(&self, name: &str) -> Option<&Event> {
@@ -204,9 +201,6 @@ pub trait EventExt {
 
 impl EventExt for Event {
     fn str_attr(&self, key: &str) -> Option<String> {
-        self.attributes
-            .iter()
-            .find(|kv| kv.key.as_str() == key)
-            .map(|kv| kv.value.as_str().into_owned())
+        crate::core::attrs::find(&self.attributes, key).map(|v| v.as_str().into_owned())
     }
 }

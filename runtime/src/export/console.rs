@@ -290,10 +290,7 @@ fn write_span(
 }
 
 fn attr<'a>(span: &'a SpanData, k: &str) -> Option<&'a Value> {
-    span.attributes
-        .iter()
-        .find(|kv| kv.key.as_str() == k)
-        .map(|kv| &kv.value)
+    crate::core::attrs::find(&span.attributes, k)
 }
 
 fn short_key(k: &str) -> &str {

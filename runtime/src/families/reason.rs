@@ -4,10 +4,38 @@
 //! calls, as events and counts on the `crux.use_reason` span.
 
 use crate::attributes as key;
-use crate::content::CaptureContent;
-use crate::response::Usage;
-use opentelemetry::KeyValue;
+use crate::attributes::events;
+use crate::core::attrs::AttrList;
+use crate::core::content::CaptureContent;
+use crate::core::span::Span;
+use crate::families::generate::{usage_attributes, PassReport, Usage};
+use opentelemetry::{Context, KeyValue};
 use std::sync::{Arc, Mutex, PoisonError};
+
+/// The capture a `use_reason` inside which a span starts imposes on it, if any.
+pub(crate) fn inherited_capture(parent: &Context) -> Option<CaptureContent> {
+    parent.get::<ReasonScope>().and_then(|r| r.capture)
+}
+
+/// Opens the scope of a `use_reason` span, with its content-capture override.
+pub(crate) fn enter(cx: Context, span: &Context, capture: Option<CaptureContent>) -> Context {
+    cx.with_value(ReasonScope::new(span.clone(), capture))
+}
+
+/// A model call inside the `use_reason` of `cx` ended: its report counts toward the
+/// reasoning's sums.
+pub(crate) fn pass_ended(cx: &Context, report: PassReport) {
+    if let Some(reason) = cx.get::<ReasonScope>() {
+        reason.pass_ended(report);
+    }
+}
+
+/// The end attributes of the `use_reason` span of `cx`.
+pub(crate) fn end(cx: &Context, end: &mut AttrList) {
+    if let Some(reason) = cx.get::<ReasonScope>() {
+        reason.end_attributes(end);
+    }
+}
 
 /// The enclosing `use_reason`, carried in the OpenTelemetry context.
 #[derive(Clone, Debug)]
@@ -33,15 +61,6 @@ pub(crate) struct ReasonState {
     requested: Option<i64>,
 }
 
-/// What a model call inside a `use_reason` reports when it ends.
-#[derive(Debug, Default)]
-pub(crate) struct PassReport {
-    pub usage: Option<Usage>,
-    pub cost: Option<f64>,
-    pub finish_reasons: Vec<String>,
-    pub tool_calls: Option<i64>,
-}
-
 /// A tool call inside a `use_reason`: where to report its end.
 #[derive(Debug)]
 pub(crate) struct ToolCall {
@@ -64,7 +83,7 @@ impl ReasonScope {
     }
 
     fn emit(&self, events: Vec<(&'static str, Vec<KeyValue>)>) {
-        let span = crate::span::Span::from_context(self.span.clone());
+        let span = Span::from_context(self.span.clone());
         for (name, attrs) in events {
             span.add_event(name, attrs);
         }
@@ -100,7 +119,7 @@ impl ReasonScope {
             let index = s.steps - 1;
             let count = s.requested.take().unwrap_or(0);
             events.push((
-                "use_reason.tool-step.start",
+                events::TOOL_STEP_START,
                 vec![
                     KeyValue::new(key::CRUX_TOOL_STEP_INDEX, index),
                     KeyValue::new(key::CRUX_TOOL_COUNT, count),
@@ -110,7 +129,7 @@ impl ReasonScope {
         s.calls += 1;
         let step = s.steps - 1;
         events.push((
-            "use_reason.tool-call.start",
+            events::TOOL_CALL_START,
             vec![
                 KeyValue::new(key::CRUX_TOOL_STEP_INDEX, step),
                 KeyValue::new(key::GEN_AI_TOOL_NAME, name.to_owned()),
@@ -128,11 +147,11 @@ impl ReasonScope {
     }
 
     /// The end attributes of the `use_reason` span.
-    pub(crate) fn end_attributes(&self) -> Vec<KeyValue> {
+    pub(crate) fn end_attributes(&self, end: &mut AttrList) {
         let s = self.lock();
         let mut attrs = Vec::new();
         if let Some(u) = s.usage {
-            crate::span::usage_attributes(&u, &mut attrs);
+            usage_attributes(&u, &mut attrs);
         }
         if let Some(c) = s.cost {
             attrs.push(KeyValue::new(key::CRUX_COST, c));
@@ -150,7 +169,7 @@ impl ReasonScope {
             attrs.push(KeyValue::new(key::CRUX_TOOL_RESULT_COUNT, s.results));
             attrs.push(KeyValue::new(key::CRUX_TOOL_STEP_COUNT, s.steps));
         }
-        attrs
+        end.extend(attrs);
     }
 }
 
@@ -163,9 +182,9 @@ impl ToolCall {
         }
         drop(s);
         let name = if returned && !is_error {
-            "use_reason.tool-call.complete"
+            events::TOOL_CALL_COMPLETE
         } else {
-            "use_reason.tool-call.error"
+            events::TOOL_CALL_ERROR
         };
         self.scope.emit(vec![(
             name,

@@ -1,26 +1,12 @@
-//! Prompt identity and the telemetry of a `use_reason` call.
+//! Prompts (`#[derive(crux::Prompt)]`) and the telemetry of a `use_reason` call: the
+//! prompt's identity, attributes and variables as the span records them.
 
-use crate::content::CaptureContent;
-use crate::value::AttrValue;
+use crate::attributes as key;
+use crate::core::attrs::AttrList;
+use crate::core::content::{self, CaptureContent};
+use crate::core::hooks::{Hooks, PromptIdentity};
+use crate::core::value::AttrValue;
 use opentelemetry::{KeyValue, Value};
-
-/// Who a prompt is: the identity recorded on `crux.use_reason` (and usable by
-/// `map_prompt_metadata`).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct PromptIdentity {
-    /// The prompt's id.
-    pub id: Option<String>,
-    /// The prompt's name (`gen_ai.prompt.name`, `crux.prompt.name`).
-    pub name: Option<String>,
-    /// The prompt's version (`gen_ai.prompt.version`, `crux.prompt.version`).
-    pub version: Option<String>,
-    /// The prompt's type: `chat`, `text` (`crux.prompt.type`).
-    pub kind: Option<String>,
-    /// Where it came from (`crux.prompt.source`).
-    pub source: Option<String>,
-    /// Free-form metadata, recorded only through `map_prompt_metadata`.
-    pub metadata: Vec<(String, String)>,
-}
 
 /// A prompt whose identity, attributes and variables crux can record; derive it with
 /// `#[derive(crux::Prompt)]`.
@@ -129,5 +115,45 @@ impl ReasonTelemetry {
     pub fn capture_content(mut self, capture: impl Into<CaptureContent>) -> Self {
         self.capture = Some(capture.into());
         self
+    }
+}
+
+impl RecordedPrompt {
+    /// Records the prompt on a starting span: its identity under the registry's keys,
+    /// what `map_prompt_metadata` adds, its attributes, and (only with input capture) its
+    /// variables. Returns whether a variable was cut at `cap`.
+    pub(crate) fn record(
+        self,
+        attrs: &mut AttrList,
+        hooks: &Hooks,
+        capture: CaptureContent,
+        cap: usize,
+    ) -> bool {
+        let id = &self.identity;
+        for (role, keys) in crate::attributes::PROMPT_IDENTITY {
+            if let Some(value) = id.part(role) {
+                for k in *keys {
+                    attrs.upsert(*k, Value::String(value.clone().into()));
+                }
+            }
+        }
+        for kv in hooks.prompt_metadata(id) {
+            attrs.upsert(kv.key, kv.value);
+        }
+        for kv in self.attributes {
+            attrs.upsert(kv.key, kv.value);
+        }
+        let mut truncated = false;
+        if capture.input {
+            for (name, value) in self.variables {
+                let (text, cut) = content::capped_text(&value.as_str(), cap);
+                truncated |= cut;
+                attrs.upsert(
+                    format!("{}{name}", key::GEN_AI_PROMPT_VARIABLE),
+                    Value::String(text.into()),
+                );
+            }
+        }
+        truncated
     }
 }

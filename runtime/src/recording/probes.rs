@@ -1,4 +1,5 @@
-//! How a function's return value becomes the span's outcome.
+//! How a function's return value becomes the span's outcome, and what the probes of
+//! some kinds read from it (a tool's output, a model's response, a judge's score, ...).
 //!
 //! The generated code calls `(&&&OutcomeProbe(&output)).crux_outcome(&guard)`. Method
 //! resolution picks the most specific impl that applies (autoref specialisation), so
@@ -7,9 +8,40 @@
 //! `exception` event, and every other type records nothing. No syntactic guessing from
 //! the return type, so aliases work.
 
-use crate::recording::SpanGuard;
-use crate::retrieval::{Embeddings, Retrieved};
+use super::dispatch::Family;
+use super::guard::{Active, SpanGuard};
+use crate::core::span::Span;
+use crate::families::generate::ModelResponse;
+use crate::families::judge::Score;
+use crate::families::retrieval::{Embeddings, Retrieved};
+use crate::families::tool::{ToolOutput, ToolState};
 use std::fmt::{Debug, Display};
+
+/// The tool state of a recording `#[crux::tool]` span.
+fn tool(guard: &SpanGuard) -> Option<(&Active, &ToolState)> {
+    let active = guard.active()?;
+    match &active.family {
+        Family::Tool(state) => Some((active, state)),
+        _ => None,
+    }
+}
+
+fn record_tool_output<T: serde::Serialize + ?Sized>(guard: &SpanGuard, output: &T) {
+    if let Some((active, state)) = tool(guard) {
+        state.record_output(
+            &active.cx,
+            output,
+            active.capture.content,
+            active.capture.cap,
+        );
+    }
+}
+
+fn record_declared_output<T: ToolOutput + ?Sized>(guard: &SpanGuard, output: &T) {
+    if let Some((_, state)) = tool(guard) {
+        state.record_model_output(output.output_size(), &output.model_output());
+    }
+}
 
 /// Wraps a reference to a function's output for outcome recording.
 #[derive(Debug)]
@@ -96,7 +128,7 @@ pub trait ResultToolOutput {
 impl<T: serde::Serialize, E> ResultToolOutput for &&ToolOutputProbe<'_, Result<T, E>> {
     fn crux_tool_output(&self, guard: &SpanGuard) {
         if let (Ok(value), true) = (self.0, guard.is_recording()) {
-            guard.record_tool_output(value);
+            record_tool_output(guard, value);
         }
     }
 }
@@ -110,7 +142,7 @@ pub trait DirectToolOutput {
 impl<T: serde::Serialize> DirectToolOutput for &ToolOutputProbe<'_, T> {
     fn crux_tool_output(&self, guard: &SpanGuard) {
         if guard.is_recording() {
-            guard.record_tool_output(self.0);
+            record_tool_output(guard, self.0);
         }
     }
 }
@@ -132,10 +164,10 @@ pub trait ResultDeclaredOutput {
     fn crux_tool_output(&self, guard: &SpanGuard);
 }
 
-impl<T: crate::ToolOutput, E> ResultDeclaredOutput for &&&&ToolOutputProbe<'_, Result<T, E>> {
+impl<T: ToolOutput, E> ResultDeclaredOutput for &&&&ToolOutputProbe<'_, Result<T, E>> {
     fn crux_tool_output(&self, guard: &SpanGuard) {
         if let (Ok(value), true) = (self.0, guard.is_recording()) {
-            guard.record_tool_model_output(value.output_size(), &value.model_output());
+            record_declared_output(guard, value);
         }
     }
 }
@@ -146,10 +178,10 @@ pub trait DeclaredOutput {
     fn crux_tool_output(&self, guard: &SpanGuard);
 }
 
-impl<T: crate::ToolOutput> DeclaredOutput for &&&ToolOutputProbe<'_, T> {
+impl<T: ToolOutput> DeclaredOutput for &&&ToolOutputProbe<'_, T> {
     fn crux_tool_output(&self, guard: &SpanGuard) {
         if guard.is_recording() {
-            guard.record_tool_model_output(self.0.output_size(), &self.0.model_output());
+            record_declared_output(guard, self.0);
         }
     }
 }
@@ -212,30 +244,16 @@ macro_rules! output_probe {
     };
 }
 
-/// A score a judge returns.
-pub trait Score {
-    /// The score as a float.
-    fn score(&self) -> f64;
-}
-
-impl Score for f64 {
-    fn score(&self) -> f64 {
-        *self
-    }
-}
-
-impl Score for f32 {
-    fn score(&self) -> f64 {
-        f64::from(*self)
-    }
-}
-
 output_probe! {
     /// Wraps a reference to a judge's output: its score (else record it with
     /// `crux::judge::score`).
     JudgeProbe reads Score with crux_judge,
     traits ResultScore, DirectScore, NoScore,
-    record |guard, score| guard.record_judge_score(score.score())
+    record |guard, score| {
+        if let Some(Family::Judge(state)) = guard.active().map(|a| &a.family) {
+            state.record_score(score.score());
+        }
+    }
 }
 
 output_probe! {
@@ -258,4 +276,12 @@ output_probe! {
         let count = i64::try_from(results.result_count()).unwrap_or(i64::MAX);
         guard.set_attribute(crate::attributes::CRUX_RETRIEVAL_RESULT_COUNT, &count);
     }
+}
+
+output_probe! {
+    /// Wraps a reference to a `#[crux::generate]` function's output: everything a
+    /// [`ModelResponse`] knows (record it through [`Span::current`] otherwise).
+    ResponseProbe reads ModelResponse with crux_response,
+    traits ResultResponse, DirectResponse, NoResponse,
+    record |guard, response| Span::from_context(guard.context()).record_response(response)
 }

@@ -36,7 +36,11 @@ pub fn keyed(key: &[u8], text: &str) -> String {
 
 /// The identifier hash the installed pipeline uses.
 pub(crate) fn identifier(text: &str) -> String {
-    match crate::pipeline::load().options().hashing_key.as_deref() {
+    match crate::core::pipeline::load()
+        .options()
+        .hashing_key
+        .as_deref()
+    {
         Some(key) => keyed(key, text),
         None => fnv1a(text),
     }

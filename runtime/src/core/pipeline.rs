@@ -6,7 +6,9 @@
 //! standard OpenTelemetry path.
 
 use arc_swap::ArcSwapOption;
-use opentelemetry::trace::{SpanBuilder, TraceContextExt, Tracer as _, TracerProvider as _};
+use opentelemetry::trace::{
+    SpanBuilder, SpanKind, TraceContextExt, Tracer as _, TracerProvider as _,
+};
 use opentelemetry::{global, Context, InstrumentationScope, KeyValue};
 use opentelemetry_sdk::trace::SdkTracer;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -23,21 +25,40 @@ pub enum SpanNaming {
     GenAi,
 }
 
+/// How a resumed flow relates to the run it was suspended from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ResumeMode {
+    /// A new trace (or the caller's current one) with a span link to the suspended span.
+    #[default]
+    Link,
+    /// A child of the suspended span, in its trace (plus the link).
+    Continue,
+}
+
+/// A warning threshold and a limit, in USD, for each outermost flow's running total.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Budget {
+    /// Emit `crux.cost.warn` once when the total reaches this.
+    pub warn_usd: f64,
+    /// Emit `crux.cost.limit` once when the total reaches this.
+    pub limit_usd: f64,
+}
+
 /// Per-pipeline options applied to every span.
 #[derive(Clone, Debug)]
 pub(crate) struct Options {
     pub naming: SpanNaming,
     pub attributes: Vec<KeyValue>,
-    pub resume_mode: crate::flow::ResumeMode,
-    pub hooks: crate::hooks::Hooks,
+    pub resume_mode: ResumeMode,
+    pub hooks: crate::core::hooks::Hooks,
     /// Content capture; `None` follows `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`.
-    pub capture: Option<crate::content::CaptureContent>,
+    pub capture: Option<crate::core::content::CaptureContent>,
     /// The most characters one captured content attribute keeps.
     pub max_content_length: usize,
     /// The key for hashed identifiers (HMAC); FNV-1a without one.
     pub hashing_key: Option<Arc<[u8]>>,
     /// The cost budget of each outermost flow.
-    pub budget: Option<crate::cost::Budget>,
+    pub budget: Option<Budget>,
 }
 
 impl Default for Options {
@@ -45,8 +66,8 @@ impl Default for Options {
         Options {
             naming: SpanNaming::default(),
             attributes: Vec::new(),
-            resume_mode: crate::flow::ResumeMode::default(),
-            hooks: crate::hooks::Hooks::default(),
+            resume_mode: ResumeMode::default(),
+            hooks: crate::core::hooks::Hooks::default(),
             capture: None,
             max_content_length: 8192,
             hashing_key: None,
@@ -64,12 +85,13 @@ impl Options {
                 attrs.push(kv.clone());
             }
         }
-        self.hooks.map(crate::hooks::Phase::Start, span_name, attrs);
+        self.hooks
+            .map(crate::core::hooks::Phase::Start, span_name, attrs);
     }
 
     /// The capture setting (resolved from the environment at install when the builder
     /// set none, so the hot path never reads the environment).
-    pub(crate) fn capture(&self) -> crate::content::CaptureContent {
+    pub(crate) fn capture(&self) -> crate::core::content::CaptureContent {
         self.capture.unwrap_or_default()
     }
 
@@ -77,7 +99,7 @@ impl Options {
     fn global_default() -> &'static Options {
         static DEFAULT: OnceLock<Options> = OnceLock::new();
         DEFAULT.get_or_init(|| Options {
-            capture: Some(crate::content::CaptureContent::from_env()),
+            capture: Some(crate::core::content::CaptureContent::from_env()),
             ..Options::default()
         })
     }
@@ -186,4 +208,24 @@ pub(crate) fn start_span(mut builder: SpanBuilder, parent: &Context) -> Context 
     let attrs = builder.attributes.get_or_insert_with(Vec::new);
     loaded.options().start_attributes(&builder.name, attrs);
     loaded.start(builder, parent)
+}
+
+/// Starts and ends a span at once, under `parent`.
+pub(crate) fn instant(parent: &Context, name: &'static str, attrs: Vec<KeyValue>) {
+    instant_with(
+        parent,
+        SpanBuilder::from_name(name)
+            .with_kind(SpanKind::Internal)
+            .with_attributes(attrs),
+    );
+}
+
+/// Starts and ends `builder`'s span at one and the same instant, under `parent`;
+/// returns its context.
+pub(crate) fn instant_with(parent: &Context, mut builder: SpanBuilder) -> Context {
+    let now = std::time::SystemTime::now();
+    builder.start_time = Some(now);
+    let cx = start_span(builder, parent);
+    cx.span().end_with_timestamp(now);
+    cx
 }

@@ -57,6 +57,14 @@ fn format_hex(mut n: u64) -> [u8; 16] {
     out
 }
 
+/// Milliseconds since the Unix epoch (0 for a clock before it).
+pub(crate) fn unix_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -28,6 +28,10 @@ pub const CHECKPOINT_VERSION: u64 = 1;
 /// Longest accepted flow id, flow name or suspend point, in bytes.
 pub const MAX_FIELD_LEN: usize = 1024;
 
+/// The latest accepted suspension time, Unix milliseconds (the last instant of the year
+/// 9999): anything later, or before 1970, is not a time a flow suspended at.
+pub const MAX_SUSPENDED_AT_MS: i64 = 253_402_300_799_999;
+
 /// Where and when a flow suspended, and the trace context to link its resume to.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Checkpoint {
@@ -68,6 +72,9 @@ pub enum CheckpointError {
     InvalidTraceparent(&'static str),
     /// The tracestate is not a valid W3C tracestate.
     InvalidTracestate,
+    /// A number is outside its range (`suspended_at_ms` before 1970 or after the year
+    /// 9999).
+    OutOfRange(&'static str),
 }
 
 impl fmt::Display for CheckpointError {
@@ -85,6 +92,9 @@ impl fmt::Display for CheckpointError {
             }
             CheckpointError::InvalidTraceparent(why) => write!(f, "checkpoint traceparent is invalid: {why}"),
             CheckpointError::InvalidTracestate => f.write_str("checkpoint tracestate is invalid"),
+            CheckpointError::OutOfRange(field) => {
+                write!(f, "checkpoint field `{field}` is out of range")
+            }
         }
     }
 }
@@ -102,7 +112,7 @@ impl Checkpoint {
             flow_id: flow_id.to_owned(),
             flow_name: flow_name.to_owned(),
             suspend_point: suspend_point.to_owned(),
-            suspended_at_ms: crate::flow::unix_millis(),
+            suspended_at_ms: crate::core::ids::unix_millis(),
             span_context,
         }
     }
@@ -191,6 +201,9 @@ impl Checkpoint {
             Some(s) if !valid_tracestate(s) => return Err(CheckpointError::InvalidTracestate),
             Some(s) => TraceState::from_str(s).map_err(|_| CheckpointError::InvalidTracestate)?,
         };
+        if !(0..=MAX_SUSPENDED_AT_MS).contains(&wire.suspended_at_ms) {
+            return Err(CheckpointError::OutOfRange("suspended_at_ms"));
+        }
         let span_context = parse_traceparent(&wire.traceparent, trace_state)
             .map_err(CheckpointError::InvalidTraceparent)?;
         Ok(Checkpoint {
@@ -372,6 +385,25 @@ mod tests {
 
     fn error_of(json: &str) -> CheckpointError {
         Checkpoint::from_json(json).unwrap_err()
+    }
+
+    #[test]
+    fn times_out_of_range_are_rejected_at_decode() {
+        for bad in [i64::MIN, -1, MAX_SUSPENDED_AT_MS + 1, i64::MAX] {
+            let json = VALID.replace("1700000000000", &bad.to_string());
+            assert_eq!(
+                error_of(&json),
+                CheckpointError::OutOfRange("suspended_at_ms"),
+                "{bad}"
+            );
+        }
+        for good in [0, MAX_SUSPENDED_AT_MS] {
+            let json = VALID.replace("1700000000000", &good.to_string());
+            assert_eq!(
+                Checkpoint::from_json(&json).unwrap().suspended_at_ms(),
+                good
+            );
+        }
     }
 
     #[test]

@@ -9,9 +9,11 @@
 //! crosses the thresholds. Flow, step and session ids come from the context.
 
 use crate::attributes as key;
-use crate::flow::{FlowScope, StepScope};
-use crate::run::RunScope;
-use opentelemetry::trace::{SpanBuilder, SpanKind, TraceContextExt};
+use crate::attributes::spans;
+use crate::core::attrs::AttrList;
+use crate::core::pipeline::{self, instant};
+use crate::families::flow::{FlowScope, StepScope};
+use crate::families::run::RunScope;
 use opentelemetry::{Context, KeyValue};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -35,14 +37,7 @@ impl CostSource {
     }
 }
 
-/// A warning threshold and a limit, in USD, for each outermost flow's running total.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Budget {
-    /// Emit `crux.cost.warn` once when the total reaches this.
-    pub warn_usd: f64,
-    /// Emit `crux.cost.limit` once when the total reaches this.
-    pub limit_usd: f64,
-}
+pub use crate::core::pipeline::Budget;
 
 /// A cost to report (`crux.cost.report`).
 ///
@@ -95,13 +90,31 @@ impl CostReport {
     }
 }
 
-/// The running cost total of one flow, chained to the enclosing flow's.
+/// The running cost total of one flow, chained to the enclosing flow's; a flow's span
+/// carries one in its context beside the flow's own scope.
 #[derive(Debug, Default)]
 pub(crate) struct CostTotal {
     total: Mutex<Option<f64>>,
     warned: AtomicBool,
     limited: AtomicBool,
     parent: Option<Arc<CostTotal>>,
+}
+
+/// The running total of the innermost flow, carried in the OpenTelemetry context.
+#[derive(Clone, Debug)]
+pub(crate) struct CostScope(Arc<CostTotal>);
+
+/// Opens a flow's running total under the enclosing flow's (`parent`'s), in `cx`.
+pub(crate) fn enter_flow(cx: Context, parent: &Context) -> Context {
+    let enclosing = parent.get::<CostScope>().map(|c| c.0.clone());
+    cx.with_value(CostScope(CostTotal::child_of(enclosing)))
+}
+
+/// The end attribute of a flow: its total (`crux.cost.total`), if anything cost.
+pub(crate) fn end_flow(cx: &Context, end: &mut AttrList) {
+    if let Some(total) = cx.get::<CostScope>().and_then(|c| c.0.total()) {
+        end.push(key::CRUX_COST_TOTAL, total);
+    }
 }
 
 impl CostTotal {
@@ -127,19 +140,19 @@ impl CostTotal {
 /// Adds `usd` to every enclosing flow's total; returns the innermost flow's new total.
 /// Crossing the budget of the outermost flow emits its warn or limit span, once.
 pub(crate) fn add(cx: &Context, usd: f64, source: CostSource) -> Option<f64> {
-    let flow = cx.get::<FlowScope>()?;
-    let innermost = flow.cost.add(usd);
-    let mut node = flow.cost.parent.clone();
-    let mut root = flow.cost.clone();
+    let flow = cx.get::<CostScope>()?;
+    let innermost = flow.0.add(usd);
+    let mut node = flow.0.parent.clone();
+    let mut root = flow.0.clone();
     while let Some(parent) = node {
         parent.add(usd);
         node = parent.parent.clone();
         root = parent;
     }
-    if let (Some(budget), Some(total)) = (crate::pipeline::load().options().budget, root.total()) {
+    if let (Some(budget), Some(total)) = (pipeline::load().options().budget, root.total()) {
         for (threshold, flag, name) in [
-            (budget.warn_usd, &root.warned, "crux.cost.warn"),
-            (budget.limit_usd, &root.limited, "crux.cost.limit"),
+            (budget.warn_usd, &root.warned, spans::COST_WARN),
+            (budget.limit_usd, &root.limited, spans::COST_LIMIT),
         ] {
             if total >= threshold && !flag.swap(true, Ordering::AcqRel) {
                 instant(
@@ -162,7 +175,7 @@ pub(crate) fn add(cx: &Context, usd: f64, source: CostSource) -> Option<f64> {
 /// enclosing flow's running total (this cost included) and the flow, step and session
 /// ids from the context. The cost counts toward the flow's total and budget.
 pub fn report(report: CostReport) {
-    if !crate::is_enabled() {
+    if !pipeline::enabled() {
         return;
     }
     let cx = Context::current();
@@ -198,25 +211,5 @@ pub fn report(report: CostReport) {
             i64::try_from(tokens).unwrap_or(i64::MAX),
         ));
     }
-    instant(&cx, "crux.cost.report", attrs);
-}
-
-/// Starts and ends a span at once, under `parent`.
-pub(crate) fn instant(parent: &Context, name: &'static str, attrs: Vec<KeyValue>) {
-    instant_with(
-        parent,
-        SpanBuilder::from_name(name)
-            .with_kind(SpanKind::Internal)
-            .with_attributes(attrs),
-    );
-}
-
-/// Starts and ends `builder`'s span at one and the same instant, under `parent`;
-/// returns its context.
-pub(crate) fn instant_with(parent: &Context, mut builder: SpanBuilder) -> Context {
-    let now = std::time::SystemTime::now();
-    builder.start_time = Some(now);
-    let cx = crate::pipeline::start_span(builder, parent);
-    cx.span().end_with_timestamp(now);
-    cx
+    instant(&cx, spans::COST_REPORT, attrs);
 }

@@ -3,7 +3,13 @@
 //! TypeScript package records them as unrelated instants after the fact).
 
 use crate::attributes as key;
-use opentelemetry::trace::{SpanBuilder, SpanKind, Status, TraceContextExt};
+use crate::attributes::spans;
+use crate::core::attrs::AttrList;
+use crate::core::callsite::Callsite;
+use crate::core::context::FutureExt;
+use crate::core::pipeline;
+use crate::core::span::Span;
+use opentelemetry::trace::{SpanBuilder, SpanKind, TraceContextExt};
 use opentelemetry::{Context, KeyValue};
 use std::future::Future;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -23,24 +29,49 @@ pub(crate) struct CompositionState {
     agreement: Mutex<Option<f64>>,
 }
 
-impl CompositionState {
-    pub(crate) fn end_attributes(&self) -> Vec<KeyValue> {
-        let mut attrs = vec![KeyValue::new(
+/// The start defaults of a composition: a generated id unless given, and its kind.
+pub(crate) fn start_defaults(callsite: &Callsite, attrs: &mut AttrList) {
+    attrs.default_with(key::CRUX_COMPOSITION_ID, || {
+        crate::core::ids::new_id_value("comp_")
+    });
+    attrs.upsert_static(key::CRUX_COMPOSITION_KIND, callsite.label);
+}
+
+/// Reads the composition's scope from its start attributes.
+pub(crate) fn open(attrs: &AttrList) -> CompositionScope {
+    CompositionScope {
+        id: attrs
+            .text(key::CRUX_COMPOSITION_ID)
+            .unwrap_or_default()
+            .into(),
+        state: Arc::default(),
+    }
+}
+
+/// Puts the composition's scope into its span's context `cx`.
+pub(crate) fn enter(scope: &CompositionScope, cx: Context) -> Context {
+    cx.with_value(scope.clone())
+}
+
+impl CompositionScope {
+    /// The end attributes: how many agents ran, hand-offs, agreement.
+    pub(crate) fn end(&self, end: &mut AttrList) {
+        let state = &self.state;
+        end.push(
             key::CRUX_COMPOSITION_AGENT_COUNT,
-            self.agents.load(Ordering::Acquire),
-        )];
-        let handoffs = self.handoffs.load(Ordering::Acquire);
+            state.agents.load(Ordering::Acquire),
+        );
+        let handoffs = state.handoffs.load(Ordering::Acquire);
         if handoffs > 0 {
-            attrs.push(KeyValue::new(key::CRUX_COMPOSITION_HANDOFF_COUNT, handoffs));
+            end.push(key::CRUX_COMPOSITION_HANDOFF_COUNT, handoffs);
         }
-        if let Some(agreement) = *self
+        if let Some(agreement) = *state
             .agreement
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
         {
-            attrs.push(KeyValue::new(key::CRUX_COMPOSITION_AGREEMENT, agreement));
+            end.push(key::CRUX_COMPOSITION_AGREEMENT, agreement);
         }
-        attrs
     }
 }
 
@@ -50,13 +81,13 @@ fn scope() -> Option<CompositionScope> {
 
 fn start_agent(scope: &CompositionScope, agent_id: &str) -> Context {
     scope.state.agents.fetch_add(1, Ordering::AcqRel);
-    let builder = SpanBuilder::from_name(format!("crux.composition.agent.{agent_id}"))
+    let builder = SpanBuilder::from_name(format!("{}{agent_id}", spans::COMPOSITION_AGENT_PREFIX))
         .with_kind(SpanKind::Internal)
         .with_attributes(vec![KeyValue::new(
             key::CRUX_COMPOSITION_ID,
             scope.id.to_string(),
         )]);
-    crate::pipeline::start_span(builder, &Context::current())
+    pipeline::start_span(builder, &Context::current())
 }
 
 /// Runs one agent of the current composition in its own child span; an `Err` makes the
@@ -78,15 +109,21 @@ pub async fn agent<T, E: std::fmt::Display, F: Future<Output = Result<T, E>>>(
     agent_id: &str,
     future: F,
 ) -> Result<T, E> {
-    let Some(scope) = scope().filter(|_| crate::is_enabled()) else {
+    let Some(scope) = scope().filter(|_| pipeline::enabled()) else {
         return future.await;
     };
     let cx = start_agent(&scope, agent_id);
-    let out = crate::FutureExt::in_context(future, cx.clone()).await;
+    let out = future.in_context(cx.clone()).await;
     if let Err(e) = &out {
-        let span = cx.span();
-        span.set_attribute(KeyValue::new(key::ERROR_TYPE, std::any::type_name::<E>()));
-        span.set_status(Status::error(e.to_string()));
+        // The error path of every crux span: `error.type`, the exception event, the
+        // `Error` hook, status Error.
+        let name = format!("{}{agent_id}", spans::COMPOSITION_AGENT_PREFIX);
+        Span::from_context(cx.clone()).record_error(
+            &pipeline::load().options().hooks,
+            &name,
+            std::any::type_name::<E>(),
+            &e.to_string(),
+        );
     }
     cx.span().end();
     out
@@ -94,11 +131,11 @@ pub async fn agent<T, E: std::fmt::Display, F: Future<Output = Result<T, E>>>(
 
 /// [`agent`] for an agent whose output is not a `Result`.
 pub async fn agent_value<F: Future>(agent_id: &str, future: F) -> F::Output {
-    let Some(scope) = scope().filter(|_| crate::is_enabled()) else {
+    let Some(scope) = scope().filter(|_| pipeline::enabled()) else {
         return future.await;
     };
     let cx = start_agent(&scope, agent_id);
-    let out = crate::FutureExt::in_context(future, cx.clone()).await;
+    let out = future.in_context(cx.clone()).await;
     cx.span().end();
     out
 }

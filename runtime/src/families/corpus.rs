@@ -3,8 +3,11 @@
 //! source ids are recorded hashed (see [`crate::hashing`]), never as themselves.
 
 use crate::attributes as key;
+use crate::attributes::spans;
+use crate::core::attrs::AttrList;
+use crate::core::pipeline;
 use opentelemetry::trace::{SpanBuilder, SpanKind, Status, TraceContextExt};
-use opentelemetry::{Context, KeyValue};
+use opentelemetry::{Context, KeyValue, Value};
 use std::sync::{Arc, Mutex, PoisonError};
 
 /// What happened to one source.
@@ -40,39 +43,86 @@ impl SourceAction {
     }
 }
 
+impl SourceAction {
+    /// Every action, in the order of their count keys.
+    const ALL: [SourceAction; 7] = [
+        SourceAction::Added,
+        SourceAction::Changed,
+        SourceAction::Unchanged,
+        SourceAction::Stale,
+        SourceAction::Skipped,
+        SourceAction::Deleted,
+        SourceAction::Failed,
+    ];
+
+    /// The end attribute counting the sources that met this action.
+    fn count_key(self) -> &'static str {
+        match self {
+            SourceAction::Added => key::CRUX_CORPUS_ADDED_COUNT,
+            SourceAction::Changed => key::CRUX_CORPUS_CHANGED_COUNT,
+            SourceAction::Unchanged => key::CRUX_CORPUS_UNCHANGED_COUNT,
+            SourceAction::Stale => key::CRUX_CORPUS_STALE_COUNT,
+            SourceAction::Skipped => key::CRUX_CORPUS_SKIPPED_COUNT,
+            SourceAction::Deleted => key::CRUX_CORPUS_DELETED_COUNT,
+            SourceAction::Failed => key::CRUX_CORPUS_FAILED_COUNT,
+        }
+    }
+}
+
+/// What a sync counted: sources per action, and chunks.
+#[derive(Clone, Copy, Debug, Default)]
+struct Counts {
+    per_action: [i64; SourceAction::ALL.len()],
+    chunks: i64,
+}
+
+impl Counts {
+    fn of(&self, action: SourceAction) -> i64 {
+        self.per_action[action as usize]
+    }
+}
+
 /// The enclosing corpus sync, carried in the OpenTelemetry context.
 #[derive(Clone, Debug)]
 pub(crate) struct CorpusScope {
-    pub id: Option<String>,
-    pub namespace_hash: Option<String>,
-    pub dry_run: Option<bool>,
-    pub counts: Arc<Mutex<[i64; 8]>>,
+    id: Option<String>,
+    namespace_hash: Option<String>,
+    dry_run: Option<bool>,
+    counts: Arc<Mutex<Counts>>,
+}
+
+/// Reads the sync's identity from its start attributes.
+pub(crate) fn open(attrs: &AttrList) -> CorpusScope {
+    CorpusScope {
+        id: attrs.text(key::CRUX_CORPUS_ID),
+        namespace_hash: attrs.text(key::CRUX_CORPUS_NAMESPACE_HASH),
+        dry_run: match attrs.get(key::CRUX_CORPUS_DRY_RUN) {
+            Some(Value::Bool(b)) => Some(*b),
+            _ => None,
+        },
+        counts: Arc::default(),
+    }
+}
+
+/// Puts the sync's scope into its span's context `cx`.
+pub(crate) fn enter(scope: &CorpusScope, cx: Context) -> Context {
+    cx.with_value(scope.clone())
 }
 
 impl CorpusScope {
-    /// The end attributes of the sync span, and the error message when sources failed.
-    pub(crate) fn end(&self) -> (Vec<KeyValue>, Option<String>) {
-        let c = *self.counts.lock().unwrap_or_else(PoisonError::into_inner);
-        let names = [
-            key::CRUX_CORPUS_ADDED_COUNT,
-            key::CRUX_CORPUS_CHANGED_COUNT,
-            key::CRUX_CORPUS_UNCHANGED_COUNT,
-            key::CRUX_CORPUS_STALE_COUNT,
-            key::CRUX_CORPUS_SKIPPED_COUNT,
-            key::CRUX_CORPUS_DELETED_COUNT,
-            key::CRUX_CORPUS_FAILED_COUNT,
-            key::CRUX_CORPUS_CHUNK_COUNT,
-        ];
-        let attrs = names
-            .iter()
-            .zip(c)
-            .map(|(k, v)| KeyValue::new(*k, v))
-            .collect();
-        let failed = c[6];
-        (
-            attrs,
-            (failed > 0).then(|| format!("{failed} corpus source(s) failed")),
-        )
+    /// The end attributes of the sync span (the counts); an error status when sources
+    /// failed.
+    pub(crate) fn end(&self, cx: &Context, end: &mut AttrList) {
+        let counts = *self.counts.lock().unwrap_or_else(PoisonError::into_inner);
+        for action in SourceAction::ALL {
+            end.push(action.count_key(), counts.of(action));
+        }
+        end.push(key::CRUX_CORPUS_CHUNK_COUNT, counts.chunks);
+        let failed = counts.of(SourceAction::Failed);
+        if failed > 0 {
+            cx.span()
+                .set_status(Status::error(format!("{failed} corpus source(s) failed")));
+        }
     }
 }
 
@@ -116,13 +166,14 @@ impl<'a> SourceReport<'a> {
 /// records nothing.
 pub fn source(report: SourceReport<'_>) {
     let cx = Context::current();
-    let Some(scope) = cx.get::<CorpusScope>().filter(|_| crate::is_enabled()) else {
+    let Some(scope) = cx.get::<CorpusScope>().filter(|_| pipeline::enabled()) else {
         return;
     };
     {
         let mut counts = scope.counts.lock().unwrap_or_else(PoisonError::into_inner);
-        counts[report.action as usize] += 1;
-        counts[7] += i64::try_from(report.chunk_count.unwrap_or(0)).unwrap_or(i64::MAX);
+        counts.per_action[report.action as usize] += 1;
+        let chunks = i64::try_from(report.chunk_count.unwrap_or(0)).unwrap_or(i64::MAX);
+        counts.chunks = counts.chunks.saturating_add(chunks);
     }
     let mut attrs = Vec::with_capacity(7);
     if let Some(id) = &scope.id {
@@ -133,7 +184,7 @@ pub fn source(report: SourceReport<'_>) {
     }
     attrs.push(KeyValue::new(
         key::CRUX_CORPUS_SOURCE_ID_HASH,
-        crate::hashing::identifier(report.source_id),
+        crate::core::hashing::identifier(report.source_id),
     ));
     attrs.push(KeyValue::new(
         key::CRUX_CORPUS_ACTION,
@@ -151,10 +202,10 @@ pub fn source(report: SourceReport<'_>) {
             i64::try_from(chunks).unwrap_or(i64::MAX),
         ));
     }
-    let builder = SpanBuilder::from_name("crux.corpus.source")
+    let builder = SpanBuilder::from_name(spans::CORPUS_SOURCE)
         .with_kind(SpanKind::Internal)
         .with_attributes(attrs);
-    let cx = crate::pipeline::start_span(builder, &cx);
+    let cx = pipeline::start_span(builder, &cx);
     if report.action == SourceAction::Failed {
         cx.span().set_status(Status::error(
             report.reason.unwrap_or("source failed").to_owned(),

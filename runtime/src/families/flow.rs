@@ -7,12 +7,20 @@
 //! `crux.flow.resume` span with the same flow id and a span link to the suspended span.
 
 use crate::attributes as key;
-use crate::checkpoint::Checkpoint;
+use crate::attributes::{events, spans};
+use crate::core::attrs::AttrList;
+use crate::core::callsite::Callsite;
+use crate::core::ids::unix_millis;
+use crate::core::pipeline::{self, Options};
+use crate::core::span::Span;
+use crate::families::checkpoint::Checkpoint;
 use opentelemetry::trace::{Link, SpanBuilder, SpanContext, SpanKind, TraceContextExt};
 use opentelemetry::{Context, KeyValue};
+use std::borrow::Cow;
 use std::sync::Arc;
 
-pub use crate::checkpoint::{CheckpointError, ResumeFrom, CHECKPOINT_VERSION};
+pub use crate::core::pipeline::ResumeMode;
+pub use crate::families::checkpoint::{CheckpointError, ResumeFrom, CHECKPOINT_VERSION};
 
 /// The enclosing flow, carried in the OpenTelemetry context.
 #[derive(Clone, Debug)]
@@ -21,24 +29,12 @@ pub(crate) struct FlowScope {
     pub name: Arc<str>,
     /// A context holding just the flow's span, to reach it from anywhere inside.
     pub span: Context,
-    /// The flow's running cost, chained to the enclosing flow's.
-    pub cost: Arc<crate::cost::CostTotal>,
 }
 
 /// The enclosing flow step, carried in the OpenTelemetry context.
 #[derive(Clone, Debug)]
 pub(crate) struct StepScope {
     pub id: Arc<str>,
-}
-
-/// How a resumed flow relates to the run it was suspended from.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum ResumeMode {
-    /// A new trace (or the caller's current one) with a span link to the suspended span.
-    #[default]
-    Link,
-    /// A child of the suspended span, in its trace (plus the link).
-    Continue,
 }
 
 /// Why a flow operation could not be done.
@@ -66,7 +62,7 @@ impl std::fmt::Display for FlowError {
 impl std::error::Error for FlowError {}
 
 fn current_scope() -> Result<FlowScope, FlowError> {
-    if !crate::is_enabled() {
+    if !pipeline::enabled() {
         return Err(FlowError::Disabled);
     }
     Context::current()
@@ -97,8 +93,9 @@ fn current_scope() -> Result<FlowScope, FlowError> {
 pub fn suspend(point: &str) -> Result<Checkpoint, FlowError> {
     let scope = current_scope()?;
     let span = scope.span.span();
-    span.add_event(
-        "crux.flow.suspended",
+    // Through the handle, so the `Event` hook sees it like every other event.
+    Span::from_context(scope.span.clone()).add_event(
+        events::FLOW_SUSPENDED,
         vec![KeyValue::new(
             key::CRUX_FLOW_SUSPEND_POINT,
             point.to_owned(),
@@ -113,7 +110,7 @@ pub fn suspend(point: &str) -> Result<Checkpoint, FlowError> {
         sc.trace_state().clone(),
     );
     span.end();
-    crate::run::mark_awaiting_human_input();
+    crate::families::run::mark_awaiting_human_input();
     Ok(Checkpoint::new(&scope.id, &scope.name, point, remote))
 }
 
@@ -121,7 +118,7 @@ pub fn suspend(point: &str) -> Result<Checkpoint, FlowError> {
 /// `false` (and records nothing) outside a flow.
 pub fn signal(name: &str) -> bool {
     flow_event(
-        "crux.flow.signal",
+        events::FLOW_SIGNAL,
         vec![KeyValue::new(key::CRUX_FLOW_SIGNAL_NAME, name.to_owned())],
     )
 }
@@ -132,13 +129,13 @@ pub fn cancel(reason: Option<&str>) -> bool {
     let attrs = reason
         .map(|r| vec![KeyValue::new(key::CRUX_FLOW_CANCEL_REASON, r.to_owned())])
         .unwrap_or_default();
-    flow_event("crux.flow.cancelled", attrs)
+    flow_event(events::FLOW_CANCELLED, attrs)
 }
 
 fn flow_event(name: &'static str, attrs: Vec<KeyValue>) -> bool {
     match current_scope() {
         Ok(scope) => {
-            crate::span::Span::from_context(scope.span.clone()).add_event(name, attrs);
+            Span::from_context(scope.span.clone()).add_event(name, attrs);
             true
         }
         Err(_) => false,
@@ -149,10 +146,10 @@ fn flow_event(name: &'static str, attrs: Vec<KeyValue>) -> bool {
 /// `crux.flow.expired` span linked to the suspended span. (The TypeScript packages add
 /// an event to the suspended span, which has already ended, so the expiry is lost.)
 pub fn expire(checkpoint: &Checkpoint) {
-    if !crate::is_enabled() {
+    if !pipeline::enabled() {
         return;
     }
-    let builder = SpanBuilder::from_name("crux.flow.expired")
+    let builder = SpanBuilder::from_name(spans::FLOW_EXPIRED)
         .with_kind(SpanKind::Internal)
         .with_attributes(vec![
             KeyValue::new(key::CRUX_FLOW_ID, checkpoint.flow_id().to_owned()),
@@ -163,7 +160,7 @@ pub fn expire(checkpoint: &Checkpoint) {
             ),
         ])
         .with_links(vec![link_to(checkpoint, "expire")]);
-    crate::cost::instant_with(&Context::current(), builder);
+    pipeline::instant_with(&Context::current(), builder);
 }
 
 pub(crate) fn link_to(checkpoint: &Checkpoint, kind: &'static str) -> Link {
@@ -193,9 +190,118 @@ pub fn current_id() -> Option<String> {
         .map(|f| f.id.to_string())
 }
 
-pub(crate) fn unix_millis() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or_default()
+/// The start defaults of a flow: a resumed flow keeps its identity (the checkpoint's id
+/// and name) and records how long it waited; otherwise a generated id unless given. The
+/// enclosing flow, if any, is its parent flow.
+pub(crate) fn start_defaults(
+    callsite: &Callsite,
+    attrs: &mut AttrList,
+    resume: Option<&Checkpoint>,
+    parent: &Context,
+) {
+    if let Some(checkpoint) = resume {
+        attrs.upsert(key::CRUX_FLOW_ID, checkpoint.flow_id().to_owned().into());
+        if !attrs.has(key::CRUX_FLOW_NAME) {
+            attrs.upsert(
+                key::CRUX_FLOW_NAME,
+                checkpoint.flow_name().to_owned().into(),
+            );
+        }
+        attrs.upsert(
+            key::CRUX_FLOW_SUSPEND_POINT,
+            checkpoint.suspend_point().to_owned().into(),
+        );
+        let waited = unix_millis().saturating_sub(checkpoint.suspended_at_ms());
+        attrs.upsert(key::CRUX_FLOW_SUSPENDED_MS, waited.max(0).into());
+    }
+    attrs.default_static(key::CRUX_FLOW_NAME, callsite.label);
+    attrs.default_with(key::CRUX_FLOW_ID, || {
+        crate::core::ids::new_id_value("flow_")
+    });
+    if let Some(enclosing) = parent.get::<FlowScope>() {
+        attrs.upsert(key::CRUX_FLOW_PARENT_ID, enclosing.id.to_string().into());
+    }
+    attrs.upsert(key::CRUX_FLOW_STARTED_AT, unix_millis().into());
+    attrs.upsert_static(key::GEN_AI_OPERATION_NAME, "invoke_workflow");
+    attrs.mirror(key::CRUX_FLOW_NAME, key::GEN_AI_WORKFLOW_NAME);
+}
+
+/// The start defaults of a flow step: the enclosing flow's id, a generated step id
+/// unless given, the label and where the function is.
+pub(crate) fn step_defaults(callsite: &Callsite, attrs: &mut AttrList, parent: &Context) {
+    if let Some(flow) = parent.get::<FlowScope>() {
+        attrs.upsert(key::CRUX_FLOW_ID, flow.id.to_string().into());
+    }
+    attrs.default_with(key::CRUX_STEP_ID, || {
+        crate::core::ids::new_id_value("step_")
+    });
+    attrs.default_static(key::CRUX_STEP_LABEL, callsite.label);
+    attrs.upsert_static(key::CODE_FUNCTION_NAME, callsite.function);
+    attrs.upsert_static(key::CODE_FILE_PATH, callsite.file);
+    attrs.upsert(key::CODE_LINE_NUMBER, i64::from(callsite.line).into());
+}
+
+/// A resumed flow's span: renamed `crux.flow.resume` in crux naming, linked to the
+/// suspended span, and with [`ResumeMode::Continue`] a child of it.
+pub(crate) fn resume(
+    checkpoint: &Checkpoint,
+    builder: &mut SpanBuilder,
+    parent: &mut Context,
+    options: &Options,
+) {
+    if options.naming == pipeline::SpanNaming::Crux {
+        builder.name = Cow::Borrowed(spans::FLOW_RESUME);
+    }
+    builder
+        .links
+        .get_or_insert_with(Vec::new)
+        .push(link_to(checkpoint, "resume"));
+    if options.resume_mode == ResumeMode::Continue {
+        *parent = parent.with_remote_span_context(checkpoint.span_context().clone());
+    }
+}
+
+/// What a flow's scope is made of, read from its start attributes.
+#[derive(Debug)]
+pub(crate) struct Opening {
+    id: Arc<str>,
+    name: Arc<str>,
+}
+
+/// Reads the flow's identity before the span takes its attributes.
+pub(crate) fn open(attrs: &AttrList) -> Opening {
+    Opening {
+        id: attrs.text(key::CRUX_FLOW_ID).unwrap_or_default().into(),
+        name: attrs.text(key::CRUX_FLOW_NAME).unwrap_or_default().into(),
+    }
+}
+
+/// Puts the flow's scope into its span's context `cx`.
+pub(crate) fn enter(opening: &Opening, cx: Context) -> Context {
+    let span = cx.clone();
+    cx.with_value(FlowScope {
+        id: opening.id.clone(),
+        name: opening.name.clone(),
+        span,
+    })
+}
+
+/// Reads the step's id before the span takes its attributes.
+pub(crate) fn open_step(attrs: &AttrList) -> Option<StepScope> {
+    attrs
+        .text(key::CRUX_STEP_ID)
+        .map(|id| StepScope { id: id.into() })
+}
+
+/// Puts the step's scope into its span's context `cx`.
+pub(crate) fn enter_step(step: &StepScope, cx: Context) -> Context {
+    cx.with_value(step.clone())
+}
+
+/// The GenAI span name: `invoke_workflow {name}`.
+pub(crate) fn genai_name(attrs: &AttrList) -> String {
+    match attrs.text(key::CRUX_FLOW_NAME) {
+        Some(name) if !name.is_empty() => format!("invoke_workflow {name}"),
+        _ => "invoke_workflow".to_owned(),
+    }
 }

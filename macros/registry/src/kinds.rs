@@ -1,0 +1,407 @@
+//! The kinds of span crux opens, and every span and event name it emits.
+//!
+//! The macros name a [`Kind`] in the callsite they generate and read a kind's [`Derived`]
+//! keys to reject them in `attributes(..)`; the runtime dispatches on the same enum and
+//! sets exactly those keys (its tests check the runtime against this table).
+
+use crate::keys::*;
+
+/// The kind of span a callsite opens; it decides the span's name, kind and defaults.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// `#[crux::flow]`: `crux.flow`.
+    Flow,
+    /// `#[crux::flow_step]`: `crux.flow.step`.
+    FlowStep,
+    /// `#[crux::tool]`: `crux.tool.<name>`.
+    Tool,
+    /// `#[crux::generate]`: `crux.generate`, a model call.
+    Generate,
+    /// `#[crux::delegate]`: `crux.delegate`, work handed to a remote agent.
+    Delegate,
+    /// `#[crux::agent]`: `crux.run`, one run of an agent.
+    Run,
+    /// `#[crux::use_reason]`: `crux.use_reason`, model passes and their tool loop.
+    UseReason,
+    /// `#[crux::composition]`: `crux.composition.<kind>`.
+    Composition,
+    /// `#[crux::memory]`: `crux.memory.read` / `crux.memory.write`.
+    Memory,
+    /// `#[crux::corpus_sync]`: `crux.corpus.sync`.
+    CorpusSync,
+    /// `#[crux::embedding]`: `crux.embedding`, a call to an embedding model.
+    Embedding,
+    /// `#[crux::retrieval]`: `crux.retrieval`, a query to a retriever.
+    Retrieval,
+    /// `#[crux::indexing]`: `crux.indexing`, sources written into an index.
+    Indexing,
+    /// `#[crux::ingest]`: `crux.ingest.parse`, one source parsed.
+    Ingest,
+    /// `#[crux::compact]`: `crux.compact`.
+    Compact,
+    /// `#[crux::judge]`: `crux.judge`.
+    Judge,
+}
+
+/// A key the runtime sets itself on one kind of span, so `attributes(..)` must not.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Derived {
+    /// Set when the span starts, whatever the arguments say.
+    Set(&'static str),
+    /// Filled when the span starts unless the argument recording it gave a value (a
+    /// generated id, the function's name, `chat`).
+    Default(&'static str),
+    /// Copied when the span starts from the key `from`, which an argument records.
+    Mirror {
+        /// The key set.
+        key: &'static str,
+        /// The key it is copied from.
+        from: &'static str,
+    },
+    /// Recorded when the span starts from the macro argument named `argument` (one that
+    /// records no key of its own: a name, `tags(..)`, `messages = ..`, `prompt = ..`).
+    Argument {
+        /// The key set.
+        key: &'static str,
+        /// The argument's name.
+        argument: &'static str,
+    },
+    /// Set when the span ends, from what the function returned or recorded.
+    End(&'static str),
+}
+
+impl Derived {
+    /// The key the runtime sets.
+    pub const fn key(self) -> &'static str {
+        match self {
+            Derived::Set(key)
+            | Derived::Default(key)
+            | Derived::End(key)
+            | Derived::Mirror { key, .. }
+            | Derived::Argument { key, .. } => key,
+        }
+    }
+}
+
+use Derived::{Argument, Default, End, Mirror, Set};
+
+/// The keys a prompt's identity is recorded under, each with the identity part it comes
+/// from (`#[prompt(name)]`, ...): `derive(Prompt)` and the runtime both read this.
+pub const PROMPT_IDENTITY: &[(&str, &[&str])] = &[
+    ("name", &[GEN_AI_PROMPT_NAME, CRUX_PROMPT_NAME]),
+    ("version", &[GEN_AI_PROMPT_VERSION, CRUX_PROMPT_VERSION]),
+    ("kind", &[CRUX_PROMPT_TYPE]),
+    ("source", &[CRUX_PROMPT_SOURCE]),
+    ("id", &[CRUX_PROMPT_ID]),
+];
+
+impl Kind {
+    /// Every kind.
+    pub const ALL: [Kind; 16] = [
+        Kind::Flow,
+        Kind::FlowStep,
+        Kind::Tool,
+        Kind::Generate,
+        Kind::Delegate,
+        Kind::Run,
+        Kind::UseReason,
+        Kind::Composition,
+        Kind::Memory,
+        Kind::CorpusSync,
+        Kind::Embedding,
+        Kind::Retrieval,
+        Kind::Indexing,
+        Kind::Ingest,
+        Kind::Compact,
+        Kind::Judge,
+    ];
+
+    /// Whether the span is an OpenTelemetry CLIENT span: calls that leave the process
+    /// (models, retrievers, remote agents). The rest is INTERNAL.
+    pub const fn is_client(self) -> bool {
+        matches!(
+            self,
+            Kind::Generate | Kind::Delegate | Kind::Embedding | Kind::Retrieval
+        )
+    }
+
+    /// The keys the runtime sets itself on this kind of span.
+    pub const fn derived(self) -> &'static [Derived] {
+        match self {
+            Kind::Tool => &[
+                Default(CRUX_TOOL_CALL_ID),
+                Default(GEN_AI_TOOL_DESCRIPTION),
+                Set(CRUX_TOOL_NAME),
+                Set(GEN_AI_TOOL_NAME),
+                Set(GEN_AI_OPERATION_NAME),
+                Set(GEN_AI_TOOL_TYPE),
+                Mirror {
+                    key: GEN_AI_TOOL_CALL_ID,
+                    from: CRUX_TOOL_CALL_ID,
+                },
+                End(CRUX_TOOL_MODEL_OUTPUT_TYPE),
+                End(CRUX_TOOL_OUTPUT_SIZE),
+                End(CRUX_TOOL_MODEL_OUTPUT_SIZE),
+                End(CRUX_TOOL_TOKEN_SAVINGS_ESTIMATE),
+                End(GEN_AI_TOOL_CALL_RESULT),
+            ],
+            Kind::Flow => &[
+                Default(CRUX_FLOW_NAME),
+                Default(CRUX_FLOW_ID),
+                Set(CRUX_FLOW_STARTED_AT),
+                Set(CRUX_FLOW_PARENT_ID),
+                Set(CRUX_FLOW_SUSPEND_POINT),
+                Set(CRUX_FLOW_SUSPENDED_MS),
+                Set(GEN_AI_OPERATION_NAME),
+                Mirror {
+                    key: GEN_AI_WORKFLOW_NAME,
+                    from: CRUX_FLOW_NAME,
+                },
+                End(CRUX_COST_TOTAL),
+            ],
+            Kind::FlowStep => &[
+                Default(CRUX_STEP_ID),
+                Default(CRUX_STEP_LABEL),
+                Set(CRUX_FLOW_ID),
+                Set(CODE_FUNCTION_NAME),
+                Set(CODE_FILE_PATH),
+                Set(CODE_LINE_NUMBER),
+            ],
+            Kind::Generate => &[
+                Default(GEN_AI_OPERATION_NAME),
+                Mirror {
+                    key: GEN_AI_SYSTEM,
+                    from: GEN_AI_PROVIDER_NAME,
+                },
+                Argument {
+                    key: GEN_AI_INPUT_MESSAGES,
+                    argument: "messages",
+                },
+                Argument {
+                    key: GEN_AI_SYSTEM_INSTRUCTIONS,
+                    argument: "system",
+                },
+                End(GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK),
+            ],
+            Kind::Run => &[
+                Default(CRUX_RUN_ID),
+                Default(GEN_AI_AGENT_NAME),
+                Set(GEN_AI_OPERATION_NAME),
+                Mirror {
+                    key: GEN_AI_CONVERSATION_ID,
+                    from: SESSION_ID,
+                },
+                Mirror {
+                    key: CRUX_SESSION_ID,
+                    from: SESSION_ID,
+                },
+                Argument {
+                    key: CRUX_TRACE_TAGS,
+                    argument: "tags",
+                },
+                End(CRUX_RUN_AWAITING_HUMAN_INPUT),
+            ],
+            Kind::UseReason => &[
+                Default(GEN_AI_OPERATION_NAME),
+                Argument {
+                    key: CRUX_TRACE_TAGS,
+                    argument: "tags",
+                },
+                Argument {
+                    key: GEN_AI_PROMPT_NAME,
+                    argument: "prompt",
+                },
+                Argument {
+                    key: GEN_AI_PROMPT_VERSION,
+                    argument: "prompt",
+                },
+                Argument {
+                    key: CRUX_PROMPT_NAME,
+                    argument: "prompt",
+                },
+                Argument {
+                    key: CRUX_PROMPT_VERSION,
+                    argument: "prompt",
+                },
+                Argument {
+                    key: CRUX_PROMPT_TYPE,
+                    argument: "prompt",
+                },
+                Argument {
+                    key: CRUX_PROMPT_SOURCE,
+                    argument: "prompt",
+                },
+                Argument {
+                    key: CRUX_PROMPT_ID,
+                    argument: "prompt",
+                },
+                End(CRUX_TOOL_CALL_COUNT),
+                End(CRUX_TOOL_RESULT_COUNT),
+                End(CRUX_TOOL_STEP_COUNT),
+            ],
+            Kind::Composition => &[
+                Default(CRUX_COMPOSITION_ID),
+                Argument {
+                    key: CRUX_COMPOSITION_KIND,
+                    argument: "kind",
+                },
+                End(CRUX_COMPOSITION_AGENT_COUNT),
+                End(CRUX_COMPOSITION_HANDOFF_COUNT),
+                End(CRUX_COMPOSITION_AGREEMENT),
+            ],
+            Kind::CorpusSync => &[
+                End(CRUX_CORPUS_ADDED_COUNT),
+                End(CRUX_CORPUS_CHANGED_COUNT),
+                End(CRUX_CORPUS_UNCHANGED_COUNT),
+                End(CRUX_CORPUS_STALE_COUNT),
+                End(CRUX_CORPUS_SKIPPED_COUNT),
+                End(CRUX_CORPUS_DELETED_COUNT),
+                End(CRUX_CORPUS_FAILED_COUNT),
+                End(CRUX_CORPUS_CHUNK_COUNT),
+            ],
+            Kind::Embedding => &[
+                Default(CRUX_EMBEDDING_NAME),
+                Set(GEN_AI_OPERATION_NAME),
+                Mirror {
+                    key: GEN_AI_SYSTEM,
+                    from: GEN_AI_PROVIDER_NAME,
+                },
+                Mirror {
+                    key: GEN_AI_EMBEDDINGS_DIMENSION_COUNT,
+                    from: CRUX_EMBEDDING_DIMENSIONS,
+                },
+            ],
+            Kind::Retrieval => &[
+                Default(CRUX_RETRIEVER_ID),
+                Set(GEN_AI_OPERATION_NAME),
+                Mirror {
+                    key: GEN_AI_DATA_SOURCE_ID,
+                    from: CRUX_RETRIEVER_ID,
+                },
+                Mirror {
+                    key: GEN_AI_RETRIEVAL_TOP_K,
+                    from: CRUX_RETRIEVAL_LIMIT,
+                },
+                End(CRUX_RETRIEVAL_RESULT_COUNT),
+            ],
+            Kind::Compact => &[End(CRUX_COMPACTION_RATIO)],
+            Kind::Judge => &[End(CRUX_JUDGE_SCORE)],
+            Kind::Delegate => &[Default(CRUX_DELEGATE_ID)],
+            Kind::Memory => &[Default(CRUX_MEMORY_OPERATION)],
+            Kind::Indexing => &[Default(CRUX_INDEXER_ID)],
+            Kind::Ingest => &[Default(CRUX_INGEST_PARSER)],
+        }
+    }
+
+    /// The entry of `key` if the runtime sets it on this kind of span.
+    pub fn derives(self, key: &str) -> Option<Derived> {
+        self.derived().iter().copied().find(|d| d.key() == key)
+    }
+}
+
+/// What the generated code reads from a function's return value, beyond its outcome.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Probe {
+    /// A model call's response: usage, model, finish reasons ([`Kind::Generate`]).
+    Response,
+    /// A tool's output: its shape, sizes and (with capture) the value ([`Kind::Tool`]).
+    ToolOutput,
+    /// A judge's score ([`Kind::Judge`]).
+    Score,
+    /// Embedding vectors' dimensions ([`Kind::Embedding`]).
+    Embeddings,
+    /// A retrieval's result count ([`Kind::Retrieval`]).
+    Retrieved,
+}
+
+impl Kind {
+    /// The probe the generated code runs on this kind's return value, if any.
+    pub const fn probe(self) -> Option<Probe> {
+        match self {
+            Kind::Generate => Some(Probe::Response),
+            Kind::Tool => Some(Probe::ToolOutput),
+            Kind::Judge => Some(Probe::Score),
+            Kind::Embedding => Some(Probe::Embeddings),
+            Kind::Retrieval => Some(Probe::Retrieved),
+            _ => None,
+        }
+    }
+}
+
+/// Span names crux emits besides a macro's own (which its macro table gives).
+pub mod spans {
+    /// A resumed flow (crux naming).
+    pub const FLOW_RESUME: &str = "crux.flow.resume";
+    /// A suspended flow that expired without being resumed.
+    pub const FLOW_EXPIRED: &str = "crux.flow.expired";
+    /// A score computed inline (`crux::judge::score`).
+    pub const JUDGE: &str = "crux.judge";
+    /// A cost reported with `crux::cost::report`.
+    pub const COST_REPORT: &str = "crux.cost.report";
+    /// A flow's total crossed the budget's warning threshold.
+    pub const COST_WARN: &str = "crux.cost.warn";
+    /// A flow's total crossed the budget's limit.
+    pub const COST_LIMIT: &str = "crux.cost.limit";
+    /// A tool call waits for approval.
+    pub const TOOL_APPROVAL_REQUEST: &str = "crux.tool.approval.request";
+    /// The approval decision.
+    pub const TOOL_APPROVAL_DECISION: &str = "crux.tool.approval.decision";
+    /// One source of a corpus sync.
+    pub const CORPUS_SOURCE: &str = "crux.corpus.source";
+    /// The prefix of one agent of a composition (`crux.composition.agent.<id>`).
+    pub const COMPOSITION_AGENT_PREFIX: &str = "crux.composition.agent.";
+}
+
+/// Event names crux emits.
+pub mod events {
+    /// An error or panic (OpenTelemetry's exception event).
+    pub const EXCEPTION: &str = "exception";
+    /// A flow suspended.
+    pub const FLOW_SUSPENDED: &str = "crux.flow.suspended";
+    /// A flow received a signal.
+    pub const FLOW_SIGNAL: &str = "crux.flow.signal";
+    /// A flow was cancelled.
+    pub const FLOW_CANCELLED: &str = "crux.flow.cancelled";
+    /// A judge's result, on the judged span (GenAI conventions).
+    pub const EVALUATION_RESULT: &str = "gen_ai.evaluation.result";
+    /// A tool step of a `use_reason` loop started.
+    pub const TOOL_STEP_START: &str = "use_reason.tool-step.start";
+    /// A tool call of a `use_reason` loop started.
+    pub const TOOL_CALL_START: &str = "use_reason.tool-call.start";
+    /// A tool call of a `use_reason` loop completed.
+    pub const TOOL_CALL_COMPLETE: &str = "use_reason.tool-call.complete";
+    /// A tool call of a `use_reason` loop failed.
+    pub const TOOL_CALL_ERROR: &str = "use_reason.tool-call.error";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn derived_keys_are_in_the_key_table_once_per_kind() {
+        for kind in Kind::ALL {
+            let derived = kind.derived();
+            for (i, d) in derived.iter().enumerate() {
+                assert!(crate::lookup(d.key()).is_some(), "{kind:?}: {}", d.key());
+                assert!(
+                    derived[..i].iter().all(|e| e.key() != d.key()),
+                    "{kind:?}: {} twice",
+                    d.key()
+                );
+                if let Derived::Mirror { from, .. } = d {
+                    assert!(crate::lookup(from).is_some(), "{kind:?}: {from}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_prompt_identity_keys_are_derived_by_use_reason() {
+        for (_, keys) in PROMPT_IDENTITY {
+            for key in *keys {
+                assert!(Kind::UseReason.derives(key).is_some(), "{key}");
+            }
+        }
+    }
+}

@@ -1,0 +1,390 @@
+//! The table of attribute keys: one row per key, with its value type.
+
+use crate::{Key, ValueType};
+
+macro_rules! registry {
+    ($( $(#[doc = $doc:literal])+ $konst:ident = $key:literal : $ty:ident $(, $template:ident)? ;)+) => {
+        /// The attribute keys as constants (re-exported by the runtime as `crux::attributes`).
+        pub mod keys {
+            $( $(#[doc = $doc])+ pub const $konst: &str = $key; )+
+        }
+        /// Every key crux knows, in one table.
+        pub static KEYS: &[Key] = &[
+            $( Key { name: $key, ty: ValueType::$ty, template: registry!(@template $($template)?) }, )+
+        ];
+    };
+    (@template) => { false };
+    (@template template) => { true };
+}
+
+registry! {
+    // ---- OpenTelemetry GenAI semantic conventions ----
+    /// What the span does: `chat`, `execute_tool`, `invoke_agent`, `invoke_workflow`, ...
+    GEN_AI_OPERATION_NAME = "gen_ai.operation.name": Str;
+    /// The model provider (`openai`, `anthropic`, ...).
+    GEN_AI_PROVIDER_NAME = "gen_ai.provider.name": Str;
+    /// The provider, under its deprecated key (emitted too, for older dashboards).
+    GEN_AI_SYSTEM = "gen_ai.system": Str;
+    /// The model requested.
+    GEN_AI_REQUEST_MODEL = "gen_ai.request.model": Str;
+    /// Whether the response was requested as a stream.
+    GEN_AI_REQUEST_STREAM = "gen_ai.request.stream": Bool;
+    /// Sampling temperature requested.
+    GEN_AI_REQUEST_TEMPERATURE = "gen_ai.request.temperature": Double;
+    /// Maximum output tokens requested.
+    GEN_AI_REQUEST_MAX_TOKENS = "gen_ai.request.max_tokens": Int;
+    /// Nucleus sampling parameter requested.
+    GEN_AI_REQUEST_TOP_P = "gen_ai.request.top_p": Double;
+    /// Top-k sampling parameter requested.
+    GEN_AI_REQUEST_TOP_K = "gen_ai.request.top_k": Int;
+    /// Frequency penalty requested.
+    GEN_AI_REQUEST_FREQUENCY_PENALTY = "gen_ai.request.frequency_penalty": Double;
+    /// Presence penalty requested.
+    GEN_AI_REQUEST_PRESENCE_PENALTY = "gen_ai.request.presence_penalty": Double;
+    /// Stop sequences requested.
+    GEN_AI_REQUEST_STOP_SEQUENCES = "gen_ai.request.stop_sequences": StrArray;
+    /// Seed requested.
+    GEN_AI_REQUEST_SEED = "gen_ai.request.seed": Int;
+    /// Number of choices requested.
+    GEN_AI_REQUEST_CHOICE_COUNT = "gen_ai.request.choice.count": Int;
+    /// Reasoning effort requested (`low`, `medium`, `high`).
+    GEN_AI_REQUEST_REASONING_LEVEL = "gen_ai.request.reasoning.level": Str;
+    /// The model that answered.
+    GEN_AI_RESPONSE_MODEL = "gen_ai.response.model": Str;
+    /// The provider's response id.
+    GEN_AI_RESPONSE_ID = "gen_ai.response.id": Str;
+    /// One finish reason per choice.
+    GEN_AI_RESPONSE_FINISH_REASONS = "gen_ai.response.finish_reasons": StrArray;
+    /// Seconds from the request to the first streamed chunk.
+    GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK = "gen_ai.response.time_to_first_chunk": Double;
+    /// Input tokens (including cached ones).
+    GEN_AI_USAGE_INPUT_TOKENS = "gen_ai.usage.input_tokens": Int;
+    /// Output tokens.
+    GEN_AI_USAGE_OUTPUT_TOKENS = "gen_ai.usage.output_tokens": Int;
+    /// Output tokens spent on reasoning (a subset of output tokens).
+    GEN_AI_USAGE_REASONING_OUTPUT_TOKENS = "gen_ai.usage.reasoning.output_tokens": Int;
+    /// Input tokens read from the provider's cache.
+    GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS = "gen_ai.usage.cache_read.input_tokens": Int;
+    /// Input tokens written to the provider's cache.
+    GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS = "gen_ai.usage.cache_creation.input_tokens": Int;
+    /// The conversation (session) id; only ever a real id, never invented.
+    GEN_AI_CONVERSATION_ID = "gen_ai.conversation.id": Str;
+    /// The agent's name.
+    GEN_AI_AGENT_NAME = "gen_ai.agent.name": Str;
+    /// The agent's id.
+    GEN_AI_AGENT_ID = "gen_ai.agent.id": Str;
+    /// The agent's description.
+    GEN_AI_AGENT_DESCRIPTION = "gen_ai.agent.description": Str;
+    /// The workflow's name.
+    GEN_AI_WORKFLOW_NAME = "gen_ai.workflow.name": Str;
+    /// The tool's name.
+    GEN_AI_TOOL_NAME = "gen_ai.tool.name": Str;
+    /// The tool call's id.
+    GEN_AI_TOOL_CALL_ID = "gen_ai.tool.call.id": Str;
+    /// The tool's type (`function`).
+    GEN_AI_TOOL_TYPE = "gen_ai.tool.type": Str;
+    /// The tool's description.
+    GEN_AI_TOOL_DESCRIPTION = "gen_ai.tool.description": Str;
+    /// The tool call's arguments (content capture only).
+    GEN_AI_TOOL_CALL_ARGUMENTS = "gen_ai.tool.call.arguments": Json;
+    /// The tool call's result (content capture only).
+    GEN_AI_TOOL_CALL_RESULT = "gen_ai.tool.call.result": Json;
+    /// The tools offered to the model.
+    GEN_AI_TOOL_DEFINITIONS = "gen_ai.tool.definitions": Json;
+    /// Input messages (content capture only).
+    GEN_AI_INPUT_MESSAGES = "gen_ai.input.messages": Json;
+    /// Output messages (content capture only).
+    GEN_AI_OUTPUT_MESSAGES = "gen_ai.output.messages": Json;
+    /// System instructions (content capture only).
+    GEN_AI_SYSTEM_INSTRUCTIONS = "gen_ai.system_instructions": Json;
+    /// The prompt template's name.
+    GEN_AI_PROMPT_NAME = "gen_ai.prompt.name": Str;
+    /// The prompt template's version.
+    GEN_AI_PROMPT_VERSION = "gen_ai.prompt.version": Str;
+    /// A prompt variable (`gen_ai.prompt.variable.<name>`; content capture only).
+    GEN_AI_PROMPT_VARIABLE = "gen_ai.prompt.variable.": Str, template;
+    /// The evaluation's name (on `gen_ai.evaluation.result`).
+    GEN_AI_EVALUATION_NAME = "gen_ai.evaluation.name": Str;
+    /// The evaluation's score (on `gen_ai.evaluation.result`).
+    GEN_AI_EVALUATION_SCORE_VALUE = "gen_ai.evaluation.score.value": Double;
+    /// The evaluation's label.
+    GEN_AI_EVALUATION_SCORE_LABEL = "gen_ai.evaluation.score.label": Str;
+    /// The data source (RAG store) id.
+    GEN_AI_DATA_SOURCE_ID = "gen_ai.data_source.id": Str;
+    /// The length of each embedding vector.
+    GEN_AI_EMBEDDINGS_DIMENSION_COUNT = "gen_ai.embeddings.dimension.count": Int;
+    /// How many results a retrieval asked for.
+    GEN_AI_RETRIEVAL_TOP_K = "gen_ai.retrieval.top_k": Int;
+    /// A retrieval's query text (content capture only).
+    GEN_AI_RETRIEVAL_QUERY_TEXT = "gen_ai.retrieval.query.text": Str;
+    /// The requested output modality.
+    GEN_AI_OUTPUT_TYPE = "gen_ai.output.type": Str;
+
+    // ---- general OpenTelemetry keys ----
+    /// The application session.
+    SESSION_ID = "session.id": Str;
+    /// The end user.
+    USER_ID = "user.id": Str;
+    /// The class of error (an error type name, or `panic`).
+    ERROR_TYPE = "error.type": Str;
+    /// The exception's type (on the `exception` event).
+    EXCEPTION_TYPE = "exception.type": Str;
+    /// The exception's message (on the `exception` event).
+    EXCEPTION_MESSAGE = "exception.message": Str;
+    /// The exception's stack trace.
+    EXCEPTION_STACKTRACE = "exception.stacktrace": Str;
+    /// The annotated function, fully qualified.
+    CODE_FUNCTION_NAME = "code.function.name": Str;
+    /// The source file of the annotated function.
+    CODE_FILE_PATH = "code.file.path": Str;
+    /// The line of the annotated function.
+    CODE_LINE_NUMBER = "code.line.number": Int;
+    /// The column of the annotated function.
+    CODE_COLUMN_NUMBER = "code.column.number": Int;
+
+    // ---- crux: runs, flows, steps ----
+    /// The agent run's id.
+    CRUX_RUN_ID = "crux.run.id": Str;
+    /// Set on a run in which a flow suspended waiting for a human.
+    CRUX_RUN_AWAITING_HUMAN_INPUT = "crux.run.awaiting_human_input": Bool;
+    /// The session id, in crux's namespace.
+    CRUX_SESSION_ID = "crux.session.id": Str;
+    /// The tenant.
+    CRUX_TENANT_ID = "crux.tenant.id": Str;
+    /// Application metadata on a run (`crux.trace.metadata.<key>`).
+    CRUX_TRACE_METADATA = "crux.trace.metadata.": Str, template;
+    /// Tags on a run.
+    CRUX_TRACE_TAGS = "crux.trace.tags": StrArray;
+    /// The flow's id (stable across suspend and resume).
+    CRUX_FLOW_ID = "crux.flow.id": Str;
+    /// The flow's name.
+    CRUX_FLOW_NAME = "crux.flow.name": Str;
+    /// The enclosing flow's id.
+    CRUX_FLOW_PARENT_ID = "crux.flow.parent_id": Str;
+    /// When the flow started, Unix milliseconds.
+    CRUX_FLOW_STARTED_AT = "crux.flow.started_at": Int;
+    /// Where the flow suspended.
+    CRUX_FLOW_SUSPEND_POINT = "crux.flow.suspend_point": Str;
+    /// How long the flow was suspended, milliseconds.
+    CRUX_FLOW_SUSPENDED_MS = "crux.flow.suspended_ms": Int;
+    /// The name of a signal a flow received.
+    CRUX_FLOW_SIGNAL_NAME = "crux.flow.signal_name": Str;
+    /// Why a flow was cancelled.
+    CRUX_FLOW_CANCEL_REASON = "crux.flow.cancel_reason": Str;
+    /// The step's id.
+    CRUX_STEP_ID = "crux.step.id": Str;
+    /// The step's label.
+    CRUX_STEP_LABEL = "crux.step.label": Str;
+    /// The step's attempt number.
+    CRUX_STEP_ATTEMPT = "crux.step.attempt": Int;
+    /// The kind of a span link crux made (`resume`).
+    CRUX_LINK_KIND = "crux.link.kind": Str;
+
+    // ---- crux: model calls, reasoning, prompts ----
+    /// The prompt's id.
+    CRUX_PROMPT_ID = "crux.prompt.id": Str;
+    /// The prompt's name.
+    CRUX_PROMPT_NAME = "crux.prompt.name": Str;
+    /// The prompt's version.
+    CRUX_PROMPT_VERSION = "crux.prompt.version": Str;
+    /// The prompt's type (`chat`, `text`).
+    CRUX_PROMPT_TYPE = "crux.prompt.type": Str;
+    /// Where the prompt came from.
+    CRUX_PROMPT_SOURCE = "crux.prompt.source": Str;
+    /// The `use_reason` call's id.
+    CRUX_REASON_ID = "crux.reason.id": Str;
+
+    // ---- crux: tools ----
+    /// The tool's name.
+    CRUX_TOOL_NAME = "crux.tool.name": Str;
+    /// The tool call's id.
+    CRUX_TOOL_CALL_ID = "crux.tool.call_id": Str;
+    /// The shape of what the model was shown (`text`, `json`, `content`, `error-text`, `error-json`, `execution-denied`).
+    CRUX_TOOL_MODEL_OUTPUT_TYPE = "crux.tool.model_output.type": Str;
+    /// Characters of the tool's raw output.
+    CRUX_TOOL_OUTPUT_SIZE = "crux.tool.output.size": Int;
+    /// Characters of what the model was shown.
+    CRUX_TOOL_MODEL_OUTPUT_SIZE = "crux.tool.model_output.size": Int;
+    /// max(0, output size - model output size).
+    CRUX_TOOL_TOKEN_SAVINGS_ESTIMATE = "crux.tool.token_savings_estimate": Int;
+    /// Whether the tool's result is an estimate.
+    CRUX_TOOL_ESTIMATED = "crux.tool.estimated": Bool;
+    /// Tool calls made inside a `use_reason`.
+    CRUX_TOOL_CALL_COUNT = "crux.tool.call.count": Int;
+    /// Tool results returned inside a `use_reason`.
+    CRUX_TOOL_RESULT_COUNT = "crux.tool.result.count": Int;
+    /// Tool steps inside a `use_reason`.
+    CRUX_TOOL_STEP_COUNT = "crux.tool.step.count": Int;
+    /// The index of a tool step.
+    CRUX_TOOL_STEP_INDEX = "crux.tool.step.index": Int;
+    /// Tools in a tool step.
+    CRUX_TOOL_COUNT = "crux.tool.count": Int;
+    /// Whether a tool call failed.
+    CRUX_TOOL_IS_ERROR = "crux.tool.is_error": Bool;
+    /// The approval's id.
+    CRUX_TOOL_APPROVAL_ID = "crux.tool.approval.id": Str;
+    /// Whether the tool call was approved.
+    CRUX_TOOL_APPROVAL_APPROVED = "crux.tool.approval.approved": Bool;
+
+    // ---- crux: cost ----
+    /// Cost in USD.
+    CRUX_COST = "crux.cost": Double;
+    /// Running total cost in USD.
+    CRUX_COST_TOTAL = "crux.cost.total": Double;
+    /// `actual` or `estimate`.
+    CRUX_COST_SOURCE = "crux.cost.source": Str;
+    /// The budget threshold crossed, USD.
+    CRUX_COST_THRESHOLD = "crux.cost.threshold": Double;
+
+    // ---- crux: compositions, delegation ----
+    /// The composition's id.
+    CRUX_COMPOSITION_ID = "crux.composition.id": Str;
+    /// `parallel`, `pipeline`, `consensus` or `swarm`.
+    CRUX_COMPOSITION_KIND = "crux.composition.kind": Str;
+    /// Agents in the composition.
+    CRUX_COMPOSITION_AGENT_COUNT = "crux.composition.agent_count": Int;
+    /// Hand-offs in the composition.
+    CRUX_COMPOSITION_HANDOFF_COUNT = "crux.composition.handoff_count": Int;
+    /// Agreement between the agents, 0 to 1.
+    CRUX_COMPOSITION_AGREEMENT = "crux.composition.agreement": Double;
+    /// The delegation's id.
+    CRUX_DELEGATE_ID = "crux.delegate.id": Str;
+
+    // ---- crux: memory ----
+    /// `working`, `episodic`, `semantic` or `block`.
+    CRUX_MEMORY_TYPE = "crux.memory.type": Str;
+    /// The memory operation.
+    CRUX_MEMORY_OPERATION = "crux.memory.operation": Str;
+    /// The memory block's id.
+    CRUX_MEMORY_BLOCK_ID = "crux.memory.block.id": Str;
+    /// The memory block's kind.
+    CRUX_MEMORY_BLOCK_KIND = "crux.memory.block.kind": Str;
+    /// The hashed memory namespace.
+    CRUX_MEMORY_NAMESPACE_HASH = "crux.memory.namespace_hash": Str;
+    /// `manual`, `propose` or `auto`.
+    CRUX_MEMORY_WRITE_MODE = "crux.memory.write_mode": Str;
+    /// `pending`, `approved` or `rejected`.
+    CRUX_MEMORY_PROPOSAL_STATUS = "crux.memory.proposal_status": Str;
+
+    // ---- crux: corpus ----
+    /// The corpus's id.
+    CRUX_CORPUS_ID = "crux.corpus.id": Str;
+    /// The hashed corpus namespace.
+    CRUX_CORPUS_NAMESPACE_HASH = "crux.corpus.namespace_hash": Str;
+    /// The sync mode.
+    CRUX_CORPUS_MODE = "crux.corpus.mode": Str;
+    /// The stale policy.
+    CRUX_CORPUS_STALE_POLICY = "crux.corpus.stale_policy": Str;
+    /// The source set.
+    CRUX_CORPUS_SOURCE_SET = "crux.corpus.source_set": Str;
+    /// Whether the sync was a dry run.
+    CRUX_CORPUS_DRY_RUN = "crux.corpus.dry_run": Bool;
+    /// Sources in the sync.
+    CRUX_CORPUS_SOURCE_COUNT = "crux.corpus.source_count": Int;
+    /// Sources added.
+    CRUX_CORPUS_ADDED_COUNT = "crux.corpus.added_count": Int;
+    /// Sources changed.
+    CRUX_CORPUS_CHANGED_COUNT = "crux.corpus.changed_count": Int;
+    /// Sources unchanged.
+    CRUX_CORPUS_UNCHANGED_COUNT = "crux.corpus.unchanged_count": Int;
+    /// Sources stale.
+    CRUX_CORPUS_STALE_COUNT = "crux.corpus.stale_count": Int;
+    /// Sources skipped.
+    CRUX_CORPUS_SKIPPED_COUNT = "crux.corpus.skipped_count": Int;
+    /// Sources deleted.
+    CRUX_CORPUS_DELETED_COUNT = "crux.corpus.deleted_count": Int;
+    /// Sources that failed.
+    CRUX_CORPUS_FAILED_COUNT = "crux.corpus.failed_count": Int;
+    /// Chunks produced.
+    CRUX_CORPUS_CHUNK_COUNT = "crux.corpus.chunk_count": Int;
+    /// The hashed source id.
+    CRUX_CORPUS_SOURCE_ID_HASH = "crux.corpus.source_id_hash": Str;
+    /// What happened to a source.
+    CRUX_CORPUS_ACTION = "crux.corpus.action": Str;
+    /// Why it happened.
+    CRUX_CORPUS_REASON = "crux.corpus.reason": Str;
+
+    // ---- crux: embeddings and retrieval ----
+    /// The embedder's name.
+    CRUX_EMBEDDING_NAME = "crux.embedding.name": Str;
+    /// `dense` or `sparse`.
+    CRUX_EMBEDDING_KIND = "crux.embedding.kind": Str;
+    /// `embed` (one input) or `embed_many`.
+    CRUX_EMBEDDING_OPERATION = "crux.embedding.operation": Str;
+    /// How many inputs were embedded.
+    CRUX_EMBEDDING_INPUT_COUNT = "crux.embedding.input_count": Int;
+    /// How many chunks the inputs were split into.
+    CRUX_EMBEDDING_CHUNK_COUNT = "crux.embedding.chunk_count": Int;
+    /// The length of each vector.
+    CRUX_EMBEDDING_DIMENSIONS = "crux.embedding.dimensions": Int;
+    /// Inputs served from an embedding cache.
+    CRUX_EMBEDDING_CACHE_HIT_COUNT = "crux.embedding.cache_hit_count": Int;
+    /// Inputs the cache did not have.
+    CRUX_EMBEDDING_CACHE_MISS_COUNT = "crux.embedding.cache_miss_count": Int;
+    /// Retries of the embedding call.
+    CRUX_EMBEDDING_RETRY_COUNT = "crux.embedding.retry_count": Int;
+    /// Inputs cut to the model's limit.
+    CRUX_EMBEDDING_TRUNCATED_COUNT = "crux.embedding.truncated_count": Int;
+    /// Time spent waiting on rate limits, in ms.
+    CRUX_EMBEDDING_RATE_LIMIT_WAIT_MS = "crux.embedding.rate_limit_wait_ms": Int;
+    /// The retriever's id.
+    CRUX_RETRIEVER_ID = "crux.retriever.id": Str;
+    /// The hashed retrieval namespace.
+    CRUX_RETRIEVAL_NAMESPACE_HASH = "crux.retrieval.namespace_hash": Str;
+    /// `dense`, `sparse`, `hybrid` or `custom`.
+    CRUX_RETRIEVAL_MODE = "crux.retrieval.mode": Str;
+    /// How many results were asked for.
+    CRUX_RETRIEVAL_LIMIT = "crux.retrieval.limit": Int;
+    /// How hybrid results were fused (`rrf`, `dbsf`).
+    CRUX_RETRIEVAL_FUSION = "crux.retrieval.fusion": Str;
+    /// How many results came back.
+    CRUX_RETRIEVAL_RESULT_COUNT = "crux.retrieval.result_count": Int;
+
+    // ---- crux: indexing and ingestion ----
+    /// The indexer's id.
+    CRUX_INDEXER_ID = "crux.indexer.id": Str;
+    /// The hashed index namespace.
+    CRUX_INDEX_NAMESPACE_HASH = "crux.index.namespace_hash": Str;
+    /// The indexing operation (`upsert`, `rebuild`, ...).
+    CRUX_INDEX_OPERATION = "crux.index.operation": Str;
+    /// Sources indexed.
+    CRUX_INDEX_SOURCE_COUNT = "crux.index.source_count": Int;
+    /// Chunks indexed.
+    CRUX_INDEX_CHUNK_COUNT = "crux.index.chunk_count": Int;
+    /// Chunks or sources deleted from the index.
+    CRUX_INDEX_DELETED_COUNT = "crux.index.deleted_count": Int;
+    /// Pipeline stages the indexing ran.
+    CRUX_INDEX_STAGE_COUNT = "crux.index.stage_count": Int;
+    /// Stages whose output came from a cache.
+    CRUX_INDEX_STAGE_CACHE_HIT_COUNT = "crux.index.stage_cache_hit_count": Int;
+    /// The parser that read a source.
+    CRUX_INGEST_PARSER = "crux.ingest.parser": Str;
+    /// The source's format (a MIME type or an extension).
+    CRUX_INGEST_FORMAT = "crux.ingest.format": Str;
+    /// The hashed ingestion namespace.
+    CRUX_INGEST_NAMESPACE_HASH = "crux.ingest.namespace_hash": Str;
+    /// The hashed source id (often a path).
+    CRUX_INGEST_SOURCE_ID_HASH = "crux.ingest.source_id_hash": Str;
+    /// The source's size in bytes.
+    CRUX_INGEST_BYTE_LENGTH = "crux.ingest.byte_length": Int;
+    /// Parts the parser produced.
+    CRUX_INGEST_PART_COUNT = "crux.ingest.part_count": Int;
+    /// Warnings the parser reported.
+    CRUX_INGEST_WARNING_COUNT = "crux.ingest.warning_count": Int;
+
+    // ---- crux: compaction, judge ----
+    /// Why the context was compacted.
+    CRUX_COMPACTION_REASON = "crux.compaction.reason": Str;
+    /// Size after / size before.
+    CRUX_COMPACTION_RATIO = "crux.compaction.ratio": Double;
+    /// The judged metric.
+    CRUX_JUDGE_METRIC = "crux.judge.metric": Str;
+    /// The judge's score.
+    CRUX_JUDGE_SCORE = "crux.judge.score": Double;
+
+    // ---- crux: common ----
+    /// Set when a future was dropped before it completed.
+    CRUX_CANCELLED = "crux.cancelled": Bool;
+    /// Set when captured content was cut at the length cap.
+    CRUX_TRUNCATED = "crux.truncated": Bool;
+}

@@ -1,0 +1,139 @@
+//! The one attribute list: a span's attributes while crux assembles them, searched and
+//! updated by key (OpenTelemetry hands over a plain `Vec<KeyValue>`, so every lookup
+//! goes through here instead of a hand-written loop).
+
+use opentelemetry::{Key, KeyValue, StringValue, Value};
+
+/// The value of `key` among `items` (a span's exported attributes, an event's).
+#[inline]
+pub(crate) fn find<'a>(items: &'a [KeyValue], key: &str) -> Option<&'a Value> {
+    items
+        .iter()
+        .find(|kv| kv.key.as_str() == key)
+        .map(|kv| &kv.value)
+}
+
+/// Attributes by key, at most one value per key.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct AttrList {
+    items: Vec<KeyValue>,
+}
+
+impl AttrList {
+    /// An empty list with room for `capacity` attributes.
+    pub(crate) fn with_capacity(capacity: usize) -> AttrList {
+        AttrList {
+            items: Vec::with_capacity(capacity),
+        }
+    }
+
+    /// The value of `key`.
+    #[inline]
+    pub(crate) fn get(&self, key: &str) -> Option<&Value> {
+        find(&self.items, key)
+    }
+
+    /// Whether `key` has a value.
+    pub(crate) fn has(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+
+    /// The value of `key` as text.
+    pub(crate) fn text(&self, key: &str) -> Option<String> {
+        self.get(key).map(|v| v.as_str().into_owned())
+    }
+
+    /// Sets `key` to `value`, replacing a value it had.
+    #[inline]
+    pub(crate) fn upsert(&mut self, key: impl Into<Key>, value: Value) {
+        let key = key.into();
+        match self.items.iter_mut().find(|kv| kv.key == key) {
+            Some(kv) => kv.value = value,
+            None => self.items.push(KeyValue::new(key, value)),
+        }
+    }
+
+    /// Sets `key` to a string literal without copying it.
+    #[inline]
+    pub(crate) fn upsert_static(&mut self, key: &'static str, value: &'static str) {
+        self.upsert(key, Value::String(StringValue::from(value)));
+    }
+
+    /// Sets `key` to `value` unless it has a value already.
+    pub(crate) fn default_static(&mut self, key: &'static str, value: &'static str) {
+        if !self.has(key) {
+            self.upsert_static(key, value);
+        }
+    }
+
+    /// Sets `key` to what `value` makes unless it has a value already.
+    pub(crate) fn default_with(&mut self, key: &'static str, value: impl FnOnce() -> Value) {
+        if !self.has(key) {
+            self.upsert(key, value());
+        }
+    }
+
+    /// Copies the value of `from` to `to`, unless `to` has one or `from` has none.
+    pub(crate) fn mirror(&mut self, from: &'static str, to: &'static str) {
+        if let (Some(v), false) = (self.get(from).cloned(), self.has(to)) {
+            self.upsert(to, v);
+        }
+    }
+
+    /// Removes `key`, returning its value.
+    pub(crate) fn remove(&mut self, key: &str) -> Option<Value> {
+        let at = self.items.iter().position(|kv| kv.key.as_str() == key)?;
+        Some(self.items.remove(at).value)
+    }
+
+    /// Appends attributes as they are (keys the caller knows to be new).
+    pub(crate) fn extend(&mut self, attrs: impl IntoIterator<Item = KeyValue>) {
+        self.items.extend(attrs);
+    }
+
+    /// Appends one attribute as it is (a key the caller knows to be new).
+    pub(crate) fn push(&mut self, key: &'static str, value: impl Into<Value>) {
+        self.items.push(KeyValue::new(key, value));
+    }
+
+    /// Every attribute.
+    pub(crate) fn iter(&self) -> std::slice::Iter<'_, KeyValue> {
+        self.items.iter()
+    }
+
+    /// The attributes, for the SDK.
+    pub(crate) fn into_vec(self) -> Vec<KeyValue> {
+        self.items
+    }
+
+    /// The list made of `items` (the SDK's plain vector), without copying.
+    pub(crate) fn from_vec(items: Vec<KeyValue>) -> AttrList {
+        AttrList { items }
+    }
+}
+
+impl From<Vec<KeyValue>> for AttrList {
+    fn from(items: Vec<KeyValue>) -> AttrList {
+        AttrList::from_vec(items)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_value_per_key() {
+        let mut list = AttrList::default();
+        list.upsert("a", Value::from(1));
+        list.upsert("a", Value::from(2));
+        list.default_static("a", "x");
+        list.default_static("b", "y");
+        list.mirror("b", "c");
+        list.mirror("a", "c");
+        assert_eq!(list.get("a"), Some(&Value::from(2)));
+        assert_eq!(list.text("c").as_deref(), Some("y"));
+        assert_eq!(list.remove("a"), Some(Value::from(2)));
+        assert_eq!(list.iter().count(), 2);
+    }
+}

@@ -1,0 +1,18 @@
+//! The spine every span goes through, knowing no family: the callsite, the attribute
+//! list, the installed pipeline and its hooks, the public span handle, values and
+//! content, ids and hashing, context and propagation.
+//!
+//! Imports run one way: `recording` → `families` → `core`. Nothing here names a family
+//! or the recording layer (`tests/layers.rs` in the runtime checks it).
+
+pub(crate) mod attrs;
+pub(crate) mod callsite;
+pub(crate) mod content;
+pub(crate) mod context;
+pub mod hashing;
+pub mod hooks;
+pub(crate) mod ids;
+pub(crate) mod pipeline;
+pub mod propagation;
+pub(crate) mod span;
+pub(crate) mod value;

@@ -1,0 +1,390 @@
+//! Model calls (`#[crux::generate]`, and the usage and cost of `#[crux::embedding]`):
+//! token usage, the answering model, finish reasons, cost, output messages; the
+//! [`ModelResponse`] trait that reads them from a client's response, and the model-call
+//! methods of [`Span`].
+
+use crate::attributes as key;
+use crate::core::attrs::AttrList;
+use crate::core::callsite::Callsite;
+use crate::core::content::{self, CaptureContent, Message};
+use crate::core::span::Span;
+use opentelemetry::trace::{SpanId, TraceContextExt};
+use opentelemetry::{Context, KeyValue};
+use std::sync::{Mutex, PoisonError};
+
+/// Token usage of one model call (or the sum of several).
+///
+/// ```
+/// let usage = crux::Usage::new(1200, 300).with_cache_read(800);
+/// let total = usage + crux::Usage::new(10, 5);
+/// assert_eq!(total.input_tokens, 1210);
+/// assert_eq!(total.cache_read_input_tokens, Some(800));
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Usage {
+    /// Input tokens, cached ones included.
+    pub input_tokens: u64,
+    /// Output tokens, reasoning ones included.
+    pub output_tokens: u64,
+    /// Output tokens spent reasoning.
+    pub reasoning_output_tokens: Option<u64>,
+    /// Input tokens read from the provider's prompt cache.
+    pub cache_read_input_tokens: Option<u64>,
+    /// Input tokens written to the provider's prompt cache.
+    pub cache_creation_input_tokens: Option<u64>,
+}
+
+impl Usage {
+    /// Usage with input and output token counts.
+    pub const fn new(input_tokens: u64, output_tokens: u64) -> Usage {
+        Usage {
+            input_tokens,
+            output_tokens,
+            reasoning_output_tokens: None,
+            cache_read_input_tokens: None,
+            cache_creation_input_tokens: None,
+        }
+    }
+
+    /// Sets the reasoning output tokens.
+    pub const fn with_reasoning(mut self, tokens: u64) -> Usage {
+        self.reasoning_output_tokens = Some(tokens);
+        self
+    }
+
+    /// Sets the input tokens read from cache.
+    pub const fn with_cache_read(mut self, tokens: u64) -> Usage {
+        self.cache_read_input_tokens = Some(tokens);
+        self
+    }
+
+    /// Sets the input tokens written to cache.
+    pub const fn with_cache_creation(mut self, tokens: u64) -> Usage {
+        self.cache_creation_input_tokens = Some(tokens);
+        self
+    }
+}
+
+fn add_opt(a: Option<u64>, b: Option<u64>) -> Option<u64> {
+    match (a, b) {
+        (None, None) => None,
+        (a, b) => Some(a.unwrap_or(0) + b.unwrap_or(0)),
+    }
+}
+
+impl std::ops::Add for Usage {
+    type Output = Usage;
+    fn add(self, rhs: Usage) -> Usage {
+        Usage {
+            input_tokens: self.input_tokens + rhs.input_tokens,
+            output_tokens: self.output_tokens + rhs.output_tokens,
+            reasoning_output_tokens: add_opt(
+                self.reasoning_output_tokens,
+                rhs.reasoning_output_tokens,
+            ),
+            cache_read_input_tokens: add_opt(
+                self.cache_read_input_tokens,
+                rhs.cache_read_input_tokens,
+            ),
+            cache_creation_input_tokens: add_opt(
+                self.cache_creation_input_tokens,
+                rhs.cache_creation_input_tokens,
+            ),
+        }
+    }
+}
+
+impl std::ops::AddAssign for Usage {
+    fn add_assign(&mut self, rhs: Usage) {
+        *self = *self + rhs;
+    }
+}
+
+/// Implemented by a model client's response type so that a `#[crux::generate]` function
+/// returning it (or a `Result` of it) records usage, response model and id, finish
+/// reasons and cost automatically. Every method has a default of "unknown".
+///
+/// ```
+/// struct Reply { text: String, tokens_in: u64, tokens_out: u64 }
+///
+/// impl crux::ModelResponse for Reply {
+///     fn usage(&self) -> Option<crux::Usage> {
+///         Some(crux::Usage::new(self.tokens_in, self.tokens_out))
+///     }
+///     fn finish_reasons(&self) -> Vec<&str> {
+///         vec!["stop"]
+///     }
+/// }
+///
+/// #[crux::generate(provider = "openai", model = "gpt-4o-mini")]
+/// fn complete(prompt: &str) -> Reply {
+///     Reply { text: prompt.to_uppercase(), tokens_in: 12, tokens_out: 3 }
+/// }
+/// # assert_eq!(complete("hi").text, "HI");
+/// ```
+pub trait ModelResponse {
+    /// Tokens used.
+    fn usage(&self) -> Option<Usage> {
+        None
+    }
+    /// The model that actually answered.
+    fn response_model(&self) -> Option<&str> {
+        None
+    }
+    /// The provider's id for this response.
+    fn response_id(&self) -> Option<&str> {
+        None
+    }
+    /// One finish reason per choice (`stop`, `length`, `tool_calls`, ...).
+    fn finish_reasons(&self) -> Vec<&str> {
+        Vec::new()
+    }
+    /// What the call cost, in USD.
+    fn cost_usd(&self) -> Option<f64> {
+        None
+    }
+    /// How many tool calls the model asked for.
+    fn tool_calls(&self) -> Option<usize> {
+        None
+    }
+    /// The output messages, recorded only with output content capture.
+    fn output_messages(&self) -> Vec<Message> {
+        Vec::new()
+    }
+}
+
+impl<T: ModelResponse + ?Sized> ModelResponse for &T {
+    fn usage(&self) -> Option<Usage> {
+        (**self).usage()
+    }
+    fn response_model(&self) -> Option<&str> {
+        (**self).response_model()
+    }
+    fn response_id(&self) -> Option<&str> {
+        (**self).response_id()
+    }
+    fn finish_reasons(&self) -> Vec<&str> {
+        (**self).finish_reasons()
+    }
+    fn cost_usd(&self) -> Option<f64> {
+        (**self).cost_usd()
+    }
+    fn tool_calls(&self) -> Option<usize> {
+        (**self).tool_calls()
+    }
+    fn output_messages(&self) -> Vec<Message> {
+        (**self).output_messages()
+    }
+}
+
+/// What a model call reports when it ends, for the enclosing `use_reason` to add up.
+#[derive(Debug, Default)]
+pub(crate) struct PassReport {
+    pub usage: Option<Usage>,
+    pub cost: Option<f64>,
+    pub finish_reasons: Vec<String>,
+    pub tool_calls: Option<i64>,
+}
+
+/// A model call's own record of what it reported, so that the enclosing `use_reason`
+/// can add it up once, when the call ends.
+#[derive(Debug)]
+pub(crate) struct GenerateScope {
+    span_id: SpanId,
+    capture: CaptureContent,
+    cap: usize,
+    report: Mutex<PassReport>,
+}
+
+impl GenerateScope {
+    pub(crate) fn new(span_id: SpanId, capture: CaptureContent, cap: usize) -> GenerateScope {
+        GenerateScope {
+            span_id,
+            capture,
+            cap,
+            report: Mutex::new(PassReport::default()),
+        }
+    }
+
+    pub(crate) fn take_report(&self) -> PassReport {
+        std::mem::take(&mut *self.report.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    fn update(&self, f: impl FnOnce(&mut PassReport)) {
+        f(&mut self.report.lock().unwrap_or_else(PoisonError::into_inner));
+    }
+}
+
+/// Token usage as `gen_ai.usage.*` attributes.
+pub(crate) fn usage_attributes(usage: &Usage, out: &mut Vec<KeyValue>) {
+    let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+    out.push(KeyValue::new(
+        key::GEN_AI_USAGE_INPUT_TOKENS,
+        count(usage.input_tokens),
+    ));
+    out.push(KeyValue::new(
+        key::GEN_AI_USAGE_OUTPUT_TOKENS,
+        count(usage.output_tokens),
+    ));
+    let optional = [
+        (
+            key::GEN_AI_USAGE_REASONING_OUTPUT_TOKENS,
+            usage.reasoning_output_tokens,
+        ),
+        (
+            key::GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS,
+            usage.cache_read_input_tokens,
+        ),
+        (
+            key::GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS,
+            usage.cache_creation_input_tokens,
+        ),
+    ];
+    for (k, v) in optional {
+        if let Some(v) = v {
+            out.push(KeyValue::new(k, count(v)));
+        }
+    }
+}
+
+/// The start defaults of a model call: the operation (`chat` unless given) and the
+/// provider under its deprecated key too.
+pub(crate) fn start_defaults(attrs: &mut AttrList) {
+    attrs.default_static(key::GEN_AI_OPERATION_NAME, "chat");
+    attrs.mirror(key::GEN_AI_PROVIDER_NAME, key::GEN_AI_SYSTEM);
+}
+
+/// The scope a model call (or an embedding call) opens: what it reports while it runs.
+pub(crate) fn enter(cx: Context, span_id: SpanId, capture: CaptureContent, cap: usize) -> Context {
+    cx.with_value(GenerateScope::new(span_id, capture, cap))
+}
+
+/// What the call reported, taken when it ends.
+pub(crate) fn take_report(cx: &Context) -> Option<PassReport> {
+    cx.get::<GenerateScope>().map(GenerateScope::take_report)
+}
+
+/// The GenAI span name: `{operation} {model}`.
+pub(crate) fn genai_name(_callsite: &Callsite, attrs: &AttrList) -> String {
+    let op = attrs.text(key::GEN_AI_OPERATION_NAME).unwrap_or_default();
+    match attrs.text(key::GEN_AI_REQUEST_MODEL) {
+        Some(model) if !model.is_empty() => format!("{op} {model}"),
+        _ => op,
+    }
+}
+
+/// The model-call methods of the span handle.
+impl Span {
+    fn generate(&self) -> Option<&GenerateScope> {
+        let span_id = self.context().span().span_context().span_id();
+        self.context()
+            .get::<GenerateScope>()
+            .filter(|g| g.span_id == span_id)
+    }
+
+    /// Records token usage (`gen_ai.usage.*`); on a `#[crux::generate]` span it also
+    /// counts toward the enclosing `use_reason` (once, however often it is recorded).
+    pub fn record_usage(&self, usage: &Usage) {
+        let mut attrs = Vec::new();
+        usage_attributes(usage, &mut attrs);
+        self.put(attrs);
+        if let Some(g) = self.generate() {
+            g.update(|r| r.usage = Some(*usage));
+        }
+    }
+
+    /// Records the finish reasons (`gen_ai.response.finish_reasons`, a string array).
+    pub fn record_finish_reasons<S: AsRef<str>>(&self, reasons: impl IntoIterator<Item = S>) {
+        let reasons: Vec<String> = reasons.into_iter().map(|s| s.as_ref().to_owned()).collect();
+        self.set_attribute(key::GEN_AI_RESPONSE_FINISH_REASONS, &reasons);
+        if let Some(g) = self.generate() {
+            g.update(|r| r.finish_reasons = reasons);
+        }
+    }
+
+    /// Records how many tool calls the model asked for in this response (it sizes the
+    /// next tool step of the enclosing `use_reason`).
+    pub fn record_tool_calls(&self, count: usize) {
+        if let Some(g) = self.generate() {
+            g.update(|r| r.tool_calls = Some(i64::try_from(count).unwrap_or(i64::MAX)));
+        }
+    }
+
+    /// Records the model's output messages (`gen_ai.output.messages`), only with output
+    /// content capture.
+    pub fn record_output_messages(&self, messages: &[Message]) {
+        if let Some(g) = self.generate().filter(|g| g.capture.output) {
+            self.record_content(key::GEN_AI_OUTPUT_MESSAGES, messages, g.cap);
+        }
+    }
+
+    /// Records the input messages (`gen_ai.input.messages`), only with input capture.
+    pub fn record_input_messages(&self, messages: &[Message]) {
+        if let Some(g) = self.generate().filter(|g| g.capture.input) {
+            self.record_content(key::GEN_AI_INPUT_MESSAGES, messages, g.cap);
+        }
+    }
+
+    fn record_content<T: serde::Serialize + ?Sized>(
+        &self,
+        key: &'static str,
+        value: &T,
+        cap: usize,
+    ) {
+        if let Some((text, cut)) = content::capped_json(value, cap) {
+            let mut attrs = vec![KeyValue::new(key, text)];
+            if cut {
+                attrs.push(KeyValue::new(key::CRUX_TRUNCATED, true));
+            }
+            self.put(attrs);
+        }
+    }
+
+    /// Records the model that answered (`gen_ai.response.model`).
+    pub fn record_response_model(&self, model: &str) {
+        self.set_attribute(key::GEN_AI_RESPONSE_MODEL, model);
+    }
+
+    /// Records the provider's response id (`gen_ai.response.id`).
+    pub fn record_response_id(&self, id: &str) {
+        self.set_attribute(key::GEN_AI_RESPONSE_ID, id);
+    }
+
+    /// Records what the call cost in USD (`crux.cost`).
+    pub fn record_cost(&self, usd: f64) {
+        self.set_attribute(key::CRUX_COST, &usd);
+        if let Some(g) = self.generate() {
+            g.update(|r| r.cost = Some(usd));
+        }
+    }
+
+    /// Records everything a [`ModelResponse`] knows.
+    pub fn record_response<R: ModelResponse + ?Sized>(&self, response: &R) {
+        if !self.is_recording() {
+            return;
+        }
+        if let Some(usage) = response.usage() {
+            self.record_usage(&usage);
+        }
+        if let Some(model) = response.response_model() {
+            self.record_response_model(model);
+        }
+        if let Some(id) = response.response_id() {
+            self.record_response_id(id);
+        }
+        let reasons = response.finish_reasons();
+        if !reasons.is_empty() {
+            self.record_finish_reasons(reasons);
+        }
+        if let Some(cost) = response.cost_usd() {
+            self.record_cost(cost);
+        }
+        if let Some(calls) = response.tool_calls() {
+            self.record_tool_calls(calls);
+        }
+        let output = response.output_messages();
+        if !output.is_empty() {
+            self.record_output_messages(&output);
+        }
+    }
+}

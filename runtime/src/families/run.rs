@@ -1,0 +1,72 @@
+//! Agent runs (`#[crux::agent]`): the scope a run opens in the context.
+
+use crate::attributes as key;
+use crate::core::attrs::AttrList;
+use crate::core::callsite::Callsite;
+use opentelemetry::Context;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+/// The enclosing agent run, carried in the OpenTelemetry context.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct RunScope {
+    awaiting: Arc<AtomicBool>,
+    /// The run's session id, for what records it from the context (cost reports).
+    pub session: Option<String>,
+}
+
+impl RunScope {
+    pub(crate) fn new(session: Option<String>) -> RunScope {
+        RunScope {
+            awaiting: Arc::default(),
+            session,
+        }
+    }
+
+    pub(crate) fn awaiting_human_input(&self) -> bool {
+        self.awaiting.load(Ordering::Relaxed)
+    }
+}
+
+/// Marks the enclosing run (if any) as waiting for a human: a flow inside it suspended.
+pub(crate) fn mark_awaiting_human_input() {
+    if let Some(run) = Context::current().get::<RunScope>() {
+        run.awaiting.store(true, Ordering::Relaxed);
+    }
+}
+
+/// The start defaults of a run: a generated run id unless given, the GenAI operation and
+/// agent name, and the session id under its GenAI and crux keys.
+pub(crate) fn start_defaults(callsite: &Callsite, attrs: &mut AttrList) {
+    attrs.default_with(key::CRUX_RUN_ID, || crate::core::ids::new_id_value("run_"));
+    attrs.upsert_static(key::GEN_AI_OPERATION_NAME, "invoke_agent");
+    attrs.default_static(key::GEN_AI_AGENT_NAME, callsite.label);
+    // The conversation id comes only from a real session id, never invented.
+    attrs.mirror(key::SESSION_ID, key::GEN_AI_CONVERSATION_ID);
+    attrs.mirror(key::SESSION_ID, key::CRUX_SESSION_ID);
+}
+
+/// Reads the run's scope from its start attributes.
+pub(crate) fn open(attrs: &AttrList) -> RunScope {
+    RunScope::new(attrs.text(key::SESSION_ID))
+}
+
+/// Puts the run's scope into its span's context `cx`.
+pub(crate) fn enter(run: &RunScope, cx: Context) -> Context {
+    cx.with_value(run.clone())
+}
+
+/// The end attributes of a run: whether a flow inside it is waiting for a human.
+pub(crate) fn end(run: &RunScope, end: &mut AttrList) {
+    if run.awaiting_human_input() {
+        end.push(key::CRUX_RUN_AWAITING_HUMAN_INPUT, true);
+    }
+}
+
+/// The GenAI span name: `invoke_agent {name}`.
+pub(crate) fn genai_name(attrs: &AttrList) -> String {
+    match attrs.text(key::GEN_AI_AGENT_NAME) {
+        Some(name) if !name.is_empty() => format!("invoke_agent {name}"),
+        _ => "invoke_agent".to_owned(),
+    }
+}

@@ -1,0 +1,248 @@
+//! One thin dispatch per phase of a span's life into the families: start defaults, the
+//! GenAI name, what a family reads before the span starts, the scope it puts in the
+//! context, what it learns from an error, and its end attributes. Each arm is one call;
+//! what a family does lives in its own file under `families/`.
+
+use super::start::Start;
+use crate::core::attrs::AttrList;
+use crate::core::callsite::{Callsite, Kind};
+use crate::core::content::CaptureContent;
+use crate::core::pipeline::Options;
+use crate::families::composition::{self, CompositionScope};
+use crate::families::corpus::{self, CorpusScope};
+use crate::families::cost::{self, CostSource};
+use crate::families::flow::{self, StepScope};
+use crate::families::judge::{self, JudgeState};
+use crate::families::run::{self, RunScope};
+use crate::families::tool::{self, ToolState};
+use crate::families::{delegate, generate, memory, reason, retrieval};
+use opentelemetry::trace::SpanId;
+use opentelemetry::Context;
+use std::borrow::Cow;
+
+/// What a family keeps for one span between its start and its end.
+#[derive(Debug)]
+pub(super) enum Family {
+    /// Nothing to keep.
+    Plain,
+    Flow(flow::Opening),
+    Step(Option<StepScope>),
+    Tool(ToolState),
+    Generate,
+    Embedding,
+    Run(RunScope),
+    Reason,
+    Composition(CompositionScope),
+    Corpus(CorpusScope),
+    Judge(JudgeState),
+}
+
+/// Fills what the span contract derives rather than the user gives: defaults, generated
+/// ids, mirrored keys, values found in the context.
+pub(super) fn start_defaults(
+    callsite: &'static Callsite,
+    start: &mut Start,
+    parent: &Context,
+    options: &Options,
+) {
+    start.record_tags();
+    let attrs = &mut start.attrs;
+    match callsite.kind {
+        Kind::Flow => flow::start_defaults(callsite, attrs, start.resume.as_ref(), parent),
+        Kind::FlowStep => flow::step_defaults(callsite, attrs, parent),
+        Kind::Tool => tool::start_defaults(callsite, attrs),
+        Kind::Delegate => delegate::start_defaults(attrs),
+        Kind::Generate => generate::start_defaults(attrs),
+        Kind::Run => run::start_defaults(callsite, attrs),
+        Kind::UseReason => start.use_reason_defaults(options),
+        Kind::Composition => composition::start_defaults(callsite, attrs),
+        Kind::Memory => memory::start_defaults(callsite, attrs),
+        Kind::Embedding => retrieval::embedding_defaults(callsite, attrs),
+        Kind::Retrieval => retrieval::retrieval_defaults(callsite, attrs),
+        Kind::Indexing => retrieval::indexing_defaults(callsite, attrs),
+        Kind::Ingest => retrieval::ingest_defaults(callsite, attrs),
+        Kind::CorpusSync | Kind::Compact | Kind::Judge => {}
+    }
+}
+
+/// The span's name under the GenAI conventions' naming.
+pub(super) fn genai_name(callsite: &'static Callsite, attrs: &AttrList) -> Cow<'static, str> {
+    let name = match callsite.kind {
+        Kind::Flow => flow::genai_name(attrs),
+        Kind::Tool => tool::genai_name(callsite),
+        Kind::Run => run::genai_name(attrs),
+        Kind::Generate | Kind::UseReason | Kind::Embedding => generate::genai_name(callsite, attrs),
+        Kind::Retrieval => retrieval::retrieval_genai_name(attrs),
+        _ => return Cow::Borrowed(callsite.name),
+    };
+    Cow::Owned(name)
+}
+
+/// What the family reads from the start attributes (after hooks) before the span takes
+/// them, and what it does before the span starts (a tool joins the tool loop).
+pub(super) fn open(kind: Kind, attrs: &AttrList, parent: &Context) -> Family {
+    match kind {
+        Kind::Flow => Family::Flow(flow::open(attrs)),
+        Kind::FlowStep => Family::Step(flow::open_step(attrs)),
+        Kind::Tool => Family::Tool(tool::open(attrs, parent)),
+        Kind::Generate => Family::Generate,
+        Kind::Embedding => Family::Embedding,
+        Kind::Run => Family::Run(run::open(attrs)),
+        Kind::UseReason => Family::Reason,
+        Kind::Composition => Family::Composition(composition::open(attrs)),
+        Kind::CorpusSync => Family::Corpus(corpus::open(attrs)),
+        Kind::Judge => Family::Judge(judge::open(attrs, parent)),
+        Kind::Delegate | Kind::Memory | Kind::Retrieval | Kind::Indexing | Kind::Ingest => {
+            Family::Plain
+        }
+        Kind::Compact => Family::Plain,
+    }
+}
+
+/// The capture settings a span runs with, for the scopes that need them.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Capture {
+    pub content: CaptureContent,
+    /// Set by `capture_content = ..`: inherited by what runs inside.
+    pub overridden: Option<CaptureContent>,
+    pub cap: usize,
+}
+
+/// Puts the family's scope into the new span's context `span_cx`, for what runs inside
+/// to find.
+pub(super) fn enter(
+    family: &Family,
+    span_cx: Context,
+    span_id: SpanId,
+    parent: &Context,
+    capture: Capture,
+) -> Context {
+    match family {
+        Family::Flow(opening) => cost::enter_flow(flow::enter(opening, span_cx), parent),
+        Family::Step(Some(step)) => flow::enter_step(step, span_cx),
+        // An embedding call reports usage and cost the way a model call does.
+        Family::Generate | Family::Embedding => {
+            generate::enter(span_cx, span_id, capture.content, capture.cap)
+        }
+        Family::Run(scope) => run::enter(scope, span_cx),
+        Family::Reason => reason::enter(span_cx.clone(), &span_cx, capture.overridden),
+        Family::Composition(scope) => composition::enter(scope, span_cx),
+        Family::Corpus(scope) => corpus::enter(scope, span_cx),
+        Family::Plain | Family::Step(None) | Family::Tool(_) | Family::Judge(_) => span_cx,
+    }
+}
+
+/// The body failed with `message` (already recorded on the span).
+pub(super) fn error(family: &Family, message: &str) {
+    if let Family::Tool(state) = family {
+        state.record_error(message);
+    }
+}
+
+/// How the body ended, for the families' end attributes.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Ending {
+    /// The body returned (it did not panic and was not cancelled).
+    pub returned: bool,
+    /// An error was recorded.
+    pub errored: bool,
+}
+
+/// The family's end attributes, and what its end tells the enclosing scopes.
+pub(super) fn end(family: &Family, cx: &Context, attrs: &mut AttrList, ending: Ending) {
+    match family {
+        Family::Generate => {
+            if let Some(report) = generate::take_report(cx) {
+                if let Some(usd) = report.cost {
+                    cost::add(cx, usd, CostSource::Actual);
+                }
+                reason::pass_ended(cx, report);
+            }
+        }
+        // Its cost feeds the flow's total; its usage is not a reasoning pass.
+        Family::Embedding => {
+            if let Some(usd) = generate::take_report(cx).and_then(|r| r.cost) {
+                cost::add(cx, usd, CostSource::Actual);
+            }
+        }
+        Family::Flow(_) => cost::end_flow(cx, attrs),
+        Family::Composition(scope) => scope.end(attrs),
+        Family::Corpus(scope) => scope.end(cx, attrs),
+        Family::Judge(state) => state.end(attrs),
+        Family::Reason => reason::end(cx, attrs),
+        Family::Run(scope) => run::end(scope, attrs),
+        Family::Tool(state) => state.end(attrs, ending.returned, ending.errored),
+        Family::Plain | Family::Step(_) => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::attributes::Derived;
+    use crate::core::content::CaptureContent;
+
+    fn callsite(kind: Kind) -> &'static Callsite {
+        Box::leak(Box::new(Callsite {
+            kind,
+            name: "crux.test",
+            label: "label",
+            doc: Some("A doc."),
+            function: "tests::f",
+            file: "f.rs",
+            line: 1,
+        }))
+    }
+
+    /// The keys the runtime derives at start are exactly the registry's for that kind
+    /// (the table the macros read to reject them in `attributes(..)`): every key it sets
+    /// on its own is listed, and every `Set` key of the table is set.
+    #[test]
+    fn start_defaults_follow_the_registry() {
+        for kind in Kind::ALL {
+            let mut start = Start::new(CaptureContent::default(), 100);
+            // Every key a mirror copies from is given, as an argument would give it.
+            for d in kind.derived() {
+                if let Derived::Mirror { from, .. } = d {
+                    start.set(from, "given");
+                }
+            }
+            let given: Vec<String> = start.attrs.iter().map(|kv| kv.key.to_string()).collect();
+            start_defaults(
+                callsite(kind),
+                &mut start,
+                &Context::new(),
+                &Options::default(),
+            );
+            for kv in start.attrs.iter() {
+                let key = kv.key.as_str();
+                if given.iter().any(|g| g == key) {
+                    continue;
+                }
+                assert!(
+                    kind.derives(key).is_some(),
+                    "{kind:?}: the runtime sets `{key}`, which the registry does not list"
+                );
+            }
+            for d in kind.derived() {
+                match d {
+                    Derived::Set(key) | Derived::Default(key) | Derived::Mirror { key, .. } => {
+                        // Set only inside an enclosing flow or on a resumed one.
+                        let in_context_only = matches!(
+                            *key,
+                            crate::attributes::CRUX_FLOW_PARENT_ID
+                                | crate::attributes::CRUX_FLOW_SUSPEND_POINT
+                                | crate::attributes::CRUX_FLOW_SUSPENDED_MS
+                        ) || (kind == Kind::FlowStep
+                            && *key == crate::attributes::CRUX_FLOW_ID);
+                        assert!(
+                            start.attrs.has(key) || in_context_only,
+                            "{kind:?}: the registry says the runtime sets `{key}`, it does not"
+                        );
+                    }
+                    Derived::Argument { .. } | Derived::End(_) => {}
+                }
+            }
+        }
+    }
+}

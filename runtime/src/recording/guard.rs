@@ -1,0 +1,268 @@
+//! The per-call span: started from a [`Callsite`], kept current while the body runs,
+//! ended with the body's outcome.
+//!
+//! A [`SpanGuard`] is a local of the generated code. It is cheap when telemetry is off
+//! (`None` inside, every method a branch), it never holds a context guard across an
+//! `.await` (futures re-attach the context on every poll), and if it is dropped before
+//! [`SpanGuard::end`] ran the body never finished: the span ends marked cancelled.
+
+use super::dispatch::{self, Capture, Ending, Family};
+use super::start::Start;
+use crate::attributes as key;
+use crate::core::attrs::AttrList;
+use crate::core::callsite::{self, Callsite};
+use crate::core::hooks::{Hooks, Phase, SpanInfo};
+use crate::core::pipeline::{self, SpanNaming};
+use crate::core::span::{Span, SpanBuffer};
+use crate::core::value::AttrValue;
+use crate::families::flow;
+use crate::families::reason;
+use opentelemetry::trace::{SpanBuilder, TraceContextExt};
+use opentelemetry::Context;
+use std::borrow::Cow;
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// The span of one call of an annotated function.
+///
+/// One pointer wide, so that with telemetry off the generated code moves a single null
+/// word around.
+#[derive(Debug)]
+pub struct SpanGuard {
+    active: Option<Box<Active>>,
+}
+
+/// A recording span: what every kind has, and its family's own state.
+#[derive(Debug)]
+pub(super) struct Active {
+    pub(super) cx: Context,
+    name: Cow<'static, str>,
+    ended: bool,
+    panicked: AtomicBool,
+    errored: AtomicBool,
+    hooks: Hooks,
+    pub(super) capture: Capture,
+    pub(super) family: Family,
+}
+
+impl SpanGuard {
+    /// Starts the span of `callsite` under the current context. `args` records the
+    /// macro's arguments; it runs only when telemetry is on.
+    #[inline]
+    pub fn start(callsite: &'static Callsite, args: impl FnOnce(&mut Start)) -> SpanGuard {
+        if !pipeline::enabled() {
+            return SpanGuard { active: None };
+        }
+        SpanGuard {
+            active: Some(Box::new(Active::start(callsite, args))),
+        }
+    }
+
+    /// Whether this call is being recorded.
+    #[inline]
+    pub fn is_recording(&self) -> bool {
+        self.active.is_some()
+    }
+
+    /// The recording span, if this call is recorded.
+    #[inline]
+    pub(super) fn active(&self) -> Option<&Active> {
+        self.active.as_deref()
+    }
+
+    /// The context holding this span (empty when not recording).
+    pub fn context(&self) -> Context {
+        self.active
+            .as_ref()
+            .map_or_else(Context::new, |a| a.cx.clone())
+    }
+
+    /// Runs `body` with this span current; a panic is recorded and keeps unwinding.
+    #[inline]
+    pub fn in_scope<R>(&self, body: impl FnOnce() -> R) -> R {
+        match &self.active {
+            None => body(),
+            Some(active) => active.run(body),
+        }
+    }
+
+    /// Records an error outcome: status Error, `error.type`, an `exception` event.
+    pub fn record_error(&self, error_type: &str, message: &str) {
+        if let Some(active) = &self.active {
+            active.record_error(error_type, message);
+        }
+    }
+
+    /// Sets an attribute on the span.
+    pub fn set_attribute<V: AttrValue + ?Sized>(&self, key: &'static str, value: &V) {
+        if let Some(active) = &self.active {
+            Span::from_context(active.cx.clone()).set_attribute(key, value);
+        }
+    }
+
+    /// Ends the span: the body completed (successfully or with an `Err` already recorded).
+    #[inline]
+    pub fn end(mut self) {
+        if let Some(active) = &mut self.active {
+            active.finish(true);
+        }
+    }
+}
+
+impl Drop for SpanGuard {
+    #[inline]
+    fn drop(&mut self) {
+        if let Some(active) = &mut self.active {
+            if !active.ended {
+                // The body never completed: its own panic was recorded where it was
+                // caught; anything else (a dropped future, a panic elsewhere unwinding
+                // through us) is a cancellation.
+                active.finish(false);
+            }
+        }
+    }
+}
+
+impl Active {
+    fn start(callsite: &'static Callsite, args: impl FnOnce(&mut Start)) -> Active {
+        let current = Context::current();
+        let loaded = pipeline::load();
+        let options = loaded.options();
+        let mut start = Start::new(
+            reason::inherited_capture(&current).unwrap_or_else(|| options.capture()),
+            options.max_content_length,
+        );
+        args(&mut start);
+        dispatch::start_defaults(callsite, &mut start, &current, options);
+        let capture = Capture {
+            content: start.capture,
+            overridden: start.capture_override,
+            cap: options.max_content_length,
+        };
+        let resume = start.resume.take();
+        let mut parent = start.remote_parent.take().unwrap_or(current);
+        let attrs = start.into_attributes();
+        let name: Cow<'static, str> = match options.naming {
+            SpanNaming::Crux => Cow::Borrowed(callsite.name),
+            SpanNaming::GenAi => dispatch::genai_name(callsite, &attrs),
+        };
+        let mut attrs = attrs.into_vec();
+        options.start_attributes(&name, &mut attrs);
+        let attrs = AttrList::from_vec(attrs);
+        let family = dispatch::open(callsite.kind, &attrs, &parent);
+        let mut builder = SpanBuilder::from_name(name)
+            .with_kind(callsite::span_kind(callsite.kind))
+            .with_attributes(attrs.into_vec());
+        if let Some(checkpoint) = &resume {
+            flow::resume(checkpoint, &mut builder, &mut parent, options);
+        }
+        let name = builder.name.clone();
+        let span_cx = loaded.start(builder, &parent);
+        let span_id = span_cx.span().span_context().span_id();
+        let mut cx = dispatch::enter(&family, span_cx.clone(), span_id, &parent, capture);
+        if options.hooks.map_attributes.is_some() {
+            cx = cx.with_value(SpanBuffer::new(span_id));
+        }
+        if options.hooks.on_start.is_some() {
+            options.hooks.started(&info(&name, &span_cx));
+        }
+        Active {
+            cx,
+            name,
+            ended: false,
+            panicked: AtomicBool::new(false),
+            errored: AtomicBool::new(false),
+            hooks: options.hooks.clone(),
+            capture,
+            family,
+        }
+    }
+
+    /// Runs `body` with the span current; a panic is recorded and keeps unwinding.
+    #[inline]
+    pub(super) fn run<R>(&self, body: impl FnOnce() -> R) -> R {
+        let _attached = self.cx.clone().attach();
+        match catch_unwind(AssertUnwindSafe(body)) {
+            Ok(out) => out,
+            Err(payload) => {
+                self.record_panic(&*payload);
+                resume_unwind(payload)
+            }
+        }
+    }
+
+    fn record_panic(&self, payload: &(dyn std::any::Any + Send)) {
+        self.panicked.store(true, Ordering::Relaxed);
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "panic with a non-string payload".to_owned());
+        self.record_error("panic", &message);
+    }
+
+    fn record_error(&self, error_type: &str, message: &str) {
+        self.errored.store(true, Ordering::Relaxed);
+        dispatch::error(&self.family, message);
+        Span::from_context(self.cx.clone()).record_error(
+            &self.hooks,
+            &self.name,
+            error_type,
+            message,
+        );
+    }
+
+    /// Ends the span: `completed` is false when the body never finished.
+    fn finish(&mut self, completed: bool) {
+        self.ended = true;
+        let panicked = self.panicked.load(Ordering::Relaxed);
+        let errored = self.errored.load(Ordering::Relaxed);
+        let mut end = AttrList::from_vec(match self.hooks.map_attributes {
+            Some(_) => self
+                .cx
+                .get::<SpanBuffer>()
+                .map(SpanBuffer::take)
+                .unwrap_or_default(),
+            None => Vec::new(),
+        });
+        if !completed && !panicked {
+            end.push(key::CRUX_CANCELLED, true);
+        }
+        let ending = Ending {
+            returned: completed && !panicked,
+            errored,
+        };
+        dispatch::end(&self.family, &self.cx, &mut end, ending);
+        let mut end = end.into_vec();
+        self.hooks.map(Phase::End, &self.name, &mut end);
+        let span = self.cx.span();
+        if !end.is_empty() {
+            span.set_attributes(end);
+        }
+        if self.hooks.on_end.is_some() {
+            self.hooks.ended(&info(&self.name, &self.cx));
+        }
+        span.end();
+    }
+}
+
+fn info<'a>(name: &'a str, cx: &Context) -> SpanInfo<'a> {
+    let sc = cx.span().span_context().clone();
+    SpanInfo {
+        name,
+        trace_id: sc.trace_id().to_string(),
+        span_id: sc.span_id().to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn span_guards_and_scopes_cross_threads() {
+        // Compiles only if the wrapped futures can stay `Send`.
+        fn check<T: Send + Sync>() {}
+        check::<SpanGuard>();
+    }
+}

@@ -1,0 +1,261 @@
+//! The attributes of a span about to start, as the macro's argument closure fills them.
+
+use crate::attributes as key;
+use crate::core::attrs::AttrList;
+use crate::core::content::{self, CaptureContent, Message};
+use crate::core::pipeline::Options;
+use crate::core::propagation::RemoteParent;
+use crate::core::value::{AttrValue, BoolAttr, DoubleAttr, IntAttr, StrArrayAttr, StrAttr};
+use crate::families::checkpoint::{Checkpoint, ResumeFrom};
+use crate::families::prompt::{Prompt, ReasonTelemetry, RecordedPrompt};
+use opentelemetry::{Context, Value};
+
+/// The attributes of a span about to start, filled by the macro's argument closure.
+#[derive(Debug)]
+pub struct Start {
+    pub(super) attrs: AttrList,
+    pub(super) resume: Option<Checkpoint>,
+    pub(super) remote_parent: Option<Context>,
+    tags: Vec<String>,
+    prompt: Option<RecordedPrompt>,
+    /// The content capture in force for this call.
+    pub(super) capture: CaptureContent,
+    /// Set by `capture_content = ..`: inherited by what runs inside.
+    pub(super) capture_override: Option<CaptureContent>,
+    cap: usize,
+    truncated: bool,
+}
+
+impl Start {
+    pub(super) fn new(capture: CaptureContent, cap: usize) -> Start {
+        Start {
+            // Room for a typical span's start and end attributes (a tool has 6 + 4), so
+            // neither the macro's arguments nor the end attributes reallocate the list.
+            attrs: AttrList::with_capacity(16),
+            resume: None,
+            remote_parent: None,
+            tags: Vec::new(),
+            prompt: None,
+            capture,
+            capture_override: None,
+            cap,
+            truncated: false,
+        }
+    }
+
+    /// Records `value` under `key`; a `None` value leaves the key out.
+    #[inline]
+    pub fn set<V: AttrValue + ?Sized>(&mut self, key: &'static str, value: &V) {
+        if let Some(v) = value.to_value() {
+            self.put(key, v);
+        }
+    }
+
+    /// Records a string literal without copying it.
+    #[inline]
+    pub fn set_static(&mut self, key: &'static str, value: &'static str) {
+        self.attrs.upsert_static(key, value);
+    }
+
+    /// Records `value` under an application key known only at run time.
+    pub fn set_dynamic<V: AttrValue + ?Sized>(
+        &mut self,
+        key: impl Into<opentelemetry::Key>,
+        value: &V,
+    ) {
+        if let Some(v) = value.to_value() {
+            self.attrs.upsert(key, v);
+        }
+    }
+
+    /// Records a string attribute (the macro checks the value's type through this).
+    pub fn set_str<V: StrAttr + ?Sized>(&mut self, key: &'static str, value: &V) {
+        self.set(key, value);
+    }
+
+    /// Records an integer attribute.
+    pub fn set_int<V: IntAttr + ?Sized>(&mut self, key: &'static str, value: &V) {
+        self.set(key, value);
+    }
+
+    /// Records a float attribute; integers become floats.
+    pub fn set_double<V: DoubleAttr + ?Sized>(&mut self, key: &'static str, value: &V) {
+        match value.to_value() {
+            #[allow(clippy::cast_precision_loss)]
+            Some(Value::I64(i)) => self.put(key, Value::F64(i as f64)),
+            Some(v) => self.put(key, v),
+            None => {}
+        }
+    }
+
+    /// Records a bool attribute.
+    pub fn set_bool<V: BoolAttr + ?Sized>(&mut self, key: &'static str, value: &V) {
+        self.set(key, value);
+    }
+
+    /// Records a string-array attribute.
+    pub fn set_str_array<V: StrArrayAttr + ?Sized>(&mut self, key: &'static str, value: &V) {
+        self.set(key, value);
+    }
+
+    /// The checkpoint a flow resumes from (`resume = ..`); `None` starts a plain flow.
+    pub fn resume<R: ResumeFrom + ?Sized>(&mut self, from: &R) {
+        self.resume = from.checkpoint().cloned();
+    }
+
+    /// Records `value` under `key` as its hash (FNV-1a, or HMAC with a hashing key): a
+    /// namespace or a source id is often a tenant, a customer or a path.
+    pub fn set_hashed<V: StrAttr + ?Sized>(&mut self, key: &'static str, value: &V) {
+        if let Some(v) = value.to_value() {
+            self.set(key, &crate::core::hashing::identifier(&v.as_str()));
+        }
+    }
+
+    /// A retrieval's query (`query = ..`), recorded only with input capture.
+    pub fn retrieval_query<V: StrAttr + ?Sized>(&mut self, query: &V) {
+        if !self.capture.input {
+            return;
+        }
+        if let Some(v) = query.to_value() {
+            let (text, cut) = content::capped_text(&v.as_str(), self.cap);
+            self.truncated |= cut;
+            self.put(key::GEN_AI_RETRIEVAL_QUERY_TEXT, Value::String(text.into()));
+        }
+    }
+
+    /// The remote parent (`parent = headers`); without a valid one, the caller's context.
+    pub fn parent<P: RemoteParent + ?Sized>(&mut self, parent: &P) {
+        self.remote_parent = parent.remote_context();
+    }
+
+    /// Adds a tag (`crux.trace.tags`).
+    pub fn tag<V: StrAttr + ?Sized>(&mut self, tag: &V) {
+        if let Some(v) = tag.to_value() {
+            self.tags.push(v.as_str().into_owned());
+        }
+    }
+
+    /// Overrides content capture for this call and what runs inside it.
+    pub fn capture_content<C: Copy + Into<CaptureContent>>(&mut self, capture: &C) {
+        let capture = (*capture).into();
+        self.capture = capture;
+        self.capture_override = Some(capture);
+    }
+
+    /// The prompt a `use_reason` uses (`telemetry(prompt = ..)`).
+    pub fn prompt<P: Prompt + ?Sized>(&mut self, prompt: &P) {
+        self.prompt = Some(RecordedPrompt::of(prompt));
+    }
+
+    /// The telemetry of a `use_reason` given as a value (`telemetry = ..`).
+    pub fn telemetry(&mut self, telemetry: &ReasonTelemetry) {
+        if let Some(capture) = telemetry.capture {
+            self.capture_content(&capture);
+        }
+        if let Some(op) = &telemetry.operation {
+            self.set(key::GEN_AI_OPERATION_NAME, op.as_str());
+        }
+        if let Some(prompt) = &telemetry.prompt {
+            self.prompt = Some(prompt.clone());
+        }
+        self.tags.extend(telemetry.tags.iter().cloned());
+        for (k, v) in &telemetry.metadata {
+            self.set_dynamic(format!("{}{k}", key::CRUX_TRACE_METADATA), v);
+        }
+    }
+
+    /// Input messages of a model call (`messages = ..`), recorded only with input capture;
+    /// a plain string becomes one user message.
+    pub fn input_messages<M: serde::Serialize + ?Sized>(&mut self, messages: &M) {
+        if !self.capture.input {
+            return;
+        }
+        match serde_json::to_value(messages) {
+            Ok(serde_json::Value::String(text)) => {
+                self.content(key::GEN_AI_INPUT_MESSAGES, &[Message::user(text)]);
+            }
+            Ok(other) => self.content(key::GEN_AI_INPUT_MESSAGES, &other),
+            Err(_) => {}
+        }
+    }
+
+    /// System instructions of a model call (`system = ..`), recorded only with input
+    /// capture, as the GenAI conventions' list of parts: a plain string becomes one
+    /// text part, system messages contribute their parts, parts are kept as they are.
+    pub fn system_instructions<M: serde::Serialize + ?Sized>(&mut self, instructions: &M) {
+        use serde_json::Value as Json;
+        if !self.capture.input {
+            return;
+        }
+        let parts = match serde_json::to_value(instructions) {
+            Ok(Json::String(text)) => vec![serde_json::json!({"type": "text", "content": text})],
+            Ok(Json::Array(items)) => items
+                .into_iter()
+                .flat_map(|item| match item {
+                    Json::Object(mut message) if message.contains_key("role") => {
+                        match message.remove("parts") {
+                            Some(Json::Array(parts)) => parts,
+                            _ => Vec::new(),
+                        }
+                    }
+                    part => vec![part],
+                })
+                .collect(),
+            Ok(other) => vec![other],
+            Err(_) => return,
+        };
+        self.content(key::GEN_AI_SYSTEM_INSTRUCTIONS, &parts);
+    }
+
+    /// A tool's arguments, recorded (as one JSON object) only with input capture;
+    /// `record` adds each serializable argument.
+    pub fn tool_arguments(
+        &mut self,
+        record: impl FnOnce(&mut serde_json::Map<String, serde_json::Value>),
+    ) {
+        if self.capture.input {
+            let mut args = serde_json::Map::new();
+            record(&mut args);
+            self.content(key::GEN_AI_TOOL_CALL_ARGUMENTS, &args);
+        }
+    }
+
+    fn content<T: serde::Serialize + ?Sized>(&mut self, key: &'static str, value: &T) {
+        if let Some((text, cut)) = content::capped_json(value, self.cap) {
+            self.truncated |= cut;
+            self.put(key, Value::String(text.into()));
+        }
+    }
+
+    #[inline]
+    fn put(&mut self, key: &'static str, value: Value) {
+        self.attrs.upsert(key, value);
+    }
+
+    /// Records the tags (`crux.trace.tags`), if any.
+    pub(super) fn record_tags(&mut self) {
+        if !self.tags.is_empty() {
+            let tags = std::mem::take(&mut self.tags);
+            self.set(key::CRUX_TRACE_TAGS, &tags);
+        }
+    }
+
+    /// The start defaults of a `use_reason`: the operation (`chat` unless given) and the
+    /// prompt it uses.
+    pub(super) fn use_reason_defaults(&mut self, options: &Options) {
+        self.attrs
+            .default_static(key::GEN_AI_OPERATION_NAME, "chat");
+        if let Some(prompt) = self.prompt.take() {
+            self.truncated |=
+                prompt.record(&mut self.attrs, &options.hooks, self.capture, self.cap);
+        }
+    }
+
+    /// The finished attribute list, marked when content was cut.
+    pub(super) fn into_attributes(mut self) -> AttrList {
+        if self.truncated {
+            self.set(key::CRUX_TRUNCATED, &true);
+        }
+        self.attrs
+    }
+}
