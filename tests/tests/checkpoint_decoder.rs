@@ -1,10 +1,17 @@
 //! The checkpoint decoder never panics, whatever it is given (over 100,000 generated
-//! inputs per run), and whatever it accepts round-trips exactly.
+//! inputs per run), whatever it accepts round-trips exactly, and a flow resumed from
+//! whatever it accepts runs without a panic.
 
 use crux::Checkpoint;
 use proptest::prelude::*;
 
 const VALID: &str = r#"{"version":1,"flow_id":"ticket-42","flow_name":"refund","suspend_point":"approval","traceparent":"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01","tracestate":"vendor=abc","suspended_at_ms":1700000000000}"#;
+
+/// A flow resumed from a decoded checkpoint: the resume path reads its times and ids.
+#[crux::flow(name = "refund", resume = checkpoint)]
+fn resumed(checkpoint: &Checkpoint) -> bool {
+    crux::flow::current_id().as_deref() == Some(checkpoint.flow_id())
+}
 
 fn decode(bytes: &[u8]) {
     match Checkpoint::from_json_slice(bytes) {
@@ -12,6 +19,10 @@ fn decode(bytes: &[u8]) {
             let again = Checkpoint::from_json(&checkpoint.to_json())
                 .expect("what was accepted re-encodes validly");
             assert_eq!(again, checkpoint);
+            assert!(
+                resumed(&checkpoint),
+                "the resumed flow keeps the checkpoint's id"
+            );
         }
         Err(error) => assert!(!error.to_string().is_empty()),
     }
