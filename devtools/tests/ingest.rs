@@ -105,7 +105,9 @@ fn bad_input_gets_a_reason_and_is_not_stored() {
     let mut bad_id = request_of("svc", agent_trace(2, "s", "u", "F", (1, 1)));
     bad_id.resource_spans[0].scope_spans[0].spans[1].span_id = vec![1, 2, 3];
     let huge = vec![b'x'; crux_devtools::ingest::MAX_BODY_BYTES + 1];
-    let cases: Vec<(&str, Vec<(&str, &str)>, Vec<u8>, u16, &str)> = vec![
+    /// What is sent, the headers, the body, the status and a part of the reason expected.
+    type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, Vec<u8>, u16, &'a str);
+    let cases: Vec<Case> = vec![
         (
             "garbage protobuf",
             vec![PROTOBUF],

@@ -243,8 +243,7 @@ pub fn span(
     parent: Option<u8>,
     name: &str,
     kind: i32,
-    start_ms: u64,
-    end_ms: u64,
+    (start_ms, end_ms): (u64, u64),
     attributes: Vec<KeyValue>,
 ) -> Span {
     const EPOCH: u64 = 1_700_000_000_000_000_000;
@@ -325,10 +324,10 @@ pub fn agent_trace(
         double("crux.cost", 0.25),
     ]);
     vec![
-        span(trace, 1, None, "crux.run", 1, 0, 100, who()),
-        span(trace, 2, Some(1), "crux.flow", 1, 1, 99, flow),
-        span(trace, 3, Some(2), "crux.flow.step", 1, 2, 60, step),
-        span(trace, 4, Some(3), "crux.generate", 3, 3, 50, call),
+        span(trace, 1, None, "crux.run", 1, (0, 100), who()),
+        span(trace, 2, Some(1), "crux.flow", 1, (1, 99), flow),
+        span(trace, 3, Some(2), "crux.flow.step", 1, (2, 60), step),
+        span(trace, 4, Some(3), "crux.generate", 3, (3, 50), call),
     ]
 }
 
