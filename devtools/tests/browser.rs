@@ -7,8 +7,8 @@
 //!
 //! Needs Chromium (`chromium`, `chromium-browser` or `google-chrome` on PATH, or
 //! `CRUX_CHROMIUM`); `./scripts/test` installs Debian's `chromium` when it is missing.
-//! `CRUX_DEVTOOLS_SCREENSHOT=docs/devtools-trace.png` also saves a screenshot of the
-//! trace page (that is how the README's is made).
+//! `CRUX_DEVTOOLS_SCREENSHOT=docs/devtools-trace.png` (relative to the workspace root)
+//! also saves a screenshot of the trace page: that is how the README's is made.
 
 mod common;
 
@@ -266,7 +266,8 @@ fn chromium_shows_the_support_agents_traces() {
     );
 
     if let Some(path) = std::env::var_os("CRUX_DEVTOOLS_SCREENSHOT") {
-        let path = std::path::absolute(PathBuf::from(path)).expect("a path");
+        // Relative to the workspace root, where the README lives.
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(path);
         chromium_run(
             &url,
             &profile.0,

@@ -159,6 +159,7 @@ function renderTrace(app, trace, selected, onSelect) {
       s.tokens_in + s.tokens_out > 0 ? h("span", { class: "tokens" }, "tokens ", h("b", {}, fmtTokens(s.tokens_in, s.tokens_out))) : null,
       s.cost > 0 ? h("span", { class: "cost" }, "cost ", h("b", {}, fmtCost(s.cost))) : null,
       s.error_count ? h("span", { class: "err" }, s.error_count + " error" + (s.error_count === 1 ? "" : "s")) : null,
+      s.flow_id ? h("span", {}, "flow ", h("b", {}, s.flow_id)) : null,
       s.session_id ? h("span", {}, "session ", h("b", {}, s.session_id)) : null,
       s.service ? h("span", {}, "service ", h("b", {}, s.service)) : null),
     resumeLinks(trace, byId));
