@@ -191,34 +191,24 @@ fn dechunk(mut data: &[u8]) -> Vec<u8> {
     out
 }
 
-pub fn string(key: &str, value: &str) -> KeyValue {
+fn kv(key: &str, value: any_value::Value) -> KeyValue {
     KeyValue {
         key: key.into(),
-        value: Some(AnyValue {
-            value: Some(any_value::Value::StringValue(value.into())),
-        }),
+        value: Some(AnyValue { value: Some(value) }),
         ..KeyValue::default()
     }
+}
+
+pub fn string(key: &str, value: &str) -> KeyValue {
+    kv(key, any_value::Value::StringValue(value.into()))
 }
 
 pub fn int(key: &str, value: i64) -> KeyValue {
-    KeyValue {
-        key: key.into(),
-        value: Some(AnyValue {
-            value: Some(any_value::Value::IntValue(value)),
-        }),
-        ..KeyValue::default()
-    }
+    kv(key, any_value::Value::IntValue(value))
 }
 
 pub fn double(key: &str, value: f64) -> KeyValue {
-    KeyValue {
-        key: key.into(),
-        value: Some(AnyValue {
-            value: Some(any_value::Value::DoubleValue(value)),
-        }),
-        ..KeyValue::default()
-    }
+    kv(key, any_value::Value::DoubleValue(value))
 }
 
 /// Trace id `n` as 16 bytes and as hex.
