@@ -279,3 +279,59 @@ fn chromium_shows_the_support_agents_traces() {
         assert!(path.is_file(), "the screenshot was written");
     }
 }
+
+#[test]
+fn resume_links_lead_to_the_suspended_trace_and_back() {
+    use prost::Message;
+    let data = TempDir::new("browser-links-data");
+    let profile = TempDir::new("browser-links-profile");
+    let server = Server::default_retention(&data.0);
+    let suspended = span(
+        1,
+        1,
+        None,
+        "crux.flow",
+        1,
+        (0, 10),
+        vec![string("crux.flow.id", "F-7")],
+    );
+    let resumed = with_link(
+        span(
+            2,
+            1,
+            None,
+            "crux.flow.resume",
+            1,
+            (50, 60),
+            vec![string("crux.flow.id", "F-7")],
+        ),
+        1,
+        1,
+        "resume",
+    );
+    for s in [suspended, resumed] {
+        let body = request_of("svc", vec![s]).encode_to_vec();
+        assert_eq!(server.post("/v1/traces", &[PROTOBUF], &body).status, 200);
+    }
+    let (first, second) = (trace_id(1).1, trace_id(2).1);
+    let span_hex: String = span_id(1).iter().map(|b| format!("{b:02x}")).collect();
+
+    let page = rendered_dom(
+        &format!("{}/trace/{second}", server.base),
+        &profile.0,
+        "resume-link",
+    );
+    let forward = format!("class=\"resume-link\" href=\"/trace/{first}#span-{span_hex}\"");
+    assert!(
+        page.contains(&forward),
+        "the resumed flow links to the suspended one:\n{page}"
+    );
+
+    let page = rendered_dom(
+        &format!("{}/trace/{first}", server.base),
+        &profile.0,
+        "resume-link",
+    );
+    let back = format!("class=\"resume-link back\" href=\"/trace/{second}#span-{span_hex}\"");
+    assert!(page.contains(&back), "and back:\n{page}");
+}
