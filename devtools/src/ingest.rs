@@ -278,6 +278,44 @@ mod tests {
     }
 
     #[test]
+    fn mutated_and_random_bodies_never_panic() {
+        let valid = br#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"0102030405060708090a0b0c0d0e0f10","spanId":"0102030405060708","name":"x","attributes":[{"key":"k","value":{"arrayValue":{"values":[{"kvlistValue":{"values":[{"key":"a","value":{"bytesValue":"AQI="}}]}}]}}}]}]}]}]}"#;
+        let request =
+            serde_json::from_slice::<ExportTraceServiceRequest>(valid).expect("a valid request");
+        let protobuf = request.encode_to_vec();
+        assert_eq!(
+            decode(&protobuf, Encoding::Protobuf, false).map(|s| s.len()),
+            Ok(1)
+        );
+        // xorshift: deterministic, no dependency.
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for round in 0..3000 {
+            let mut body = if round % 2 == 0 {
+                protobuf.clone()
+            } else {
+                valid.to_vec()
+            };
+            for _ in 0..1 + next() % 4 {
+                let at = (next() as usize) % body.len();
+                body[at] = next() as u8;
+            }
+            if round % 7 == 0 {
+                body.truncate((next() as usize) % body.len());
+            }
+            for encoding in [Encoding::Protobuf, Encoding::Json] {
+                let _ = decode(&body, encoding, false);
+                let _ = decode(&body, encoding, true);
+            }
+        }
+    }
+
+    #[test]
     fn a_gzip_bomb_is_refused() {
         use std::io::Write;
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());

@@ -10,12 +10,16 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
 use hyper::header::{HeaderValue, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE};
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use std::future::Future;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 
 type Reply = Response<Full<Bytes>>;
+
+/// How long a connection may take to send a request's headers (idle keep-alive
+/// connections are closed after this too).
+const HEADER_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Serves on `listener` until `shutdown` completes; connections in progress finish their
 /// current request.
@@ -45,6 +49,8 @@ pub async fn serve(
             });
             // A client that goes away mid-request is its own problem, not the server's.
             let _ = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(HEADER_READ_TIMEOUT)
                 .serve_connection(TokioIo::new(stream), service)
                 .await;
         });
