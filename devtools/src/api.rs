@@ -2,7 +2,7 @@
 //! one trace with its spans in tree order, each with its depth and one-line summary.
 
 use crate::span::SpanRecord;
-use crate::store::{LinkedFrom, StoredTrace, TraceFilter, TraceSummary};
+use crate::store::{LinkedFrom, Store, StoreError, StoredTrace, TraceFilter, TraceSummary};
 use crate::summary::span_summary;
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
@@ -15,8 +15,24 @@ pub const MAX_LIST: usize = 500;
 pub struct TraceList {
     /// Grows whenever spans arrive: the UI re-renders when it changes.
     pub revision: i64,
-    /// The matching traces, newest first.
-    pub traces: Vec<TraceSummary>,
+    /// The matching traces, newest first; absent when the request's `since` is the
+    /// current revision (nothing changed, nothing queried).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub traces: Option<Vec<TraceSummary>>,
+}
+
+impl TraceList {
+    /// Answers a list query string (`session`, `user`, `flow`, `error`, `limit`, `since`).
+    pub fn query(store: &Store, query: Option<&str>) -> Result<TraceList, StoreError> {
+        let (filter, since) = parse_query(query);
+        let revision = store.revision()?;
+        let traces = if since == Some(revision) {
+            None
+        } else {
+            Some(store.list(&filter)?)
+        };
+        Ok(TraceList { revision, traces })
+    }
 }
 
 /// One span as the trace page shows it.
@@ -87,12 +103,14 @@ impl TraceView {
     }
 }
 
-/// Parses the list's query string (`session`, `user`, `flow`, `error`, `limit`).
-pub fn parse_filter(query: Option<&str>) -> TraceFilter {
+/// Parses the list's query string: the filter (`session`, `user`, `flow`, `error`,
+/// `limit`) and the revision the client already shows (`since`).
+pub fn parse_query(query: Option<&str>) -> (TraceFilter, Option<i64>) {
     let mut filter = TraceFilter {
         limit: 200,
         ..TraceFilter::default()
     };
+    let mut since = None;
     for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
         let value = percent_decode(value);
@@ -107,10 +125,11 @@ pub fn parse_filter(query: Option<&str>) -> TraceFilter {
                     filter.limit = n.clamp(1, MAX_LIST);
                 }
             }
+            "since" => since = value.parse().ok(),
             _ => {}
         }
     }
-    filter
+    (filter, since)
 }
 
 /// Decodes `application/x-www-form-urlencoded` text (`+` is a space, `%XX` a byte);
@@ -152,15 +171,17 @@ mod tests {
 
     #[test]
     fn filters_come_from_the_query_string() {
-        let f = parse_filter(Some(
-            "session=chat%207f&user=u+1&flow=T-1&error=1&limit=99999",
+        let (f, since) = parse_query(Some(
+            "session=chat%207f&user=u+1&flow=T-1&error=1&limit=99999&since=7",
         ));
+        assert_eq!(since, Some(7));
         assert_eq!(f.session.as_deref(), Some("chat 7f"));
         assert_eq!(f.user.as_deref(), Some("u 1"));
         assert_eq!(f.flow.as_deref(), Some("T-1"));
         assert!(f.errors_only);
         assert_eq!(f.limit, MAX_LIST);
-        let none = parse_filter(Some("session=&error=0&x"));
+        let (none, since) = parse_query(Some("session=&error=0&x&since=x"));
+        assert_eq!(since, None);
         assert_eq!(none.session, None);
         assert!(!none.errors_only);
     }

@@ -64,14 +64,8 @@ async fn route(req: Request<Incoming>, store: Arc<Store>) -> Reply {
         (Method::POST, "/v1/traces") => ingest(req, store).await,
         (_, "/v1/traces") => text(StatusCode::METHOD_NOT_ALLOWED, "POST OTLP traces here"),
         (Method::GET, "/api/traces") => {
-            let filter = api::parse_filter(req.uri().query());
-            read(move || {
-                Ok(Some(TraceList {
-                    revision: store.revision()?,
-                    traces: store.list(&filter)?,
-                }))
-            })
-            .await
+            let query = req.uri().query().map(str::to_owned);
+            read(move || TraceList::query(&store, query.as_deref()).map(Some)).await
         }
         (Method::GET, p) if p.starts_with("/api/traces/") => {
             let id = p.trim_start_matches("/api/traces/").to_ascii_lowercase();

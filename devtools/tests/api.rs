@@ -46,6 +46,8 @@ fn the_list_is_newest_first_with_totals_and_filters() {
     send(&server, failing);
 
     let list = server.json("/api/traces");
+    let since = format!("/api/traces?since={}", list["revision"]);
+    assert_eq!(server.json(&since).get("traces"), None, "nothing new since");
     assert!(
         list["revision"].as_i64() > empty["revision"].as_i64(),
         "the marker moved"
@@ -103,6 +105,12 @@ fn the_list_is_newest_first_with_totals_and_filters() {
     );
     let list = server.json("/api/traces?flow=T-1001");
     assert!(list["revision"].as_i64() > before);
+    let again = server.json(&since);
+    assert_eq!(
+        again["traces"].as_array().map(Vec::len),
+        Some(3),
+        "all again"
+    );
     assert_eq!(list["traces"][0]["tokens_in"], 106);
     assert_eq!(list["traces"][0]["span_count"], 5);
 }

@@ -71,17 +71,20 @@ function listPage(app) {
     if (form.elements.error.checked) q.set("error", "1");
     return q.toString();
   };
-  let shown = null;
+  // What the table shows: the query and the store's revision. Asking with `since` gets
+  // no traces back while nothing changed, so an idle page costs the server nothing.
+  let shown = { q: null, revision: null, count: 0 };
   async function refresh() {
     const q = query();
+    const since = shown.q === q ? "since=" + shown.revision : "";
+    const params = [q, since].filter((p) => p).join("&");
     try {
-      const list = await getJson("/api/traces" + (q ? "?" + q : ""));
-      const key = q + "#" + list.revision;
-      if (key !== shown) {
-        shown = key;
+      const list = await getJson("/api/traces" + (params ? "?" + params : ""));
+      if (list.traces) {
+        shown = { q, revision: list.revision, count: list.traces.length };
         renderRows(body, list.traces);
       }
-      setLive(`live · ${list.traces.length} trace${list.traces.length === 1 ? "" : "s"}`);
+      setLive(`live · ${shown.count} trace${shown.count === 1 ? "" : "s"}`);
     } catch (e) {
       setLive("disconnected: " + e.message);
     }
