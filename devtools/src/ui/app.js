@@ -207,15 +207,18 @@ function resumeLinks(trace, byId) {
   const out = [];
   for (const v of trace.spans) {
     for (const l of v.links) {
-      const kind = l.attributes["crux.link.kind"] || "link";
+      const kind = l.attributes["crux.link.kind"];
+      const text = kind === "resume" ? "↪ resumes the flow suspended in trace" : `↪ ${v.name} links (${kind || "link"}) to trace`;
       out.push(h("a", { class: "resume-link", href: `/trace/${l.trace_id}#span-${l.span_id}` },
-        `↪ ${v.name} (${kind}) → trace ${l.trace_id.slice(0, 8)}…`));
+        `${text} ${l.trace_id.slice(0, 8)}…`));
     }
   }
   for (const l of trace.linked_from) {
     const target = byId.get(l.linked_span_id);
+    const text = l.kind === "resume" ? `↩ ${target ? target.name : "this flow"} was resumed in trace`
+      : `↩ ${target ? target.name : "a span"} is linked (${l.kind || "link"}) from trace`;
     out.push(h("a", { class: "resume-link back", href: `/trace/${l.trace_id}#span-${l.span_id}` },
-      `↩ ${target ? target.name : "span"} ${l.kind ? "(" + l.kind + ") " : ""}← trace ${l.trace_id.slice(0, 8)}…`));
+      `${text} ${l.trace_id.slice(0, 8)}…`));
   }
   return out.length ? h("div", { class: "links", id: "resume-links" }, ...out) : null;
 }
