@@ -21,8 +21,9 @@ type Reply = Response<Full<Bytes>>;
 /// connections are closed after this too).
 const HEADER_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
-/// Serves on `listener` until `shutdown` completes; connections in progress finish their
-/// current request.
+/// Serves on `listener` until `shutdown` completes, then stops accepting. A batch being
+/// stored when the process stops is either committed or was never acknowledged (the
+/// sender retries it; a span already stored is not stored twice).
 pub async fn serve(
     listener: TcpListener,
     store: Arc<Store>,
