@@ -175,32 +175,8 @@ fn a_trace_comes_in_waterfall_order_with_summaries() {
 fn resume_links_can_be_followed_both_ways() {
     let dir = TempDir::new("api-links");
     let server = Server::default_retention(&dir.0);
-    send(
-        &server,
-        vec![span(
-            1,
-            1,
-            None,
-            "crux.flow",
-            1,
-            (0, 10),
-            vec![string("crux.flow.id", "F-1")],
-        )],
-    );
-    let resumed = with_link(
-        span(
-            2,
-            1,
-            None,
-            "crux.flow.resume",
-            1,
-            (20, 30),
-            vec![string("crux.flow.id", "F-1")],
-        ),
-        1,
-        1,
-        "resume",
-    );
+    let (suspended, resumed) = suspended_and_resumed("F-1");
+    send(&server, vec![suspended]);
     send(&server, vec![resumed]);
 
     let forward = server.json(&format!("/api/traces/{}", trace_id(2).1));

@@ -286,29 +286,7 @@ fn resume_links_lead_to_the_suspended_trace_and_back() {
     let data = TempDir::new("browser-links-data");
     let profile = TempDir::new("browser-links-profile");
     let server = Server::default_retention(&data.0);
-    let suspended = span(
-        1,
-        1,
-        None,
-        "crux.flow",
-        1,
-        (0, 10),
-        vec![string("crux.flow.id", "F-7")],
-    );
-    let resumed = with_link(
-        span(
-            2,
-            1,
-            None,
-            "crux.flow.resume",
-            1,
-            (50, 60),
-            vec![string("crux.flow.id", "F-7")],
-        ),
-        1,
-        1,
-        "resume",
-    );
+    let (suspended, resumed) = suspended_and_resumed("F-7");
     for s in [suspended, resumed] {
         let body = request_of("svc", vec![s]).encode_to_vec();
         assert_eq!(server.post("/v1/traces", &[PROTOBUF], &body).status, 200);

@@ -268,6 +268,15 @@ pub fn with_link(mut s: Span, trace: u8, id: u8, kind: &str) -> Span {
     s
 }
 
+/// A suspended flow (trace 1, span 1) and its resumption in another process (trace 2,
+/// span 1) with a resume link back to it.
+pub fn suspended_and_resumed(flow_id: &str) -> (Span, Span) {
+    let flow = || vec![string("crux.flow.id", flow_id)];
+    let suspended = span(1, 1, None, "crux.flow", 1, (0, 10), flow());
+    let resumed = span(2, 1, None, "crux.flow.resume", 1, (20, 30), flow());
+    (suspended, with_link(resumed, 1, 1, "resume"))
+}
+
 /// A request with `spans`, from the service `service`.
 pub fn request_of(service: &str, spans: Vec<Span>) -> ExportTraceServiceRequest {
     ExportTraceServiceRequest {
