@@ -318,6 +318,37 @@ impl TelemetryBuilder {
         self
     }
 
+    /// Also sends every span to a running `crux-devtools` (`cargo run -p crux-devtools`),
+    /// the local web view of traces: at `CRUX_DEVTOOLS_URL` when set, else
+    /// `http://127.0.0.1:4319`. OTLP http/protobuf like [`TelemetryBuilder::otlp_endpoint`],
+    /// alongside any other destination, with a 2-second timeout and no retries: when the
+    /// devtools is not running, exports fail fast and are counted
+    /// ([`TelemetryGuard::destination_health`], `otlp-http-protobuf`), never raised into
+    /// the application.
+    ///
+    /// ```
+    /// let telemetry = crux::Telemetry::builder().console().devtools().install().unwrap();
+    /// # drop(telemetry);
+    /// ```
+    pub fn devtools(self) -> Self {
+        let url = std::env::var("CRUX_DEVTOOLS_URL")
+            .ok()
+            .filter(|u| !u.trim().is_empty())
+            .unwrap_or_else(|| "http://127.0.0.1:4319".to_owned());
+        self.devtools_at(url)
+    }
+
+    /// [`TelemetryBuilder::devtools`] at `url` (a base URL such as `http://127.0.0.1:4319`).
+    pub fn devtools_at(self, url: impl Into<String>) -> Self {
+        self.otlp_with(
+            Otlp::new()
+                .protocol(OtlpProtocol::HttpProtobuf)
+                .endpoint(url)
+                .timeout(Duration::from_secs(2))
+                .retries(false),
+        )
+    }
+
     /// POSTs batches of spans as OTLP/JSON to `url` with `headers`: fire-and-forget, a
     /// 5-second timeout, one attempt; failures are counted ([`TelemetryGuard::health`]),
     /// never raised into the application.
