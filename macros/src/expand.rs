@@ -13,7 +13,11 @@ use syn::{Expr, ExprLit, Lit, LitInt, LitStr, UnOp};
 
 pub fn function(spec: &MacroSpec, checked: &Checked, f: Function) -> TokenStream {
     let callsite = callsite(spec, checked, &f);
-    let arguments = (spec.kind == Kind::Tool).then(|| tool_arguments(&f));
+    let arguments = match spec.kind {
+        Kind::Tool => Some(tool_arguments(&f)),
+        Kind::Generate => request_arguments(&f),
+        _ => None,
+    };
     let start = start(checked, arguments);
     let finish = finish(spec);
     let never = f.returns_never();
@@ -121,10 +125,17 @@ pub fn function(spec: &MacroSpec, checked: &Checked, f: Function) -> TokenStream
 /// After the body: record the outcome and end, or hand the span to the stream.
 fn completion(finish: &TokenStream, stream: bool) -> TokenStream {
     if stream {
-        quote!(::crux::__private::InstrumentedStream::new(
-            __crux_span,
-            __crux_output
-        ))
+        // The stream's item type picks how its items are read (usage, errors, ...).
+        quote! {
+            #[allow(unused_imports)]
+            use ::crux::__private::probes::*;
+            let __crux_items = ::crux::__private::StreamItemProbe::of(&__crux_output);
+            let __crux_readers = ::crux::__private::StreamReaders {
+                data: (&&&__crux_items).crux_stream_data(),
+                error: (&&&__crux_items).crux_stream_error(),
+            };
+            ::crux::__private::InstrumentedStream::new(__crux_span, __crux_output, __crux_readers)
+        }
     } else {
         quote! {
             #finish
@@ -168,18 +179,22 @@ fn callsite(spec: &MacroSpec, checked: &Checked, f: &Function) -> TokenStream {
     }
 }
 
-/// For content capture: each parameter bound to a plain name, recorded if it serializes.
-fn tool_arguments(f: &Function) -> TokenStream {
-    let records = f.sig.inputs.iter().filter_map(|input| match input {
+/// The parameters bound to a plain name.
+fn named_parameters(f: &Function) -> impl Iterator<Item = &syn::Ident> {
+    f.sig.inputs.iter().filter_map(|input| match input {
         syn::FnArg::Typed(pat) => match &*pat.pat {
-            syn::Pat::Ident(ident) => {
-                let name = &ident.ident;
-                let label = name.unraw().to_string();
-                Some(quote!((&&::crux::__private::ArgumentProbe(&#name)).crux_argument(#label, __crux_args);))
-            }
+            syn::Pat::Ident(ident) => Some(&ident.ident),
             _ => None,
         },
         syn::FnArg::Receiver(_) => None,
+    })
+}
+
+/// For content capture: each parameter bound to a plain name, recorded if it serializes.
+fn tool_arguments(f: &Function) -> TokenStream {
+    let records = named_parameters(f).map(|name| {
+        let label = name.unraw().to_string();
+        quote!((&&::crux::__private::ArgumentProbe(&#name)).crux_argument(#label, __crux_args);)
     });
     quote! {
         __crux_start.tool_arguments(|__crux_args| {
@@ -188,6 +203,24 @@ fn tool_arguments(f: &Function) -> TokenStream {
             #(#records)*
         });
     }
+}
+
+/// A model call's parameters: one that is a model request (`crux::ModelRequest`) gives
+/// the request attributes.
+fn request_arguments(f: &Function) -> Option<TokenStream> {
+    let probes: Vec<_> = named_parameters(f)
+        .map(|name| quote!((&&::crux::__private::RequestProbe(&#name)).crux_request(__crux_start);))
+        .collect();
+    if probes.is_empty() {
+        return None;
+    }
+    Some(quote! {
+        {
+            #[allow(unused_imports)]
+            use ::crux::__private::probes::*;
+            #(#probes)*
+        }
+    })
 }
 
 fn start(checked: &Checked, extra: Option<TokenStream>) -> TokenStream {
@@ -240,7 +273,7 @@ fn start(checked: &Checked, extra: Option<TokenStream>) -> TokenStream {
 }
 
 fn finish(spec: &MacroSpec) -> TokenStream {
-    let response = spec.kind.probe().map(|probe| match probe {
+    let response = spec.kind.probes().iter().map(|probe| match probe {
         Probe::Response => {
             quote!((&&&::crux::__private::ResponseProbe(&__crux_output)).crux_response(&__crux_span);)
         }
@@ -264,7 +297,7 @@ fn finish(spec: &MacroSpec) -> TokenStream {
             #[allow(unused_imports)]
             use ::crux::__private::probes::*;
             (&&&::crux::__private::OutcomeProbe(&__crux_output)).crux_outcome(&__crux_span);
-            #response
+            #(#response)*
         }
         __crux_span.end();
     }

@@ -80,6 +80,7 @@ pub mod testing;
 pub mod __private;
 
 pub use crate::core::{hashing, hooks, propagation};
+pub use families::generate::usage;
 pub use families::{composition, corpus, cost, flow, judge, retrieval};
 
 pub use crate::core::content::{CaptureContent, Message, Part};
@@ -94,6 +95,8 @@ pub use crate::core::value::{
 };
 pub use families::checkpoint::Checkpoint;
 pub use families::flow::ResumeMode;
+pub use families::generate::request::ModelRequest;
+pub use families::generate::stream::ModelStreamItem;
 pub use families::generate::{ModelResponse, Usage};
 pub use families::prompt::{Prompt, ReasonTelemetry};
 pub use families::tool::{approval, ModelOutput, ToolOutput};

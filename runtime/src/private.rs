@@ -6,6 +6,7 @@ pub use crate::recording::guard::SpanGuard;
 pub use crate::recording::instrument::{Instrumented, InstrumentedStream};
 pub use crate::recording::probes::{ArgumentProbe, JudgeProbe, OutcomeProbe, ToolOutputProbe};
 pub use crate::recording::probes::{EmbeddingsProbe, ResponseProbe, RetrievedProbe};
+pub use crate::recording::probes::{RequestProbe, StreamItemProbe, StreamReaders};
 pub use crate::recording::start::Start;
 
 /// The probe traits, imported with `use ::crux::__private::probes::*;` where the
@@ -27,6 +28,13 @@ pub mod probes {
         DirectToolOutput as _, OpaqueToolOutput as _, ResultToolOutput as _,
     };
     pub use crate::recording::probes::{OpaqueArgument as _, SerializableArgument as _};
+    pub use crate::recording::probes::{
+        DebugStreamError as _, DisplayStreamError as _, NoStreamError as _,
+    };
+    pub use crate::recording::probes::{
+        DirectStreamData as _, NoStreamData as _, ResultStreamData as _,
+    };
+    pub use crate::recording::probes::{NoRequest as _, Request as _};
 }
 
 pub use serde_json;

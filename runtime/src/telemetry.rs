@@ -241,6 +241,40 @@ impl TelemetryBuilder {
         self
     }
 
+    /// The price table that fills `crux.cost` on a model call reporting usage but no
+    /// cost (default: [`crate::cost::Prices::default`], common models of OpenAI,
+    /// Anthropic and Google; a model not in the table gets no cost).
+    ///
+    /// ```
+    /// use crux::cost::{ModelPrice, Prices};
+    /// let telemetry = crux::Telemetry::builder()
+    ///     .prices(Prices::default().with("my-finetune", ModelPrice::new(3.0, 1.5, 12.0)))
+    ///     .install()
+    ///     .unwrap();
+    /// # drop(telemetry);
+    /// ```
+    pub fn prices(self, prices: crate::cost::Prices) -> Self {
+        self.price_with(move |query| prices.price(query))
+    }
+
+    /// Prices model calls that report usage but no cost with `price` (in USD; `None`
+    /// leaves the call without cost), instead of a price table.
+    ///
+    /// ```
+    /// let telemetry = crux::Telemetry::builder()
+    ///     .price_with(|q| (q.provider == Some("ollama")).then_some(0.0))
+    ///     .install()
+    ///     .unwrap();
+    /// # drop(telemetry);
+    /// ```
+    pub fn price_with<F>(mut self, price: F) -> Self
+    where
+        F: Fn(&crate::cost::PriceQuery<'_>) -> Option<f64> + Send + Sync + 'static,
+    {
+        self.options.pricer = Some(pipeline::Pricer(std::sync::Arc::new(price)));
+        self
+    }
+
     /// A cost budget for each outermost flow: `crux.cost.warn` and `crux.cost.limit` are
     /// emitted once each when its running total crosses `warn_usd` and `limit_usd`.
     pub fn cost_budget(mut self, warn_usd: f64, limit_usd: f64) -> Self {

@@ -315,15 +315,17 @@ pub enum Probe {
 }
 
 impl Kind {
-    /// The probe the generated code runs on this kind's return value, if any.
-    pub const fn probe(self) -> Option<Probe> {
+    /// The probes the generated code runs on this kind's return value, in order.
+    pub const fn probes(self) -> &'static [Probe] {
         match self {
-            Kind::Generate => Some(Probe::Response),
-            Kind::Tool => Some(Probe::ToolOutput),
-            Kind::Judge => Some(Probe::Score),
-            Kind::Embedding => Some(Probe::Embeddings),
-            Kind::Retrieval => Some(Probe::Retrieved),
-            _ => None,
+            Kind::Generate => &[Probe::Response],
+            Kind::Tool => &[Probe::ToolOutput],
+            Kind::Judge => &[Probe::Score],
+            // An embedding response gives the vectors' size and, like a model response,
+            // usage and the answering model.
+            Kind::Embedding => &[Probe::Embeddings, Probe::Response],
+            Kind::Retrieval => &[Probe::Retrieved],
+            _ => &[],
         }
     }
 }

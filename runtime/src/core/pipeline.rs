@@ -44,6 +44,31 @@ pub struct Budget {
     pub limit_usd: f64,
 }
 
+/// A model call to price: its provider, model and token counts (see `crux::cost::Prices`).
+#[derive(Clone, Copy, Debug)]
+pub struct PriceQuery<'a> {
+    /// The provider (`gen_ai.provider.name`), when known.
+    pub provider: Option<&'a str>,
+    /// The model that answered, else the one asked for.
+    pub model: &'a str,
+    /// Input tokens, cached ones included.
+    pub input_tokens: u64,
+    /// Input tokens read from the provider's cache.
+    pub cached_input_tokens: u64,
+    /// Output tokens, reasoning ones included.
+    pub output_tokens: u64,
+}
+
+/// Prices a model call that reported usage but no cost; `None` leaves it without cost.
+#[derive(Clone)]
+pub(crate) struct Pricer(pub Arc<dyn Fn(&PriceQuery<'_>) -> Option<f64> + Send + Sync>);
+
+impl std::fmt::Debug for Pricer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Pricer")
+    }
+}
+
 /// Per-pipeline options applied to every span.
 #[derive(Clone, Debug)]
 pub(crate) struct Options {
@@ -59,6 +84,8 @@ pub(crate) struct Options {
     pub hashing_key: Option<Arc<[u8]>>,
     /// The cost budget of each outermost flow.
     pub budget: Option<Budget>,
+    /// Prices calls that report usage but no cost; `None` uses the built-in table.
+    pub pricer: Option<Pricer>,
 }
 
 impl Default for Options {
@@ -72,6 +99,7 @@ impl Default for Options {
             max_content_length: 8192,
             hashing_key: None,
             budget: None,
+            pricer: None,
         }
     }
 }

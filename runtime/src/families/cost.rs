@@ -38,6 +38,7 @@ impl CostSource {
 }
 
 pub use crate::core::pipeline::Budget;
+pub use crate::families::generate::prices::{ModelPrice, PriceQuery, Prices};
 
 /// A cost to report (`crux.cost.report`).
 ///

@@ -3,6 +3,11 @@
 //! [`ModelResponse`] trait that reads them from a client's response, and the model-call
 //! methods of [`Span`].
 
+pub mod clients;
+pub mod prices;
+pub mod request;
+pub mod stream;
+
 use crate::attributes as key;
 use crate::core::attrs::AttrList;
 use crate::core::callsite::Callsite;
@@ -181,6 +186,8 @@ impl<T: ModelResponse + ?Sized> ModelResponse for &T {
 #[derive(Debug, Default)]
 pub(crate) struct PassReport {
     pub usage: Option<Usage>,
+    /// The model that answered, for pricing.
+    pub model: Option<String>,
     pub cost: Option<f64>,
     pub finish_reasons: Vec<String>,
     pub tool_calls: Option<i64>,
@@ -264,6 +271,117 @@ pub(crate) fn take_report(cx: &Context) -> Option<PassReport> {
     cx.get::<GenerateScope>().map(GenerateScope::take_report)
 }
 
+/// What a model (or embedding) call knows when it starts, for its end.
+#[derive(Debug)]
+pub(crate) struct Opening {
+    callsite: &'static Callsite,
+    provider: Option<String>,
+    model: Option<String>,
+}
+
+/// Reads the provider and the requested model from the start attributes.
+pub(crate) fn open(callsite: &'static Callsite, attrs: &AttrList) -> Opening {
+    Opening {
+        callsite,
+        provider: attrs.text(key::GEN_AI_PROVIDER_NAME),
+        model: attrs.text(key::GEN_AI_REQUEST_MODEL),
+    }
+}
+
+/// The call ended: what it reported, its cost estimated from the price table when it
+/// reported usage but no cost (`crux.cost` in `attrs`; `estimated` says so), and the
+/// no-usage notice when a call that returned reported no usage at all.
+pub(crate) fn end(
+    opening: &Opening,
+    cx: &Context,
+    attrs: &mut AttrList,
+    returned_ok: bool,
+) -> Option<(PassReport, bool)> {
+    let mut report = take_report(cx)?;
+    let mut estimated = false;
+    match report.usage {
+        None if returned_ok => usage::missing(opening.callsite),
+        Some(usage) if report.cost.is_none() => {
+            let model = report.model.as_deref().or(opening.model.as_deref());
+            if let Some(model) = model {
+                let query = prices::PriceQuery {
+                    provider: opening.provider.as_deref(),
+                    model,
+                    input_tokens: usage.input_tokens,
+                    cached_input_tokens: usage.cache_read_input_tokens.unwrap_or(0),
+                    output_tokens: usage.output_tokens,
+                };
+                let loaded = crate::core::pipeline::load();
+                let cost = match &loaded.options().pricer {
+                    Some(pricer) => (pricer.0)(&query),
+                    None => default_prices().price(&query),
+                };
+                if let Some(cost) = cost.filter(|c| c.is_finite() && *c >= 0.0) {
+                    attrs.push(key::CRUX_COST, cost);
+                    report.cost = Some(cost);
+                    estimated = true;
+                }
+            }
+        }
+        _ => {}
+    }
+    Some((report, estimated))
+}
+
+fn default_prices() -> &'static prices::Prices {
+    static DEFAULT: std::sync::OnceLock<prices::Prices> = std::sync::OnceLock::new();
+    DEFAULT.get_or_init(prices::Prices::default)
+}
+
+/// Calls that ended with no token usage: usually a client response type without a
+/// [`ModelResponse`] impl (an adapter feature not enabled), which would otherwise fail
+/// silently.
+pub mod usage {
+    use crate::core::callsite::Callsite;
+    use std::sync::{Mutex, PoisonError};
+
+    static MISSING: Mutex<Vec<&'static str>> = Mutex::new(Vec::new());
+
+    /// The functions (`module::fn`) of `#[crux::generate]` and `#[crux::embedding]`
+    /// calls that returned without reporting token usage, each listed once, in the
+    /// order first seen. In debug builds each is also reported once on stderr.
+    ///
+    /// ```
+    /// #[crux::generate(provider = "openai", model = "gpt-4o-mini")]
+    /// fn forgot_the_usage(prompt: &str) -> String { prompt.to_owned() }
+    ///
+    /// let _capture = crux::testing::capture();
+    /// forgot_the_usage("hi");
+    /// forgot_the_usage("again");
+    /// let missing = crux::usage::calls_without_usage();
+    /// assert_eq!(missing.iter().filter(|f| f.ends_with("forgot_the_usage")).count(), 1);
+    /// ```
+    pub fn calls_without_usage() -> Vec<&'static str> {
+        MISSING
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    pub(crate) fn missing(callsite: &'static Callsite) {
+        let mut seen = MISSING.lock().unwrap_or_else(PoisonError::into_inner);
+        if seen.contains(&callsite.function) {
+            return;
+        }
+        seen.push(callsite.function);
+        drop(seen);
+        if cfg!(debug_assertions) {
+            eprintln!(
+                "crux: `{}` ({}:{}) ended with no token usage: return a type implementing \
+                 crux::ModelResponse (see README \"Using your LLM client\": enable crux's \
+                 feature for your client crate) or record it with \
+                 crux::Span::current().record_usage(..). Said once per function.",
+                callsite.function, callsite.file, callsite.line
+            );
+        }
+    }
+}
+
 /// The GenAI span name: `{operation} {model}`.
 pub(crate) fn genai_name(_callsite: &Callsite, attrs: &AttrList) -> String {
     let op = attrs.text(key::GEN_AI_OPERATION_NAME).unwrap_or_default();
@@ -343,6 +461,9 @@ impl Span {
     /// Records the model that answered (`gen_ai.response.model`).
     pub fn record_response_model(&self, model: &str) {
         self.set_attribute(key::GEN_AI_RESPONSE_MODEL, model);
+        if let Some(g) = self.generate() {
+            g.update(|r| r.model = Some(model.to_owned()));
+        }
     }
 
     /// Records the provider's response id (`gen_ai.response.id`).

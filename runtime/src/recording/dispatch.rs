@@ -28,8 +28,8 @@ pub(super) enum Family {
     Flow(flow::Opening),
     Step(Option<StepScope>),
     Tool(ToolState),
-    Generate,
-    Embedding,
+    Generate(generate::Opening),
+    Embedding(generate::Opening),
     Run(RunScope),
     Reason,
     Composition(CompositionScope),
@@ -80,13 +80,13 @@ pub(super) fn genai_name(callsite: &'static Callsite, attrs: &AttrList) -> Cow<'
 
 /// What the family reads from the start attributes (after hooks) before the span takes
 /// them, and what it does before the span starts (a tool joins the tool loop).
-pub(super) fn open(kind: Kind, attrs: &AttrList, parent: &Context) -> Family {
-    match kind {
+pub(super) fn open(callsite: &'static Callsite, attrs: &AttrList, parent: &Context) -> Family {
+    match callsite.kind {
         Kind::Flow => Family::Flow(flow::open(attrs)),
         Kind::FlowStep => Family::Step(flow::open_step(attrs)),
         Kind::Tool => Family::Tool(tool::open(attrs, parent)),
-        Kind::Generate => Family::Generate,
-        Kind::Embedding => Family::Embedding,
+        Kind::Generate => Family::Generate(generate::open(callsite, attrs)),
+        Kind::Embedding => Family::Embedding(generate::open(callsite, attrs)),
         Kind::Run => Family::Run(run::open(attrs)),
         Kind::UseReason => Family::Reason,
         Kind::Composition => Family::Composition(composition::open(attrs)),
@@ -121,7 +121,7 @@ pub(super) fn enter(
         Family::Flow(opening) => cost::enter_flow(flow::enter(opening, span_cx), parent),
         Family::Step(Some(step)) => flow::enter_step(step, span_cx),
         // An embedding call reports usage and cost the way a model call does.
-        Family::Generate | Family::Embedding => {
+        Family::Generate(_) | Family::Embedding(_) => {
             generate::enter(span_cx, span_id, capture.content, capture.cap)
         }
         Family::Run(scope) => run::enter(scope, span_cx),
@@ -151,18 +151,21 @@ pub(super) struct Ending {
 /// The family's end attributes, and what its end tells the enclosing scopes.
 pub(super) fn end(family: &Family, cx: &Context, attrs: &mut AttrList, ending: Ending) {
     match family {
-        Family::Generate => {
-            if let Some(report) = generate::take_report(cx) {
+        Family::Generate(opening) | Family::Embedding(opening) => {
+            let returned_ok = ending.returned && !ending.errored;
+            if let Some((report, estimated)) = generate::end(opening, cx, attrs, returned_ok) {
                 if let Some(usd) = report.cost {
-                    cost::add(cx, usd, CostSource::Actual);
+                    let source = if estimated {
+                        CostSource::Estimate
+                    } else {
+                        CostSource::Actual
+                    };
+                    cost::add(cx, usd, source);
                 }
-                reason::pass_ended(cx, report);
-            }
-        }
-        // Its cost feeds the flow's total; its usage is not a reasoning pass.
-        Family::Embedding => {
-            if let Some(usd) = generate::take_report(cx).and_then(|r| r.cost) {
-                cost::add(cx, usd, CostSource::Actual);
+                // An embedding's usage is not a reasoning pass.
+                if matches!(family, Family::Generate(_)) {
+                    reason::pass_ended(cx, report);
+                }
             }
         }
         Family::Flow(_) => cost::end_flow(cx, attrs),

@@ -149,7 +149,7 @@ impl Active {
         let mut attrs = attrs.into_vec();
         options.start_attributes(&name, &mut attrs);
         let attrs = AttrList::from_vec(attrs);
-        let family = dispatch::open(callsite.kind, &attrs, &parent);
+        let family = dispatch::open(callsite, &attrs, &parent);
         let mut builder = SpanBuilder::from_name(name)
             .with_kind(callsite::span_kind(callsite.kind))
             .with_attributes(attrs.into_vec());
@@ -201,7 +201,7 @@ impl Active {
         self.record_error("panic", &message);
     }
 
-    fn record_error(&self, error_type: &str, message: &str) {
+    pub(super) fn record_error(&self, error_type: &str, message: &str) {
         self.errored.store(true, Ordering::Relaxed);
         dispatch::error(&self.family, message);
         Span::from_context(self.cx.clone()).record_error(

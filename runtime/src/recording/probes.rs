@@ -7,10 +7,18 @@
 //! error implements `Display` (or else `Debug`) records status Error, `error.type` and an
 //! `exception` event, and every other type records nothing. No syntactic guessing from
 //! the return type, so aliases work.
+//!
+//! A `#[crux::generate(stream)]` stream gets its readers the same way, once, from its
+//! item type ([`StreamItemProbe`]): `Result` items with a `Display` (else `Debug`) error
+//! mark the span Error on an `Err`, and [`ModelStreamItem`] items (bare or in `Ok`) add
+//! up into the response recorded when the stream ends.
 
 use super::dispatch::Family;
 use super::guard::{Active, SpanGuard};
 use crate::core::span::Span;
+use crate::families::generate::stream::{ModelStreamItem, StreamedResponse};
+use super::start::Start;
+use crate::families::generate::request::ModelRequest;
 use crate::families::generate::ModelResponse;
 use crate::families::judge::Score;
 use crate::families::retrieval::{Embeddings, Retrieved};
@@ -284,4 +292,177 @@ output_probe! {
     ResponseProbe reads ModelResponse with crux_response,
     traits ResultResponse, DirectResponse, NoResponse,
     record |guard, response| Span::from_context(guard.context()).record_response(response)
+}
+
+/// What the generated code hands a `#[crux::generate(stream)]` stream: how to read its
+/// items, picked by autoref on the item type (see [`StreamItemProbe`]).
+pub struct StreamReaders<I> {
+    /// Adds what an item tells to the stream's response.
+    pub data: fn(&I, &mut StreamedResponse),
+    /// The error an item carries: its type and message.
+    pub error: fn(&I) -> Option<(&'static str, String)>,
+}
+
+impl<I> Debug for StreamReaders<I> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StreamReaders").finish_non_exhaustive()
+    }
+}
+
+/// Names a stream's item type for the stream probes:
+/// `(&&&StreamItemProbe::of(&stream)).crux_stream_data()`.
+#[derive(Debug)]
+pub struct StreamItemProbe<I>(std::marker::PhantomData<fn() -> I>);
+
+impl<I> StreamItemProbe<I> {
+    /// The probe of `stream`'s item type.
+    pub fn of<S: futures_core::Stream<Item = I>>(_stream: &S) -> StreamItemProbe<I> {
+        StreamItemProbe(std::marker::PhantomData)
+    }
+}
+
+fn read_ok<T: ModelStreamItem, E>(item: &Result<T, E>, response: &mut StreamedResponse) {
+    if let Ok(item) = item {
+        response.add(item);
+    }
+}
+
+fn read_item<T: ModelStreamItem>(item: &T, response: &mut StreamedResponse) {
+    response.add(item);
+}
+
+fn read_nothing<T>(_item: &T, _response: &mut StreamedResponse) {}
+
+fn display_error<T, E: Display>(item: &Result<T, E>) -> Option<(&'static str, String)> {
+    item.as_ref()
+        .err()
+        .map(|e| (std::any::type_name::<E>(), e.to_string()))
+}
+
+fn debug_error<T, E: Debug>(item: &Result<T, E>) -> Option<(&'static str, String)> {
+    item.as_ref()
+        .err()
+        .map(|e| (std::any::type_name::<E>(), format!("{e:?}")))
+}
+
+fn no_error<T>(_item: &T) -> Option<(&'static str, String)> {
+    None
+}
+
+/// Items that are `Result`s of a [`ModelStreamItem`].
+pub trait ResultStreamData {
+    /// The stream's item type.
+    type Item;
+    /// How to read an item.
+    fn crux_stream_data(&self) -> fn(&Self::Item, &mut StreamedResponse);
+}
+
+impl<T: ModelStreamItem, E> ResultStreamData for &&StreamItemProbe<Result<T, E>> {
+    type Item = Result<T, E>;
+    fn crux_stream_data(&self) -> fn(&Result<T, E>, &mut StreamedResponse) {
+        read_ok::<T, E>
+    }
+}
+
+/// Items that are [`ModelStreamItem`]s themselves.
+pub trait DirectStreamData {
+    /// The stream's item type.
+    type Item;
+    /// How to read an item.
+    fn crux_stream_data(&self) -> fn(&Self::Item, &mut StreamedResponse);
+}
+
+impl<T: ModelStreamItem> DirectStreamData for &StreamItemProbe<T> {
+    type Item = T;
+    fn crux_stream_data(&self) -> fn(&T, &mut StreamedResponse) {
+        read_item::<T>
+    }
+}
+
+/// Any other item tells nothing.
+pub trait NoStreamData {
+    /// The stream's item type.
+    type Item;
+    /// How to read an item: not at all.
+    fn crux_stream_data(&self) -> fn(&Self::Item, &mut StreamedResponse);
+}
+
+impl<T> NoStreamData for StreamItemProbe<T> {
+    type Item = T;
+    fn crux_stream_data(&self) -> fn(&T, &mut StreamedResponse) {
+        read_nothing::<T>
+    }
+}
+
+/// `Result` items whose error implements `Display`.
+pub trait DisplayStreamError {
+    /// The stream's item type.
+    type Item;
+    /// How to find an item's error.
+    fn crux_stream_error(&self) -> fn(&Self::Item) -> Option<(&'static str, String)>;
+}
+
+impl<T, E: Display> DisplayStreamError for &&StreamItemProbe<Result<T, E>> {
+    type Item = Result<T, E>;
+    fn crux_stream_error(&self) -> fn(&Result<T, E>) -> Option<(&'static str, String)> {
+        display_error::<T, E>
+    }
+}
+
+/// `Result` items whose error implements only `Debug`.
+pub trait DebugStreamError {
+    /// The stream's item type.
+    type Item;
+    /// How to find an item's error.
+    fn crux_stream_error(&self) -> fn(&Self::Item) -> Option<(&'static str, String)>;
+}
+
+impl<T, E: Debug> DebugStreamError for &StreamItemProbe<Result<T, E>> {
+    type Item = Result<T, E>;
+    fn crux_stream_error(&self) -> fn(&Result<T, E>) -> Option<(&'static str, String)> {
+        debug_error::<T, E>
+    }
+}
+
+/// Any other item is never an error.
+pub trait NoStreamError {
+    /// The stream's item type.
+    type Item;
+    /// How to find an item's error: there is none.
+    fn crux_stream_error(&self) -> fn(&Self::Item) -> Option<(&'static str, String)>;
+}
+
+impl<T> NoStreamError for StreamItemProbe<T> {
+    type Item = T;
+    fn crux_stream_error(&self) -> fn(&T) -> Option<(&'static str, String)> {
+        no_error::<T>
+    }
+}
+
+/// Wraps a reference to a `#[crux::generate]` fn's argument: a [`ModelRequest`] gives
+/// the request attributes.
+#[derive(Debug)]
+pub struct RequestProbe<'a, T: ?Sized>(pub &'a T);
+
+/// An argument that is a model request.
+pub trait Request {
+    /// Records the request on the starting span.
+    fn crux_request(&self, start: &mut Start);
+}
+
+impl<T: ModelRequest + ?Sized> Request for &RequestProbe<'_, T> {
+    fn crux_request(&self, start: &mut Start) {
+        start.model_request(self.0);
+    }
+}
+
+/// Any other argument is not looked at.
+pub trait NoRequest {
+    /// Records nothing.
+    fn crux_request(&self, start: &mut Start);
+}
+
+impl<T: ?Sized> NoRequest for RequestProbe<'_, T> {
+    #[inline(always)]
+    fn crux_request(&self, _start: &mut Start) {}
 }

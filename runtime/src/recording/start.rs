@@ -7,6 +7,7 @@ use crate::core::pipeline::Options;
 use crate::core::propagation::RemoteParent;
 use crate::core::value::{AttrValue, BoolAttr, DoubleAttr, IntAttr, StrArrayAttr, StrAttr};
 use crate::families::checkpoint::{Checkpoint, ResumeFrom};
+use crate::families::generate::request::ModelRequest;
 use crate::families::prompt::{Prompt, ReasonTelemetry, RecordedPrompt};
 use opentelemetry::{Context, Value};
 
@@ -217,6 +218,54 @@ impl Start {
             let mut args = serde_json::Map::new();
             record(&mut args);
             self.content(key::GEN_AI_TOOL_CALL_ARGUMENTS, &args);
+        }
+    }
+
+    /// A model request passed as an argument: the request attributes the macro's own
+    /// arguments did not set, and with input capture the messages and system
+    /// instructions.
+    pub fn model_request<R: ModelRequest + ?Sized>(&mut self, request: &R) {
+        let model = request.request_model().map(|m| Value::String(m.to_owned().into()));
+        #[allow(clippy::cast_possible_wrap)]
+        let numbers = [
+            (key::GEN_AI_REQUEST_MODEL, model),
+            (key::GEN_AI_REQUEST_TEMPERATURE, request.temperature().map(Value::F64)),
+            (
+                key::GEN_AI_REQUEST_MAX_TOKENS,
+                request.max_tokens().map(|n| Value::I64(i64::try_from(n).unwrap_or(i64::MAX))),
+            ),
+            (key::GEN_AI_REQUEST_TOP_P, request.top_p().map(Value::F64)),
+            (key::GEN_AI_REQUEST_SEED, request.seed().map(Value::I64)),
+            (key::GEN_AI_REQUEST_STREAM, request.stream().map(Value::Bool)),
+        ];
+        for (key, value) in numbers {
+            if let Some(value) = value {
+                self.attrs.default_with(key, || value);
+            }
+        }
+        let stop = request.stop_sequences();
+        if !stop.is_empty() && !self.attrs.has(key::GEN_AI_REQUEST_STOP_SEQUENCES) {
+            self.set(key::GEN_AI_REQUEST_STOP_SEQUENCES, &stop);
+        }
+        if !self.attrs.has(key::GEN_AI_TOOL_DEFINITIONS) {
+            if let Some(tools) = request.tool_definitions() {
+                self.content(key::GEN_AI_TOOL_DEFINITIONS, &tools);
+            }
+        }
+        if !self.capture.input {
+            return;
+        }
+        if !self.attrs.has(key::GEN_AI_INPUT_MESSAGES) {
+            let messages = request.input_messages();
+            if !messages.is_empty() {
+                self.content(key::GEN_AI_INPUT_MESSAGES, &messages);
+            }
+        }
+        if !self.attrs.has(key::GEN_AI_SYSTEM_INSTRUCTIONS) {
+            let parts = request.system_instructions();
+            if !parts.is_empty() {
+                self.content(key::GEN_AI_SYSTEM_INSTRUCTIONS, &parts);
+            }
         }
     }
 

@@ -1,0 +1,6 @@
+//! crux's traits ([`crate::ModelResponse`], [`crate::ModelStreamItem`],
+//! [`crate::ModelRequest`]) implemented for the types of LLM client crates, one file per
+//! crate, each behind the Cargo feature of the crate's name (off by default).
+
+#[cfg(feature = "async-openai")]
+mod async_openai;
