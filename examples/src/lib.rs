@@ -1,6 +1,8 @@
 //! Shared pieces of the crux examples: a scripted chat model that answers from a script
 //! instead of the network, with realistic token usage and prices, and the support agent.
 
+#[cfg(feature = "openai-mock")]
+pub mod openai_mock;
 pub mod support;
 
 use std::collections::VecDeque;

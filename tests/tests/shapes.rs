@@ -2,7 +2,7 @@
 //! methods, generics, `impl Future`, boxed futures, async traits (native and
 //! `#[async_trait]`), destructured parameters, streams.
 
-use crux::testing::{capture, SpanDataExt};
+use crux::testing::{capture, capture_with, SpanDataExt};
 use futures::StreamExt;
 use std::future::Future;
 use std::pin::Pin;
@@ -256,4 +256,291 @@ async fn an_impl_future_return_type_from_a_macro_fragment_is_still_awaited_in_th
     let outer = capture.one("crux.tool.from_macro");
     let inner = capture.one("crux.tool.leaf");
     assert_eq!(inner.parent_span_id, outer.span_context.span_id());
+}
+
+/// A client's stream chunk: what crux reads from stream items with no user code beyond
+/// the trait impl.
+struct Chunk {
+    id: &'static str,
+    model: &'static str,
+    text: &'static str,
+    usage: Option<crux::Usage>,
+    finish: Option<&'static str>,
+}
+
+impl crux::ModelStreamItem for Chunk {
+    fn usage(&self) -> Option<crux::Usage> {
+        self.usage
+    }
+    fn response_model(&self) -> Option<&str> {
+        Some(self.model)
+    }
+    fn response_id(&self) -> Option<&str> {
+        Some(self.id)
+    }
+    fn finish_reasons(&self) -> Vec<&str> {
+        self.finish.into_iter().collect()
+    }
+    fn text_delta(&self) -> Option<&str> {
+        Some(self.text)
+    }
+}
+
+fn chunk(text: &'static str) -> Chunk {
+    Chunk {
+        id: "chatcmpl-42",
+        model: "gpt-4o-mini-2024-07-18",
+        text,
+        usage: None,
+        finish: None,
+    }
+}
+
+#[crux::generate(provider = "openai", model = "gpt-4o-mini", stream)]
+fn stream_chunks(fail: bool) -> impl futures::Stream<Item = Result<Chunk, std::io::Error>> {
+    let last = Chunk {
+        usage: Some(crux::Usage::new(120, 30).with_cache_read(100)),
+        finish: Some("stop"),
+        ..chunk("!")
+    };
+    let items = if fail {
+        vec![
+            Ok(chunk("Hel")),
+            Err(std::io::Error::other("connection reset mid-stream")),
+        ]
+    } else {
+        vec![Ok(chunk("Hel")), Ok(chunk("lo")), Ok(last)]
+    };
+    futures::stream::iter(items)
+}
+
+#[tokio::test]
+async fn stream_items_give_usage_model_finish_reasons_cost_and_output() {
+    let capture = capture_with(crux::Telemetry::builder().capture_content(true));
+    let texts: Vec<_> = stream_chunks(false).map(|c| c.unwrap().text).collect().await;
+    assert_eq!(texts.concat(), "Hello!");
+    let span = capture.one("crux.generate");
+    assert_eq!(span.i64_attr("gen_ai.usage.input_tokens"), Some(120));
+    assert_eq!(span.i64_attr("gen_ai.usage.output_tokens"), Some(30));
+    assert_eq!(
+        span.i64_attr("gen_ai.usage.cache_read.input_tokens"),
+        Some(100)
+    );
+    assert_eq!(
+        span.str_attr("gen_ai.response.model").as_deref(),
+        Some("gpt-4o-mini-2024-07-18")
+    );
+    assert_eq!(
+        span.str_attr("gen_ai.response.id").as_deref(),
+        Some("chatcmpl-42")
+    );
+    assert_eq!(
+        str_array(&span, "gen_ai.response.finish_reasons"),
+        ["stop"]
+    );
+    // No cost in the items: the built-in price table estimates it from the usage.
+    let expected = crux::cost::Prices::default()
+        .price(&crux::cost::PriceQuery {
+            provider: Some("openai"),
+            model: "gpt-4o-mini-2024-07-18",
+            input_tokens: 120,
+            cached_input_tokens: 100,
+            output_tokens: 30,
+        })
+        .unwrap();
+    assert_eq!(span.f64_attr("crux.cost"), Some(expected));
+    let output: serde_json::Value =
+        serde_json::from_str(&span.str_attr("gen_ai.output.messages").unwrap()).unwrap();
+    assert_eq!(output[0]["role"], "assistant");
+    assert_eq!(output[0]["parts"][0]["content"], "Hello!");
+    assert_eq!(output[0]["finish_reason"], "stop");
+    assert_eq!(span.status, opentelemetry::trace::Status::Unset);
+}
+
+#[tokio::test]
+async fn an_err_item_marks_the_stream_span_error_and_keeps_what_came_before() {
+    let capture = capture();
+    let items: Vec<_> = stream_chunks(true).collect().await;
+    assert!(items[1].is_err());
+    let span = capture.one("crux.generate");
+    assert!(
+        matches!(&span.status, opentelemetry::trace::Status::Error { description } if description.contains("connection reset")),
+        "{:?}",
+        span.status
+    );
+    assert_eq!(
+        span.str_attr("error.type").as_deref(),
+        Some("std::io::error::Error")
+    );
+    let exception = span.event("exception").expect("an exception event");
+    assert!(exception
+        .attributes
+        .iter()
+        .any(|kv| kv.key.as_str() == "exception.message"
+            && kv.value.as_str().contains("connection reset")));
+    assert_eq!(
+        span.str_attr("gen_ai.response.id").as_deref(),
+        Some("chatcmpl-42"),
+        "the items before the error are still read"
+    );
+}
+
+#[derive(Debug)]
+struct OnlyDebug;
+
+#[crux::generate(provider = "openai", model = "gpt-4o", stream)]
+fn stream_debug_error() -> impl futures::Stream<Item = Result<String, OnlyDebug>> {
+    futures::stream::iter([Ok("a".to_owned()), Err(OnlyDebug)])
+}
+
+#[tokio::test]
+async fn a_stream_error_with_only_debug_is_an_error_too() {
+    let capture = capture();
+    let _items: Vec<_> = stream_debug_error().collect().await;
+    let span = capture.one("crux.generate");
+    assert!(matches!(
+        span.status,
+        opentelemetry::trace::Status::Error { .. }
+    ));
+    assert!(span.str_attr("error.type").unwrap().ends_with("OnlyDebug"));
+}
+
+#[tokio::test]
+async fn a_stream_dropped_early_still_records_what_its_items_said() {
+    let capture = capture();
+    let first: Vec<_> = stream_chunks(false).take(1).collect().await;
+    assert_eq!(first.len(), 1);
+    let span = capture.one("crux.generate");
+    assert_eq!(span.bool_attr("crux.cancelled"), Some(true));
+    assert_eq!(
+        span.str_attr("gen_ai.response.id").as_deref(),
+        Some("chatcmpl-42")
+    );
+}
+
+/// A client's request type: passed as an argument, it gives the request attributes.
+struct ChatRequest {
+    model: String,
+    system: String,
+    question: String,
+}
+
+impl crux::ModelRequest for ChatRequest {
+    fn request_model(&self) -> Option<&str> {
+        Some(&self.model)
+    }
+    fn temperature(&self) -> Option<f64> {
+        Some(0.25)
+    }
+    fn max_tokens(&self) -> Option<u64> {
+        Some(256)
+    }
+    fn top_p(&self) -> Option<f64> {
+        Some(0.9)
+    }
+    fn seed(&self) -> Option<i64> {
+        Some(7)
+    }
+    fn stop_sequences(&self) -> Vec<&str> {
+        vec!["END"]
+    }
+    fn tool_definitions(&self) -> Option<serde_json::Value> {
+        Some(serde_json::json!([{"type": "function", "function": {"name": "lookup_order"}}]))
+    }
+    fn input_messages(&self) -> Vec<crux::Message> {
+        vec![crux::Message::user(&*self.question)]
+    }
+    fn system_instructions(&self) -> Vec<crux::Part> {
+        vec![crux::Part::Text {
+            content: self.system.clone(),
+        }]
+    }
+}
+
+#[crux::generate(provider = "openai")]
+async fn ask(request: ChatRequest) -> String {
+    request.question
+}
+
+#[crux::generate(provider = "openai", model = "gpt-4o", temperature = 1.0)]
+fn ask_with_arguments(request: &ChatRequest) -> usize {
+    request.question.len()
+}
+
+#[tokio::test]
+async fn a_request_argument_gives_the_request_attributes() {
+    let capture = capture_with(crux::Telemetry::builder().capture_content(true));
+    let request = || ChatRequest {
+        model: "gpt-4o-mini".into(),
+        system: "Be brief.".into(),
+        question: "Where is my parcel?".into(),
+    };
+    ask(request()).await;
+    let span = capture.one("crux.generate");
+    assert_eq!(
+        span.str_attr("gen_ai.request.model").as_deref(),
+        Some("gpt-4o-mini")
+    );
+    assert_eq!(span.f64_attr("gen_ai.request.temperature"), Some(0.25));
+    assert_eq!(span.i64_attr("gen_ai.request.max_tokens"), Some(256));
+    assert_eq!(span.f64_attr("gen_ai.request.top_p"), Some(0.9));
+    assert_eq!(span.i64_attr("gen_ai.request.seed"), Some(7));
+    assert_eq!(
+        str_array(&span, "gen_ai.request.stop_sequences"),
+        ["END"]
+    );
+    let tools: serde_json::Value =
+        serde_json::from_str(&span.str_attr("gen_ai.tool.definitions").unwrap()).unwrap();
+    assert_eq!(tools[0]["function"]["name"], "lookup_order");
+    let input: serde_json::Value =
+        serde_json::from_str(&span.str_attr("gen_ai.input.messages").unwrap()).unwrap();
+    assert_eq!(input[0]["parts"][0]["content"], "Where is my parcel?");
+    let system: serde_json::Value =
+        serde_json::from_str(&span.str_attr("gen_ai.system_instructions").unwrap()).unwrap();
+    assert_eq!(system[0]["content"], "Be brief.");
+
+    // The macro's own arguments win over the request's.
+    capture.clear();
+    ask_with_arguments(&request());
+    let span = capture.one("crux.generate");
+    assert_eq!(
+        span.str_attr("gen_ai.request.model").as_deref(),
+        Some("gpt-4o")
+    );
+    assert_eq!(span.f64_attr("gen_ai.request.temperature"), Some(1.0));
+    assert_eq!(span.i64_attr("gen_ai.request.seed"), Some(7));
+}
+
+#[crux::generate(provider = "openai", model = "gpt-4o-mini")]
+fn forgot_the_adapter(prompt: &str) -> String {
+    prompt.to_owned()
+}
+
+#[tokio::test]
+async fn a_call_without_usage_is_reported_once_per_function() {
+    let _capture = capture();
+    let listed = || {
+        crux::usage::calls_without_usage()
+            .into_iter()
+            .filter(|f| f.ends_with("::forgot_the_adapter"))
+            .count()
+    };
+    forgot_the_adapter("a");
+    forgot_the_adapter("b");
+    assert_eq!(listed(), 1);
+    // A call that reports usage is not listed.
+    let _ = stream_chunks(false).collect::<Vec<_>>().await;
+    assert!(!crux::usage::calls_without_usage()
+        .iter()
+        .any(|f| f.ends_with("::stream_chunks")));
+}
+
+/// A string-array attribute's items.
+fn str_array(span: &opentelemetry_sdk::trace::SpanData, key: &str) -> Vec<String> {
+    match span.attr(key) {
+        Some(opentelemetry::Value::Array(opentelemetry::Array::String(items))) => {
+            items.iter().map(|s| s.as_str().to_owned()).collect()
+        }
+        other => panic!("{key} is not a string array: {other:?}"),
+    }
 }

@@ -1,0 +1,316 @@
+//! The async-openai adapter (`--features async-openai`): the real client, over real HTTP
+//! (JSON and SSE) to an OpenAI-compatible server on a loopback port, records usage,
+//! model, id, finish reasons, tool calls, output messages and cost from the crate's own
+//! types, and request attributes from its request type, with no user impl.
+
+use async_openai::config::OpenAIConfig;
+use async_openai::error::OpenAIError;
+use async_openai::types::chat::{
+    ChatCompletionRequestMessage, ChatCompletionRequestSystemMessage,
+    ChatCompletionRequestUserMessage, ChatCompletionStreamOptions, ChatCompletionTool,
+    ChatCompletionTools, CreateChatCompletionRequest, CreateChatCompletionResponse,
+    CreateChatCompletionStreamResponse, FunctionObject, StopConfiguration,
+};
+use async_openai::types::embeddings::{
+    CreateEmbeddingRequest, CreateEmbeddingResponse, EmbeddingInput,
+};
+use async_openai::Client;
+use crux::testing::{capture_with, SpanDataExt};
+use crux_examples::openai_mock::{self, MockOpenAi, Reply};
+use futures::{Stream, StreamExt, TryStreamExt};
+use serde_json::{json, Value};
+
+fn client(mock: &MockOpenAi) -> Client<OpenAIConfig> {
+    Client::with_config(
+        OpenAIConfig::new()
+            .with_api_base(&mock.url)
+            .with_api_key("sk-test"),
+    )
+}
+
+#[allow(deprecated)]
+fn request(stream: bool) -> CreateChatCompletionRequest {
+    CreateChatCompletionRequest {
+        model: "gpt-4o-mini".into(),
+        messages: vec![
+            ChatCompletionRequestMessage::System(ChatCompletionRequestSystemMessage {
+                content: "You answer parcel questions.".into(),
+                name: None,
+            }),
+            ChatCompletionRequestMessage::User(ChatCompletionRequestUserMessage {
+                content: "Where is order 1001?".into(),
+                name: None,
+            }),
+        ],
+        temperature: Some(0.5),
+        max_completion_tokens: Some(200),
+        top_p: Some(0.75),
+        seed: Some(42),
+        stop: Some(StopConfiguration::StringArray(vec!["END".into()])),
+        tools: Some(vec![ChatCompletionTools::Function(ChatCompletionTool {
+            function: FunctionObject {
+                name: "lookup_order".into(),
+                description: Some("Finds an order".into()),
+                parameters: Some(json!({"type": "object"})),
+                strict: None,
+            },
+        })]),
+        stream_options: stream.then_some(ChatCompletionStreamOptions {
+            include_usage: Some(true),
+            include_obfuscation: None,
+        }),
+        ..Default::default()
+    }
+}
+
+#[crux::generate(provider = "openai")]
+async fn chat(
+    client: &Client<OpenAIConfig>,
+    request: CreateChatCompletionRequest,
+) -> Result<CreateChatCompletionResponse, OpenAIError> {
+    client.chat().create(request).await
+}
+
+#[crux::generate(provider = "openai", stream)]
+fn chat_stream(
+    client: Client<OpenAIConfig>,
+    request: CreateChatCompletionRequest,
+) -> impl Stream<Item = Result<CreateChatCompletionStreamResponse, OpenAIError>> {
+    futures::stream::once(async move { client.chat().create_stream(request).await })
+        .try_flatten()
+}
+
+#[crux::embedding(provider = "openai", model = "text-embedding-3-small")]
+async fn embed(
+    client: &Client<OpenAIConfig>,
+    text: &str,
+) -> Result<CreateEmbeddingResponse, OpenAIError> {
+    let request = CreateEmbeddingRequest {
+        model: "text-embedding-3-small".into(),
+        input: EmbeddingInput::String(text.to_owned()),
+        encoding_format: None,
+        user: None,
+        dimensions: None,
+    };
+    client.embeddings().create(request).await
+}
+
+fn json_attr(span: &opentelemetry_sdk::trace::SpanData, key: &str) -> Value {
+    serde_json::from_str(&span.str_attr(key).unwrap_or_else(|| panic!("no {key}"))).unwrap()
+}
+
+fn estimate(model: &str, input: u64, cached: u64, output: u64) -> f64 {
+    crux::cost::Prices::default()
+        .price(&crux::cost::PriceQuery {
+            provider: Some("openai"),
+            model,
+            input_tokens: input,
+            cached_input_tokens: cached,
+            output_tokens: output,
+        })
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_chat_completion_records_usage_model_finish_reasons_output_and_request() {
+    let model = "gpt-4o-mini-2024-07-18";
+    let mock = MockOpenAi::start([
+        Reply::Json(openai_mock::tool_call(
+            model,
+            "chatcmpl-1",
+            ("call_1", "lookup_order", json!({"order": "1001"})),
+            (90, 64, 12),
+        )),
+        Reply::Json(openai_mock::completion(
+            model,
+            "chatcmpl-2",
+            "It ships tomorrow.",
+            (120, 0, 8),
+        )),
+    ])
+    .await
+    .unwrap();
+    let capture = capture_with(crux::Telemetry::builder().capture_content(true));
+    let client = client(&mock);
+    let first = chat(&client, request(false)).await.unwrap();
+    assert_eq!(first.choices.len(), 1);
+    let second = chat(&client, request(false)).await.unwrap();
+    assert_eq!(
+        second.choices[0].message.content.as_deref(),
+        Some("It ships tomorrow.")
+    );
+    // The request really went over HTTP, with what the request type said.
+    assert_eq!(mock.requests()[0].0, "/v1/chat/completions");
+    assert_eq!(mock.requests()[0].1["seed"], 42);
+
+    let spans = capture.named("crux.generate");
+    assert_eq!(spans.len(), 2);
+    let (tool, answer) = (&spans[0], &spans[1]);
+    assert_eq!(tool.i64_attr("gen_ai.usage.input_tokens"), Some(90));
+    assert_eq!(tool.i64_attr("gen_ai.usage.output_tokens"), Some(12));
+    assert_eq!(
+        tool.i64_attr("gen_ai.usage.cache_read.input_tokens"),
+        Some(64)
+    );
+    assert_eq!(
+        tool.i64_attr("gen_ai.usage.reasoning.output_tokens"),
+        Some(0)
+    );
+    assert_eq!(tool.str_attr("gen_ai.response.model").as_deref(), Some(model));
+    assert_eq!(
+        tool.str_attr("gen_ai.response.id").as_deref(),
+        Some("chatcmpl-1")
+    );
+    assert_eq!(
+        str_array(&tool, "gen_ai.response.finish_reasons"),
+        ["tool_calls"]
+    );
+    let output = json_attr(tool, "gen_ai.output.messages");
+    assert_eq!(output[0]["parts"][0]["type"], "tool_call");
+    assert_eq!(output[0]["parts"][0]["name"], "lookup_order");
+    assert_eq!(output[0]["parts"][0]["id"], "call_1");
+    assert_eq!(output[0]["parts"][0]["arguments"]["order"], "1001");
+    assert_eq!(tool.f64_attr("crux.cost"), Some(estimate(model, 90, 64, 12)));
+
+    assert_eq!(
+        str_array(&answer, "gen_ai.response.finish_reasons"),
+        ["stop"]
+    );
+    let output = json_attr(answer, "gen_ai.output.messages");
+    assert_eq!(output[0]["parts"][0]["content"], "It ships tomorrow.");
+    assert_eq!(output[0]["finish_reason"], "stop");
+
+    // The request argument: request attributes, and with input capture the messages.
+    assert_eq!(
+        tool.str_attr("gen_ai.request.model").as_deref(),
+        Some("gpt-4o-mini")
+    );
+    assert_eq!(tool.f64_attr("gen_ai.request.temperature"), Some(0.5));
+    assert_eq!(tool.i64_attr("gen_ai.request.max_tokens"), Some(200));
+    assert_eq!(tool.f64_attr("gen_ai.request.top_p"), Some(0.75));
+    assert_eq!(tool.i64_attr("gen_ai.request.seed"), Some(42));
+    assert_eq!(
+        str_array(&tool, "gen_ai.request.stop_sequences"),
+        ["END"]
+    );
+    let tools = json_attr(tool, "gen_ai.tool.definitions");
+    assert_eq!(tools[0]["function"]["name"], "lookup_order");
+    let input = json_attr(tool, "gen_ai.input.messages");
+    assert_eq!(input.as_array().unwrap().len(), 1, "system messages apart");
+    assert_eq!(input[0]["role"], "user");
+    assert_eq!(input[0]["parts"][0]["content"], "Where is order 1001?");
+    let system = json_attr(tool, "gen_ai.system_instructions");
+    assert_eq!(system[0]["content"], "You answer parcel questions.");
+}
+
+#[tokio::test]
+async fn a_streamed_completion_records_what_its_chunks_said() {
+    let model = "gpt-4o-mini-2024-07-18";
+    let mock = MockOpenAi::start([Reply::Stream(openai_mock::stream_chunks(
+        model,
+        "chatcmpl-s",
+        "Your parcel ships tomorrow.",
+        (150, 0, 9),
+    ))])
+    .await
+    .unwrap();
+    let capture = capture_with(crux::Telemetry::builder().capture_content(true));
+    let chunks: Vec<_> = chat_stream(client(&mock), request(true))
+        .try_collect()
+        .await
+        .unwrap();
+    assert!(chunks.len() > 3, "the reply came in chunks");
+    assert_eq!(mock.requests()[0].1["stream"], true);
+
+    let span = capture.one("crux.generate");
+    assert_eq!(span.bool_attr("gen_ai.request.stream"), Some(true));
+    assert_eq!(span.i64_attr("gen_ai.usage.input_tokens"), Some(150));
+    assert_eq!(span.i64_attr("gen_ai.usage.output_tokens"), Some(9));
+    assert_eq!(span.str_attr("gen_ai.response.model").as_deref(), Some(model));
+    assert_eq!(
+        span.str_attr("gen_ai.response.id").as_deref(),
+        Some("chatcmpl-s")
+    );
+    assert_eq!(
+        str_array(&span, "gen_ai.response.finish_reasons"),
+        ["stop"]
+    );
+    let output = json_attr(&span, "gen_ai.output.messages");
+    assert_eq!(output[0]["parts"][0]["content"], "Your parcel ships tomorrow.");
+    assert_eq!(span.f64_attr("crux.cost"), Some(estimate(model, 150, 0, 9)));
+    assert!(span.f64_attr("gen_ai.response.time_to_first_chunk").is_some());
+}
+
+#[tokio::test]
+async fn a_failed_stream_marks_the_span_error() {
+    // An empty script: the server answers 400 with an OpenAI error body.
+    let mock = MockOpenAi::start([]).await.unwrap();
+    let capture = capture_with(crux::Telemetry::builder());
+    let items: Vec<_> = chat_stream(client(&mock), request(true)).collect().await;
+    assert!(items.iter().any(Result::is_err));
+    let span = capture.one("crux.generate");
+    assert!(matches!(
+        span.status,
+        opentelemetry::trace::Status::Error { .. }
+    ));
+    assert!(span
+        .str_attr("error.type")
+        .unwrap()
+        .contains("OpenAIError"));
+    assert!(span.event("exception").is_some());
+}
+
+#[tokio::test]
+async fn an_embeddings_response_gives_usage_model_and_dimensions() {
+    let mock = MockOpenAi::start([Reply::Json(json!({
+        "object": "list", "model": "text-embedding-3-small",
+        "data": [{"object": "embedding", "index": 0, "embedding": [0.1, 0.2, 0.3, 0.4]}],
+        "usage": {"prompt_tokens": 7, "total_tokens": 7},
+    }))])
+    .await
+    .unwrap();
+    let capture = capture_with(crux::Telemetry::builder());
+    embed(&client(&mock), "where is my parcel").await.unwrap();
+    let span = capture.one("crux.embedding");
+    assert_eq!(span.i64_attr("gen_ai.usage.input_tokens"), Some(7));
+    assert_eq!(span.i64_attr("gen_ai.embeddings.dimension.count"), Some(4));
+    assert_eq!(
+        span.str_attr("gen_ai.response.model").as_deref(),
+        Some("text-embedding-3-small")
+    );
+    assert_eq!(
+        span.f64_attr("crux.cost"),
+        Some(estimate("text-embedding-3-small", 7, 0, 0))
+    );
+}
+
+#[tokio::test]
+async fn a_response_without_usage_is_reported_once() {
+    let mut without_usage = openai_mock::completion("gpt-4o-mini", "chatcmpl-n", "Hi.", (1, 0, 1));
+    without_usage.as_object_mut().unwrap().remove("usage");
+    let mock = MockOpenAi::start([
+        Reply::Json(without_usage.clone()),
+        Reply::Json(without_usage),
+    ])
+    .await
+    .unwrap();
+    let _capture = capture_with(crux::Telemetry::builder());
+    let client = client(&mock);
+    chat(&client, request(false)).await.unwrap();
+    chat(&client, request(false)).await.unwrap();
+    let listed = crux::usage::calls_without_usage()
+        .into_iter()
+        .filter(|f| f.ends_with("::chat"))
+        .count();
+    assert_eq!(listed, 1);
+}
+
+/// A string-array attribute's items.
+fn str_array(span: &opentelemetry_sdk::trace::SpanData, key: &str) -> Vec<String> {
+    match span.attr(key) {
+        Some(opentelemetry::Value::Array(opentelemetry::Array::String(items))) => {
+            items.iter().map(|s| s.as_str().to_owned()).collect()
+        }
+        other => panic!("{key} is not a string array: {other:?}"),
+    }
+}
