@@ -42,8 +42,7 @@ fn chat_stream(
     client: Client<OpenAIConfig>,
     request: CreateChatCompletionRequest,
 ) -> impl Stream<Item = Result<CreateChatCompletionStreamResponse, OpenAIError>> {
-    futures::stream::once(async move { client.chat().create_stream(request).await })
-        .try_flatten()
+    futures::stream::once(async move { client.chat().create_stream(request).await }).try_flatten()
 }
 
 /// Looks an order up.

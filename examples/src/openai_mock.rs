@@ -79,7 +79,13 @@ async fn answer(req: Request<Incoming>, state: &Mutex<State>) -> Response<Full<B
     let path = req.uri().path().to_owned();
     let body = match req.into_body().collect().await {
         Ok(body) => body.to_bytes(),
-        Err(_) => return reply(StatusCode::BAD_REQUEST, "text/plain", "unreadable body".into()),
+        Err(_) => {
+            return reply(
+                StatusCode::BAD_REQUEST,
+                "text/plain",
+                "unreadable body".into(),
+            )
+        }
     };
     let request: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let next = {
@@ -100,7 +106,11 @@ async fn answer(req: Request<Incoming>, state: &Mutex<State>) -> Response<Full<B
         None => {
             let error = json!({"error": {"message": "the script has no more replies",
                 "type": "invalid_request_error", "param": null, "code": null}});
-            reply(StatusCode::BAD_REQUEST, "application/json", error.to_string())
+            reply(
+                StatusCode::BAD_REQUEST,
+                "application/json",
+                error.to_string(),
+            )
         }
     }
 }
@@ -109,7 +119,9 @@ fn reply(status: StatusCode, content_type: &str, body: String) -> Response<Full<
     let mut response = Response::new(Full::new(Bytes::from(body)));
     *response.status_mut() = status;
     if let Ok(value) = content_type.parse() {
-        response.headers_mut().insert(hyper::header::CONTENT_TYPE, value);
+        response
+            .headers_mut()
+            .insert(hyper::header::CONTENT_TYPE, value);
     }
     response
 }
@@ -150,7 +162,10 @@ pub fn stream_chunks(model: &str, id: &str, text: &str, usage: (u32, u32, u32)) 
         json!({"id": id, "object": "chat.completion.chunk", "created": 1_700_000_000,
             "model": model, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]})
     };
-    let mut chunks = vec![chunk(json!({"role": "assistant", "content": ""}), Value::Null)];
+    let mut chunks = vec![chunk(
+        json!({"role": "assistant", "content": ""}),
+        Value::Null,
+    )];
     let words: Vec<&str> = text.split_inclusive(' ').collect();
     chunks.extend(
         words
@@ -158,8 +173,10 @@ pub fn stream_chunks(model: &str, id: &str, text: &str, usage: (u32, u32, u32)) 
             .map(|w| chunk(json!({"content": w}), Value::Null)),
     );
     chunks.push(chunk(json!({}), json!("stop")));
-    chunks.push(json!({"id": id, "object": "chat.completion.chunk", "created": 1_700_000_000,
-        "model": model, "choices": [], "usage": usage_json(usage)}));
+    chunks.push(
+        json!({"id": id, "object": "chat.completion.chunk", "created": 1_700_000_000,
+        "model": model, "choices": [], "usage": usage_json(usage)}),
+    );
     chunks
 }
 

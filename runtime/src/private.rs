@@ -15,6 +15,9 @@ pub mod probes {
     pub use crate::recording::probes::{
         DebugErrorOutcome as _, DisplayErrorOutcome as _, PlainOutcome as _,
     };
+    pub use crate::recording::probes::{
+        DebugStreamError as _, DisplayStreamError as _, NoStreamError as _,
+    };
     pub use crate::recording::probes::{DeclaredOutput as _, ResultDeclaredOutput as _};
     pub use crate::recording::probes::{
         DirectEmbeddings as _, NoEmbeddings as _, ResultEmbeddings as _,
@@ -25,16 +28,13 @@ pub mod probes {
     };
     pub use crate::recording::probes::{DirectScore as _, NoScore as _, ResultScore as _};
     pub use crate::recording::probes::{
-        DirectToolOutput as _, OpaqueToolOutput as _, ResultToolOutput as _,
-    };
-    pub use crate::recording::probes::{OpaqueArgument as _, SerializableArgument as _};
-    pub use crate::recording::probes::{
-        DebugStreamError as _, DisplayStreamError as _, NoStreamError as _,
-    };
-    pub use crate::recording::probes::{
         DirectStreamData as _, NoStreamData as _, ResultStreamData as _,
     };
+    pub use crate::recording::probes::{
+        DirectToolOutput as _, OpaqueToolOutput as _, ResultToolOutput as _,
+    };
     pub use crate::recording::probes::{NoRequest as _, Request as _};
+    pub use crate::recording::probes::{OpaqueArgument as _, SerializableArgument as _};
 }
 
 pub use serde_json;

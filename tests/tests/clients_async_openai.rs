@@ -76,8 +76,7 @@ fn chat_stream(
     client: Client<OpenAIConfig>,
     request: CreateChatCompletionRequest,
 ) -> impl Stream<Item = Result<CreateChatCompletionStreamResponse, OpenAIError>> {
-    futures::stream::once(async move { client.chat().create_stream(request).await })
-        .try_flatten()
+    futures::stream::once(async move { client.chat().create_stream(request).await }).try_flatten()
 }
 
 #[crux::embedding(provider = "openai", model = "text-embedding-3-small")]
@@ -156,13 +155,16 @@ async fn a_chat_completion_records_usage_model_finish_reasons_output_and_request
         tool.i64_attr("gen_ai.usage.reasoning.output_tokens"),
         Some(0)
     );
-    assert_eq!(tool.str_attr("gen_ai.response.model").as_deref(), Some(model));
+    assert_eq!(
+        tool.str_attr("gen_ai.response.model").as_deref(),
+        Some(model)
+    );
     assert_eq!(
         tool.str_attr("gen_ai.response.id").as_deref(),
         Some("chatcmpl-1")
     );
     assert_eq!(
-        str_array(&tool, "gen_ai.response.finish_reasons"),
+        str_array(tool, "gen_ai.response.finish_reasons"),
         ["tool_calls"]
     );
     let output = json_attr(tool, "gen_ai.output.messages");
@@ -170,10 +172,13 @@ async fn a_chat_completion_records_usage_model_finish_reasons_output_and_request
     assert_eq!(output[0]["parts"][0]["name"], "lookup_order");
     assert_eq!(output[0]["parts"][0]["id"], "call_1");
     assert_eq!(output[0]["parts"][0]["arguments"]["order"], "1001");
-    assert_eq!(tool.f64_attr("crux.cost"), Some(estimate(model, 90, 64, 12)));
+    assert_eq!(
+        tool.f64_attr("crux.cost"),
+        Some(estimate(model, 90, 64, 12))
+    );
 
     assert_eq!(
-        str_array(&answer, "gen_ai.response.finish_reasons"),
+        str_array(answer, "gen_ai.response.finish_reasons"),
         ["stop"]
     );
     let output = json_attr(answer, "gen_ai.output.messages");
@@ -189,10 +194,7 @@ async fn a_chat_completion_records_usage_model_finish_reasons_output_and_request
     assert_eq!(tool.i64_attr("gen_ai.request.max_tokens"), Some(200));
     assert_eq!(tool.f64_attr("gen_ai.request.top_p"), Some(0.75));
     assert_eq!(tool.i64_attr("gen_ai.request.seed"), Some(42));
-    assert_eq!(
-        str_array(&tool, "gen_ai.request.stop_sequences"),
-        ["END"]
-    );
+    assert_eq!(str_array(tool, "gen_ai.request.stop_sequences"), ["END"]);
     let tools = json_attr(tool, "gen_ai.tool.definitions");
     assert_eq!(tools[0]["function"]["name"], "lookup_order");
     let input = json_attr(tool, "gen_ai.input.messages");
@@ -226,19 +228,24 @@ async fn a_streamed_completion_records_what_its_chunks_said() {
     assert_eq!(span.bool_attr("gen_ai.request.stream"), Some(true));
     assert_eq!(span.i64_attr("gen_ai.usage.input_tokens"), Some(150));
     assert_eq!(span.i64_attr("gen_ai.usage.output_tokens"), Some(9));
-    assert_eq!(span.str_attr("gen_ai.response.model").as_deref(), Some(model));
+    assert_eq!(
+        span.str_attr("gen_ai.response.model").as_deref(),
+        Some(model)
+    );
     assert_eq!(
         span.str_attr("gen_ai.response.id").as_deref(),
         Some("chatcmpl-s")
     );
-    assert_eq!(
-        str_array(&span, "gen_ai.response.finish_reasons"),
-        ["stop"]
-    );
+    assert_eq!(str_array(&span, "gen_ai.response.finish_reasons"), ["stop"]);
     let output = json_attr(&span, "gen_ai.output.messages");
-    assert_eq!(output[0]["parts"][0]["content"], "Your parcel ships tomorrow.");
+    assert_eq!(
+        output[0]["parts"][0]["content"],
+        "Your parcel ships tomorrow."
+    );
     assert_eq!(span.f64_attr("crux.cost"), Some(estimate(model, 150, 0, 9)));
-    assert!(span.f64_attr("gen_ai.response.time_to_first_chunk").is_some());
+    assert!(span
+        .f64_attr("gen_ai.response.time_to_first_chunk")
+        .is_some());
 }
 
 #[tokio::test]
@@ -253,10 +260,7 @@ async fn a_failed_stream_marks_the_span_error() {
         span.status,
         opentelemetry::trace::Status::Error { .. }
     ));
-    assert!(span
-        .str_attr("error.type")
-        .unwrap()
-        .contains("OpenAIError"));
+    assert!(span.str_attr("error.type").unwrap().contains("OpenAIError"));
     assert!(span.event("exception").is_some());
 }
 

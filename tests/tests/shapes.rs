@@ -317,7 +317,10 @@ fn stream_chunks(fail: bool) -> impl futures::Stream<Item = Result<Chunk, std::i
 #[tokio::test]
 async fn stream_items_give_usage_model_finish_reasons_cost_and_output() {
     let capture = capture_with(crux::Telemetry::builder().capture_content(true));
-    let texts: Vec<_> = stream_chunks(false).map(|c| c.unwrap().text).collect().await;
+    let texts: Vec<_> = stream_chunks(false)
+        .map(|c| c.unwrap().text)
+        .collect()
+        .await;
     assert_eq!(texts.concat(), "Hello!");
     let span = capture.one("crux.generate");
     assert_eq!(span.i64_attr("gen_ai.usage.input_tokens"), Some(120));
@@ -334,10 +337,7 @@ async fn stream_items_give_usage_model_finish_reasons_cost_and_output() {
         span.str_attr("gen_ai.response.id").as_deref(),
         Some("chatcmpl-42")
     );
-    assert_eq!(
-        str_array(&span, "gen_ai.response.finish_reasons"),
-        ["stop"]
-    );
+    assert_eq!(str_array(&span, "gen_ai.response.finish_reasons"), ["stop"]);
     // No cost in the items: the built-in price table estimates it from the usage.
     let expected = crux::cost::Prices::default()
         .price(&crux::cost::PriceQuery {
@@ -485,10 +485,7 @@ async fn a_request_argument_gives_the_request_attributes() {
     assert_eq!(span.i64_attr("gen_ai.request.max_tokens"), Some(256));
     assert_eq!(span.f64_attr("gen_ai.request.top_p"), Some(0.9));
     assert_eq!(span.i64_attr("gen_ai.request.seed"), Some(7));
-    assert_eq!(
-        str_array(&span, "gen_ai.request.stop_sequences"),
-        ["END"]
-    );
+    assert_eq!(str_array(&span, "gen_ai.request.stop_sequences"), ["END"]);
     let tools: serde_json::Value =
         serde_json::from_str(&span.str_attr("gen_ai.tool.definitions").unwrap()).unwrap();
     assert_eq!(tools[0]["function"]["name"], "lookup_order");

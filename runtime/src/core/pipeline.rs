@@ -61,7 +61,10 @@ pub struct PriceQuery<'a> {
 
 /// Prices a model call that reported usage but no cost; `None` leaves it without cost.
 #[derive(Clone)]
-pub(crate) struct Pricer(pub Arc<dyn Fn(&PriceQuery<'_>) -> Option<f64> + Send + Sync>);
+pub(crate) struct Pricer(pub Arc<PriceFn>);
+
+/// The closure behind a [`Pricer`].
+pub(crate) type PriceFn = dyn Fn(&PriceQuery<'_>) -> Option<f64> + Send + Sync;
 
 impl std::fmt::Debug for Pricer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -1,8 +1,8 @@
 //! Futures and streams run with a crux span current on every poll.
 
 use super::guard::SpanGuard;
-use crate::attributes as key;
 use super::probes::StreamReaders;
+use crate::attributes as key;
 use crate::core::span::Span;
 use crate::families::generate::stream::StreamedResponse;
 use std::future::Future;

@@ -15,10 +15,10 @@
 
 use super::dispatch::Family;
 use super::guard::{Active, SpanGuard};
-use crate::core::span::Span;
-use crate::families::generate::stream::{ModelStreamItem, StreamedResponse};
 use super::start::Start;
+use crate::core::span::Span;
 use crate::families::generate::request::ModelRequest;
+use crate::families::generate::stream::{ModelStreamItem, StreamedResponse};
 use crate::families::generate::ModelResponse;
 use crate::families::judge::Score;
 use crate::families::retrieval::{Embeddings, Retrieved};

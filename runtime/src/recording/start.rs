@@ -225,18 +225,28 @@ impl Start {
     /// arguments did not set, and with input capture the messages and system
     /// instructions.
     pub fn model_request<R: ModelRequest + ?Sized>(&mut self, request: &R) {
-        let model = request.request_model().map(|m| Value::String(m.to_owned().into()));
+        let model = request
+            .request_model()
+            .map(|m| Value::String(m.to_owned().into()));
         #[allow(clippy::cast_possible_wrap)]
         let numbers = [
             (key::GEN_AI_REQUEST_MODEL, model),
-            (key::GEN_AI_REQUEST_TEMPERATURE, request.temperature().map(Value::F64)),
+            (
+                key::GEN_AI_REQUEST_TEMPERATURE,
+                request.temperature().map(Value::F64),
+            ),
             (
                 key::GEN_AI_REQUEST_MAX_TOKENS,
-                request.max_tokens().map(|n| Value::I64(i64::try_from(n).unwrap_or(i64::MAX))),
+                request
+                    .max_tokens()
+                    .map(|n| Value::I64(i64::try_from(n).unwrap_or(i64::MAX))),
             ),
             (key::GEN_AI_REQUEST_TOP_P, request.top_p().map(Value::F64)),
             (key::GEN_AI_REQUEST_SEED, request.seed().map(Value::I64)),
-            (key::GEN_AI_REQUEST_STREAM, request.stream().map(Value::Bool)),
+            (
+                key::GEN_AI_REQUEST_STREAM,
+                request.stream().map(Value::Bool),
+            ),
         ];
         for (key, value) in numbers {
             if let Some(value) = value {

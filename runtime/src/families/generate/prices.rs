@@ -167,7 +167,11 @@ mod tests {
         let prices = Prices::default();
         // 1M fresh input at 0.15, 1M cached at 0.075, 1M output at 0.60.
         let expected = 0.15 + 0.075 + 0.60;
-        for model in ["gpt-4o-mini", "gpt-4o-mini-2024-07-18", "openai/gpt-4o-mini"] {
+        for model in [
+            "gpt-4o-mini",
+            "gpt-4o-mini-2024-07-18",
+            "openai/gpt-4o-mini",
+        ] {
             let cost = prices.price(&query(model)).unwrap();
             assert!((cost - expected).abs() < 1e-9, "{model}: {cost}");
         }

@@ -26,7 +26,11 @@ fn finish_reason(reason: FinishReason) -> &'static str {
 
 fn usage(u: &CompletionUsage) -> Usage {
     let mut usage = Usage::new(u.prompt_tokens.into(), u.completion_tokens.into());
-    if let Some(cached) = u.prompt_tokens_details.as_ref().and_then(|d| d.cached_tokens) {
+    if let Some(cached) = u
+        .prompt_tokens_details
+        .as_ref()
+        .and_then(|d| d.cached_tokens)
+    {
         usage = usage.with_cache_read(cached.into());
     }
     let reasoning = u.completion_tokens_details.as_ref();
@@ -171,7 +175,9 @@ impl ModelRequest for CreateChatCompletionRequest {
     }
     fn max_tokens(&self) -> Option<u64> {
         #[allow(deprecated)]
-        self.max_completion_tokens.or(self.max_tokens).map(u64::from)
+        self.max_completion_tokens
+            .or(self.max_tokens)
+            .map(u64::from)
     }
     fn top_p(&self) -> Option<f64> {
         self.top_p.map(f64::from)
@@ -206,11 +212,8 @@ impl ModelRequest for CreateChatCompletionRequest {
                     u.name.as_ref(),
                 )),
                 ChatCompletionRequestMessage::Assistant(a) => {
-                    let mut parts: Vec<Part> = a
-                        .content
-                        .iter()
-                        .map(|c| text_part(text_of(c)))
-                        .collect();
+                    let mut parts: Vec<Part> =
+                        a.content.iter().map(|c| text_part(text_of(c))).collect();
                     parts.extend(a.tool_calls.iter().flatten().map(tool_call_part));
                     Some(message("assistant", parts, a.name.as_ref()))
                 }
