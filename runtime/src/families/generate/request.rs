@@ -73,6 +73,40 @@ pub trait ModelRequest {
     }
 }
 
+/// An optional request part (genai's `Option<&ChatOptions>`, say): its values when given.
+impl<T: ModelRequest> ModelRequest for Option<T> {
+    fn request_model(&self) -> Option<&str> {
+        self.as_ref()?.request_model()
+    }
+    fn temperature(&self) -> Option<f64> {
+        self.as_ref()?.temperature()
+    }
+    fn max_tokens(&self) -> Option<u64> {
+        self.as_ref()?.max_tokens()
+    }
+    fn top_p(&self) -> Option<f64> {
+        self.as_ref()?.top_p()
+    }
+    fn seed(&self) -> Option<i64> {
+        self.as_ref()?.seed()
+    }
+    fn stop_sequences(&self) -> Vec<&str> {
+        self.as_ref().map(T::stop_sequences).unwrap_or_default()
+    }
+    fn stream(&self) -> Option<bool> {
+        self.as_ref()?.stream()
+    }
+    fn tool_definitions(&self) -> Option<serde_json::Value> {
+        self.as_ref()?.tool_definitions()
+    }
+    fn input_messages(&self) -> Vec<Message> {
+        self.as_ref().map(T::input_messages).unwrap_or_default()
+    }
+    fn system_instructions(&self) -> Vec<Part> {
+        self.as_ref().map(T::system_instructions).unwrap_or_default()
+    }
+}
+
 impl<T: ModelRequest + ?Sized> ModelRequest for &T {
     fn request_model(&self) -> Option<&str> {
         (**self).request_model()

@@ -4,3 +4,5 @@
 
 #[cfg(feature = "async-openai")]
 mod async_openai;
+#[cfg(feature = "genai")]
+mod genai;
