@@ -99,6 +99,9 @@ pub struct TelemetryBuilder {
     destinations: Vec<AddDestination>,
     sampler: Option<Sampler>,
     batch: BatchSettings,
+    /// Install the `tracing` layer as the global subscriber (feature `tracing`).
+    #[cfg(feature = "tracing")]
+    tracing: bool,
 }
 
 impl std::fmt::Debug for TelemetryBuilder {
@@ -238,6 +241,22 @@ impl TelemetryBuilder {
     /// prefixed `hmac:`) instead of the default FNV-1a, which is pseudonymisation only.
     pub fn hashing_key(mut self, key: impl AsRef<[u8]>) -> Self {
         self.options.hashing_key = Some(Arc::from(key.as_ref()));
+        self
+    }
+
+    /// Makes the `tracing` spans of libraries (and the application) OpenTelemetry spans
+    /// that nest under the crux span current where they start and go to the same
+    /// destinations: installs [`TelemetryGuard::tracing_layer`] as the global `tracing`
+    /// subscriber, unless one is already set (then add the layer to yours). Needs at
+    /// least one destination. Feature `tracing`.
+    ///
+    /// ```
+    /// let telemetry = crux::Telemetry::builder().console().tracing().install().unwrap();
+    /// # drop(telemetry);
+    /// ```
+    #[cfg(feature = "tracing")]
+    pub fn tracing(mut self) -> Self {
+        self.tracing = true;
         self
     }
 
@@ -521,13 +540,24 @@ impl TelemetryBuilder {
             tracer: provider.as_ref().map(pipeline::tracer_from),
             options,
         });
-        Ok(TelemetryGuard {
+        let guard = TelemetryGuard {
             provider,
             pipeline,
             health: installed.health,
             #[cfg(feature = "grpc")]
             runtime: installed.runtime,
-        })
+        };
+        #[cfg(feature = "tracing")]
+        if self.tracing {
+            use tracing_subscriber::layer::SubscriberExt;
+            if let Some(layer) = guard.tracing_layer() {
+                // Another subscriber already set is the application's choice: keep it.
+                let _ = tracing::subscriber::set_global_default(
+                    tracing_subscriber::registry().with(layer),
+                );
+            }
+        }
+        Ok(guard)
     }
 }
 
@@ -557,6 +587,29 @@ impl TelemetryGuard {
     /// `None` when crux records through the global provider.
     pub fn tracer_provider(&self) -> Option<&SdkTracerProvider> {
         self.provider.as_ref()
+    }
+
+    /// A `tracing` layer sending `tracing` spans to this telemetry's destinations,
+    /// nested under the crux span current where they start (`None` when crux records
+    /// through the global provider). Feature `tracing`; see also
+    /// [`TelemetryBuilder::tracing`].
+    ///
+    /// ```
+    /// use tracing_subscriber::layer::SubscriberExt;
+    /// let telemetry = crux::Telemetry::builder().console().install().unwrap();
+    /// let subscriber = tracing_subscriber::registry().with(telemetry.tracing_layer());
+    /// # drop(subscriber);
+    /// ```
+    #[cfg(feature = "tracing")]
+    pub fn tracing_layer<S>(
+        &self,
+    ) -> Option<tracing_opentelemetry::OpenTelemetryLayer<S, opentelemetry_sdk::trace::SdkTracer>>
+    where
+        S: tracing::Subscriber + for<'span> tracing_subscriber::registry::LookupSpan<'span>,
+    {
+        use opentelemetry::trace::TracerProvider as _;
+        let tracer = self.provider.as_ref()?.tracer("tracing");
+        Some(tracing_opentelemetry::layer().with_tracer(tracer))
     }
 
     /// The telemetry's own health, summed over the batched destinations (OTLP, URL,

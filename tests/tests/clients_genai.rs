@@ -20,6 +20,7 @@ fn client(mock: &MockOpenAi) -> Client {
             Ok(target)
         })
         .build()
+        .unwrap()
 }
 
 fn request() -> ChatRequest {
