@@ -2,9 +2,9 @@
 //! real client crates talk to it over real HTTP (JSON bodies and SSE streams), so the
 //! examples and tests need no key and no network.
 //!
-//! Each request to `/v1/chat/completions` (or `/v1/embeddings`) takes the next scripted
-//! reply; a `stream: true` request must meet a [`Reply::Stream`]. Requests are kept for
-//! the caller to inspect.
+//! Each request (to `/v1/chat/completions`, `/v1/embeddings`, or Ollama's `/api/chat`)
+//! takes the next scripted reply; a streaming request must meet a [`Reply::Stream`]
+//! (SSE) or, for Ollama, [`Reply::Lines`]. Requests are kept for the caller to inspect.
 
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
@@ -22,6 +22,8 @@ pub enum Reply {
     Json(Value),
     /// Server-sent events: one `data:` line per chunk, then `data: [DONE]`.
     Stream(Vec<Value>),
+    /// Newline-delimited JSON, one object a line (Ollama's streams).
+    Lines(Vec<Value>),
 }
 
 #[derive(Debug, Default)]
@@ -102,6 +104,10 @@ async fn answer(req: Request<Incoming>, state: &Mutex<State>) -> Response<Full<B
             }
             events.push_str("data: [DONE]\n\n");
             reply(StatusCode::OK, "text/event-stream", events)
+        }
+        Some(Reply::Lines(lines)) => {
+            let body: String = lines.iter().map(|l| format!("{l}\n")).collect();
+            reply(StatusCode::OK, "application/x-ndjson", body)
         }
         None => {
             let error = json!({"error": {"message": "the script has no more replies",

@@ -41,3 +41,19 @@ pub fn text(span: &SpanData, key: &str) -> String {
         )
     })
 }
+
+/// The JSON attribute `key` of `span` (captured messages, tool definitions), parsed.
+pub fn json_attr(span: &SpanData, key: &str) -> serde_json::Value {
+    serde_json::from_str(&text(span, key))
+        .unwrap_or_else(|e| panic!("`{key}` of {} is not JSON: {e}", span.name))
+}
+
+/// The string-array attribute `key` of `span` (finish reasons, stop sequences).
+pub fn str_array(span: &SpanData, key: &str) -> Vec<String> {
+    match span.attr(key) {
+        Some(crux::opentelemetry::Value::Array(crux::opentelemetry::Array::String(items))) => {
+            items.iter().map(|s| s.as_str().to_owned()).collect()
+        }
+        other => panic!("`{key}` of {} is not a string array: {other:?}", span.name),
+    }
+}

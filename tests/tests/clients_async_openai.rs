@@ -17,6 +17,7 @@ use async_openai::types::embeddings::{
 use async_openai::Client;
 use crux::testing::{capture_with, SpanDataExt};
 use crux_examples::openai_mock::{self, MockOpenAi, Reply};
+use crux_tests::{json_attr, str_array};
 use futures::{Stream, StreamExt, TryStreamExt};
 use serde_json::{json, Value};
 
@@ -92,10 +93,6 @@ async fn embed(
         dimensions: None,
     };
     client.embeddings().create(request).await
-}
-
-fn json_attr(span: &opentelemetry_sdk::trace::SpanData, key: &str) -> Value {
-    serde_json::from_str(&span.str_attr(key).unwrap_or_else(|| panic!("no {key}"))).unwrap()
 }
 
 fn estimate(model: &str, input: u64, cached: u64, output: u64) -> f64 {
@@ -307,14 +304,4 @@ async fn a_response_without_usage_is_reported_once() {
         .filter(|f| f.ends_with("::chat"))
         .count();
     assert_eq!(listed, 1);
-}
-
-/// A string-array attribute's items.
-fn str_array(span: &opentelemetry_sdk::trace::SpanData, key: &str) -> Vec<String> {
-    match span.attr(key) {
-        Some(opentelemetry::Value::Array(opentelemetry::Array::String(items))) => {
-            items.iter().map(|s| s.as_str().to_owned()).collect()
-        }
-        other => panic!("{key} is not a string array: {other:?}"),
-    }
 }

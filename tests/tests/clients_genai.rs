@@ -5,6 +5,7 @@
 
 use crux::testing::{capture_with, SpanDataExt};
 use crux_examples::openai_mock::{self, MockOpenAi, Reply};
+use crux_tests::{json_attr, str_array};
 use futures::{Stream, StreamExt, TryStreamExt};
 use genai::chat::{ChatMessage, ChatOptions, ChatRequest, ChatResponse, ChatStreamEvent, Tool};
 use genai::resolver::{AuthData, Endpoint};
@@ -67,20 +68,6 @@ fn chat_stream(
     .try_flatten()
 }
 
-fn json_attr(span: &opentelemetry_sdk::trace::SpanData, key: &str) -> Value {
-    serde_json::from_str(&span.str_attr(key).unwrap_or_else(|| panic!("no {key}"))).unwrap()
-}
-
-/// A string-array attribute's items.
-fn str_array(span: &opentelemetry_sdk::trace::SpanData, key: &str) -> Vec<String> {
-    match span.attr(key) {
-        Some(opentelemetry::Value::Array(opentelemetry::Array::String(items))) => {
-            items.iter().map(|s| s.as_str().to_owned()).collect()
-        }
-        other => panic!("{key} is not a string array: {other:?}"),
-    }
-}
-
 #[tokio::test]
 async fn a_chat_response_records_usage_model_finish_reasons_output_and_request() {
     let model = "gpt-4o-mini-2024-07-18";
@@ -117,7 +104,10 @@ async fn a_chat_response_records_usage_model_finish_reasons_output_and_request()
     assert_eq!(output[0]["parts"][0]["type"], "tool_call");
     assert_eq!(output[0]["parts"][0]["name"], "lookup_order");
     assert_eq!(output[0]["parts"][0]["arguments"]["order"], "1001");
-    assert!(span.f64_attr("crux.cost").is_some(), "priced from the table");
+    assert!(
+        span.f64_attr("crux.cost").is_some(),
+        "priced from the table"
+    );
 
     // The request and the options arguments.
     assert_eq!(span.f64_attr("gen_ai.request.temperature"), Some(0.5));
@@ -160,7 +150,10 @@ async fn a_chat_stream_records_what_its_events_said() {
     assert_eq!(span.i64_attr("gen_ai.usage.output_tokens"), Some(9));
     assert_eq!(str_array(&span, "gen_ai.response.finish_reasons"), ["stop"]);
     let output = json_attr(&span, "gen_ai.output.messages");
-    assert_eq!(output[0]["parts"][0]["content"], "Your parcel ships tomorrow.");
+    assert_eq!(
+        output[0]["parts"][0]["content"],
+        "Your parcel ships tomorrow."
+    );
     assert!(span.f64_attr("crux.cost").is_some());
 }
 
@@ -182,8 +175,7 @@ async fn a_failed_stream_marks_the_span_error() {
 
 #[tokio::test]
 async fn a_response_without_usage_is_reported_once() {
-    let mut without_usage =
-        openai_mock::completion("gpt-4o-mini", "chatcmpl-n", "Hi.", (1, 0, 1));
+    let mut without_usage = openai_mock::completion("gpt-4o-mini", "chatcmpl-n", "Hi.", (1, 0, 1));
     without_usage.as_object_mut().unwrap().remove("usage");
     let mock = MockOpenAi::start([
         Reply::Json(without_usage.clone()),

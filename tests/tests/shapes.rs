@@ -3,6 +3,7 @@
 //! `#[async_trait]`), destructured parameters, streams.
 
 use crux::testing::{capture, capture_with, SpanDataExt};
+use crux_tests::str_array;
 use futures::StreamExt;
 use std::future::Future;
 use std::pin::Pin;
@@ -441,8 +442,8 @@ impl crux::ModelRequest for ChatRequest {
     fn seed(&self) -> Option<i64> {
         Some(7)
     }
-    fn stop_sequences(&self) -> Vec<&str> {
-        vec!["END"]
+    fn stop_sequences(&self) -> Vec<String> {
+        vec!["END".into()]
     }
     fn tool_definitions(&self) -> Option<serde_json::Value> {
         Some(serde_json::json!([{"type": "function", "function": {"name": "lookup_order"}}]))
@@ -530,14 +531,4 @@ async fn a_call_without_usage_is_reported_once_per_function() {
     assert!(!crux::usage::calls_without_usage()
         .iter()
         .any(|f| f.ends_with("::stream_chunks")));
-}
-
-/// A string-array attribute's items.
-fn str_array(span: &opentelemetry_sdk::trace::SpanData, key: &str) -> Vec<String> {
-    match span.attr(key) {
-        Some(opentelemetry::Value::Array(opentelemetry::Array::String(items))) => {
-            items.iter().map(|s| s.as_str().to_owned()).collect()
-        }
-        other => panic!("{key} is not a string array: {other:?}"),
-    }
 }

@@ -36,14 +36,20 @@ async fn tracing_spans_of_libraries_nest_under_crux_spans() {
 
     let all = spans.spans();
     let find = |name: &str| {
-        all.iter()
-            .find(|s| s.name == name)
-            .unwrap_or_else(|| panic!("no span {name} in {:?}", all.iter().map(|s| &s.name).collect::<Vec<_>>()))
+        all.iter().find(|s| s.name == name).unwrap_or_else(|| {
+            panic!(
+                "no span {name} in {:?}",
+                all.iter().map(|s| &s.name).collect::<Vec<_>>()
+            )
+        })
     };
     let tool = find("crux.tool.fetch_order");
     let request = find("http.request");
     assert_eq!(request.parent_span_id, tool.span_context.span_id());
-    assert_eq!(request.span_context.trace_id(), tool.span_context.trace_id());
+    assert_eq!(
+        request.span_context.trace_id(),
+        tool.span_context.trace_id()
+    );
     assert_eq!(request.str_attr("http.method").as_deref(), Some("POST"));
     let retry = find("http.request.retry");
     assert_eq!(retry.parent_span_id, request.span_context.span_id());

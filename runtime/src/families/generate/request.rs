@@ -51,7 +51,7 @@ pub trait ModelRequest {
         None
     }
     /// The stop sequences.
-    fn stop_sequences(&self) -> Vec<&str> {
+    fn stop_sequences(&self) -> Vec<String> {
         Vec::new()
     }
     /// Whether the response is streamed.
@@ -90,7 +90,7 @@ impl<T: ModelRequest> ModelRequest for Option<T> {
     fn seed(&self) -> Option<i64> {
         self.as_ref()?.seed()
     }
-    fn stop_sequences(&self) -> Vec<&str> {
+    fn stop_sequences(&self) -> Vec<String> {
         self.as_ref().map(T::stop_sequences).unwrap_or_default()
     }
     fn stream(&self) -> Option<bool> {
@@ -103,7 +103,9 @@ impl<T: ModelRequest> ModelRequest for Option<T> {
         self.as_ref().map(T::input_messages).unwrap_or_default()
     }
     fn system_instructions(&self) -> Vec<Part> {
-        self.as_ref().map(T::system_instructions).unwrap_or_default()
+        self.as_ref()
+            .map(T::system_instructions)
+            .unwrap_or_default()
     }
 }
 
@@ -123,7 +125,7 @@ impl<T: ModelRequest + ?Sized> ModelRequest for &T {
     fn seed(&self) -> Option<i64> {
         (**self).seed()
     }
-    fn stop_sequences(&self) -> Vec<&str> {
+    fn stop_sequences(&self) -> Vec<String> {
         (**self).stop_sequences()
     }
     fn stream(&self) -> Option<bool> {

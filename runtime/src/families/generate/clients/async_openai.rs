@@ -186,10 +186,10 @@ impl ModelRequest for CreateChatCompletionRequest {
         #[allow(deprecated)]
         self.seed
     }
-    fn stop_sequences(&self) -> Vec<&str> {
+    fn stop_sequences(&self) -> Vec<String> {
         match &self.stop {
-            Some(StopConfiguration::String(s)) => vec![s.as_str()],
-            Some(StopConfiguration::StringArray(v)) => v.iter().map(String::as_str).collect(),
+            Some(StopConfiguration::String(s)) => vec![s.clone()],
+            Some(StopConfiguration::StringArray(v)) => v.clone(),
             None => Vec::new(),
         }
     }

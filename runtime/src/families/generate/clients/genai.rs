@@ -6,8 +6,8 @@ use crate::families::generate::request::ModelRequest;
 use crate::families::generate::stream::ModelStreamItem;
 use crate::families::generate::{ModelResponse, Usage};
 use genai::chat::{
-    ChatMessage, ChatOptions, ChatRequest, ChatResponse, ChatRole, ChatStreamEvent,
-    MessageContent, StopReason, ToolCall,
+    ChatMessage, ChatOptions, ChatRequest, ChatResponse, ChatRole, ChatStreamEvent, MessageContent,
+    StopReason, ToolCall,
 };
 
 /// The GenAI conventions' name of a stop reason; an unknown one stays as the provider
@@ -60,16 +60,13 @@ fn parts(content: &MessageContent) -> Vec<Part> {
         })
         .collect();
     parts.extend(content.tool_calls().into_iter().map(tool_call_part));
-    parts.extend(
-        content
-            .tool_responses()
-            .into_iter()
-            .map(|r| Part::ToolCallResponse {
-                id: Some(r.call_id.clone()),
-                response: serde_json::from_str(&r.content)
-                    .unwrap_or_else(|_| serde_json::Value::String(r.content.clone())),
-            }),
-    );
+    parts.extend(content.tool_responses().into_iter().map(|r| {
+        Part::ToolCallResponse {
+            id: Some(r.call_id.clone()),
+            response: serde_json::from_str(&r.content)
+                .unwrap_or_else(|_| serde_json::Value::String(r.content.clone())),
+        }
+    }));
     parts
 }
 
@@ -103,7 +100,10 @@ impl ModelResponse for ChatResponse {
             role: "assistant".into(),
             parts: parts(&self.content),
             name: None,
-            finish_reason: self.stop_reason.as_ref().map(|r| finish_reason(r).to_owned()),
+            finish_reason: self
+                .stop_reason
+                .as_ref()
+                .map(|r| finish_reason(r).to_owned()),
         }]
     }
 }
@@ -123,7 +123,9 @@ impl ModelStreamItem for ChatStreamEvent {
     }
     fn finish_reasons(&self) -> Vec<&str> {
         match self {
-            ChatStreamEvent::End(end) => end.captured_stop_reason.iter().map(finish_reason).collect(),
+            ChatStreamEvent::End(end) => {
+                end.captured_stop_reason.iter().map(finish_reason).collect()
+            }
             _ => Vec::new(),
         }
     }
@@ -166,7 +168,10 @@ impl ModelRequest for ChatRequest {
             .collect()
     }
     fn system_instructions(&self) -> Vec<Part> {
-        let messages = self.messages.iter().filter(|m| matches!(m.role, ChatRole::System));
+        let messages = self
+            .messages
+            .iter()
+            .filter(|m| matches!(m.role, ChatRole::System));
         self.system
             .iter()
             .map(|s| Part::Text { content: s.clone() })
@@ -188,7 +193,7 @@ impl ModelRequest for ChatOptions {
     fn seed(&self) -> Option<i64> {
         self.seed.and_then(|s| i64::try_from(s).ok())
     }
-    fn stop_sequences(&self) -> Vec<&str> {
-        self.stop_sequences.iter().map(String::as_str).collect()
+    fn stop_sequences(&self) -> Vec<String> {
+        self.stop_sequences.clone()
     }
 }

@@ -6,3 +6,5 @@
 mod async_openai;
 #[cfg(feature = "genai")]
 mod genai;
+#[cfg(feature = "ollama-rs")]
+mod ollama_rs;
