@@ -19,7 +19,7 @@ use crux::testing::{capture_with, SpanDataExt};
 use crux_examples::openai_mock::{self, MockOpenAi, Reply};
 use crux_tests::{json_attr, str_array};
 use futures::{Stream, StreamExt, TryStreamExt};
-use serde_json::{json, Value};
+use serde_json::json;
 
 fn client(mock: &MockOpenAi) -> Client<OpenAIConfig> {
     Client::with_config(

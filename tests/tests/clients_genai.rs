@@ -10,7 +10,7 @@ use futures::{Stream, StreamExt, TryStreamExt};
 use genai::chat::{ChatMessage, ChatOptions, ChatRequest, ChatResponse, ChatStreamEvent, Tool};
 use genai::resolver::{AuthData, Endpoint};
 use genai::{Client, ServiceTarget};
-use serde_json::{json, Value};
+use serde_json::json;
 
 fn client(mock: &MockOpenAi) -> Client {
     let base = format!("{}/", mock.url);
