@@ -532,3 +532,50 @@ async fn a_call_without_usage_is_reported_once_per_function() {
         .iter()
         .any(|f| f.ends_with("::stream_chunks")));
 }
+
+#[crux::generate(provider = "local", model = "my-finetune")]
+fn local_model() -> Chunk {
+    Chunk {
+        model: "my-finetune",
+        usage: Some(crux::Usage::new(1_000_000, 1_000_000)),
+        ..chunk("ok")
+    }
+}
+
+impl crux::ModelResponse for Chunk {
+    fn usage(&self) -> Option<crux::Usage> {
+        self.usage
+    }
+    fn response_model(&self) -> Option<&str> {
+        Some(self.model)
+    }
+}
+
+#[tokio::test]
+async fn the_application_prices_calls_with_its_own_table_or_closure() {
+    use crux::cost::{ModelPrice, Prices};
+    // Not in the built-in table: no cost, never a guess.
+    let capture = capture();
+    local_model();
+    assert_eq!(capture.one("crux.generate").f64_attr("crux.cost"), None);
+    drop(capture);
+
+    let table = Prices::empty().with("my-finetune", ModelPrice::new(2.0, 1.0, 8.0));
+    let capture = capture_with(crux::Telemetry::builder().prices(table));
+    local_model();
+    assert_eq!(
+        capture.one("crux.generate").f64_attr("crux.cost"),
+        Some(10.0)
+    );
+    drop(capture);
+
+    let capture =
+        capture_with(crux::Telemetry::builder().price_with(|q| {
+            (q.provider == Some("local")).then_some(q.output_tokens as f64 * 1e-9)
+        }));
+    local_model();
+    assert_eq!(
+        capture.one("crux.generate").f64_attr("crux.cost"),
+        Some(1e-3)
+    );
+}
