@@ -503,10 +503,10 @@ pub static JUDGE: MacroSpec = MacroSpec {
 };
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    const ALL: [&MacroSpec; 16] = [
+    pub(crate) const ALL: [&MacroSpec; 16] = [
         &TOOL,
         &FLOW,
         &DELEGATE,

@@ -107,7 +107,7 @@ impl Default for BatchSettings {
 #[derive(Clone, Debug)]
 pub(crate) enum Driver {
     Thread,
-    #[cfg(feature = "tokio")]
+    #[cfg(feature = "grpc")]
     Tokio(tokio::runtime::Handle),
 }
 
@@ -115,7 +115,7 @@ impl Driver {
     fn block_on<F: Future>(&self, future: F) -> F::Output {
         match self {
             Driver::Thread => block_on(future),
-            #[cfg(feature = "tokio")]
+            #[cfg(feature = "grpc")]
             Driver::Tokio(handle) => handle.block_on(future),
         }
     }
