@@ -231,3 +231,15 @@ fn a_missing_argument_row_is_reported_with_the_row_to_write() {
         ["argument `call_id` is missing: | `call_id` | a string | `crux.tool.call_id`, `gen_ai.tool.call.id` | ... |"]
     );
 }
+
+#[test]
+fn the_crate_root_of_crux_lists_every_macro() {
+    // The table users see first on docs.rs, in the runtime crate next door.
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../runtime/src/lib.rs");
+    let root = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    for spec in ALL {
+        let row = format!("//! | [`#[crux::{0}]`](macro@{0}) | ", spec.name);
+        assert!(root.contains(&row), "runtime/src/lib.rs has no row {row}");
+    }
+    assert!(root.contains("(derive@Prompt)"), "no row for derive(Prompt)");
+}
