@@ -43,7 +43,10 @@ fn arguments(spec: &MacroSpec) -> Vec<(String, &'static ArgSpec)> {
     for arg in spec.args {
         out.push((arg.name.to_owned(), arg));
         if let Shape::Nested { args, .. } = arg.shape {
-            out.extend(args.iter().map(|a| (format!("{}({})", arg.name, a.name), a)));
+            out.extend(
+                args.iter()
+                    .map(|a| (format!("{}({})", arg.name, a.name), a)),
+            );
         }
     }
     out
@@ -153,7 +156,10 @@ fn problems(spec: &MacroSpec, page: &str) -> Vec<String> {
     let known: Vec<String> = arguments(spec).iter().map(|(n, _)| code(n)).collect();
     for name in documented {
         if !known.iter().any(|k| k == name) {
-            problems.push(format!("{name} is not an argument of #[crux::{}]", spec.name));
+            problems.push(format!(
+                "{name} is not an argument of #[crux::{}]",
+                spec.name
+            ));
         }
     }
 
@@ -241,5 +247,8 @@ fn the_crate_root_of_crux_lists_every_macro() {
         let row = format!("//! | [`#[crux::{0}]`](macro@{0}) | ", spec.name);
         assert!(root.contains(&row), "runtime/src/lib.rs has no row {row}");
     }
-    assert!(root.contains("(derive@Prompt)"), "no row for derive(Prompt)");
+    assert!(
+        root.contains("(derive@Prompt)"),
+        "no row for derive(Prompt)"
+    );
 }
