@@ -387,4 +387,7 @@ registry! {
     CRUX_CANCELLED = "crux.cancelled": Bool;
     /// Set when captured content was cut at the length cap.
     CRUX_TRUNCATED = "crux.truncated": Bool;
+    /// Whole messages (or list items) left out of captured content to fit its cap
+    /// (middle-out: the first and the most recent stay).
+    CRUX_CONTENT_OMITTED = "crux.content.omitted": Int;
 }

@@ -2,6 +2,7 @@
 //! Off by default; on, content is recorded in the GenAI semantic conventions' JSON shape
 //! and cut at a length cap (`crux.truncated = true` when cut).
 
+use crate::core::truncate::{self, Fitted};
 use serde::{Deserialize, Serialize};
 
 /// Which sides of a call to capture.
@@ -153,40 +154,10 @@ impl Message {
     }
 }
 
-/// Serialises `value` for a content attribute, at most `cap` characters. When it is
-/// longer, the strings inside are shortened until the JSON fits (so it stays valid);
-/// only if even that fails is the text itself cut. Returns the text and whether
-/// anything was cut.
-pub(crate) fn capped_json<T: Serialize + ?Sized>(value: &T, cap: usize) -> Option<(String, bool)> {
-    let json = serde_json::to_value(value).ok()?;
-    let render = |v: &serde_json::Value| match v {
-        serde_json::Value::String(s) => Some(s.clone()),
-        other => serde_json::to_string(other).ok(),
-    };
-    let text = render(&json)?;
-    if text.chars().count() <= cap {
-        return Some((text, false));
-    }
-    let mut limit = longest_string(&json).min(cap);
-    while limit > 0 {
-        limit /= 2;
-        let mut shortened = json.clone();
-        shorten_strings(&mut shortened, limit);
-        let text = render(&shortened)?;
-        if text.chars().count() <= cap {
-            return Some((text, true));
-        }
-    }
-    Some((text.chars().take(cap).collect(), true))
-}
-
-fn longest_string(value: &serde_json::Value) -> usize {
-    match value {
-        serde_json::Value::String(s) => s.chars().count(),
-        serde_json::Value::Array(items) => items.iter().map(longest_string).max().unwrap_or(0),
-        serde_json::Value::Object(map) => map.values().map(longest_string).max().unwrap_or(0),
-        _ => 0,
-    }
+/// Serialises `value` for a content attribute of at most `cap` characters, valid JSON in
+/// the conventions' shape however long it is (see [`crate::core::truncate`]).
+pub(crate) fn capped_json<T: Serialize + ?Sized>(value: &T, cap: usize) -> Option<Fitted> {
+    Some(truncate::fit(serde_json::to_value(value).ok()?, cap))
 }
 
 /// The model-facing shape of a value and its size in characters: `("text", chars of the
@@ -232,35 +203,20 @@ pub(crate) fn capped_text(text: &str, cap: usize) -> (String, bool) {
     }
 }
 
-fn shorten_strings(value: &mut serde_json::Value, limit: usize) {
-    match value {
-        serde_json::Value::String(s) if s.chars().count() > limit => {
-            *s = s.chars().take(limit).collect()
-        }
-        serde_json::Value::Array(items) => items.iter_mut().for_each(|v| shorten_strings(v, limit)),
-        serde_json::Value::Object(map) => map.values_mut().for_each(|v| shorten_strings(v, limit)),
-        _ => {}
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn content_is_cut_keeping_json_valid_when_it_can() {
-        let messages = vec![Message::user("x".repeat(50))];
-        let (text, cut) = capped_json(&messages, 20).unwrap();
-        assert!(cut);
-        assert!(text.chars().count() <= 20);
-        let (text, cut) = capped_json(&vec![Message::user("short")], 1000).unwrap();
-        assert!(!cut);
-        let parsed: Vec<Message> = serde_json::from_str(&text).unwrap();
+    fn content_is_cut_keeping_json_valid() {
+        let fitted = capped_json(&vec![Message::user("short")], 1000).unwrap();
+        assert!(!fitted.cut);
+        let parsed: Vec<Message> = serde_json::from_str(&fitted.text).unwrap();
         assert_eq!(parsed[0], Message::user("short"));
-        let (text, cut) = capped_json(&vec![Message::user("y".repeat(300))], 100).unwrap();
-        assert!(cut, "the string inside was shortened");
-        assert!(text.chars().count() <= 100);
-        let parsed: Vec<Message> = serde_json::from_str(&text).expect("still valid JSON");
+        let fitted = capped_json(&vec![Message::user("y".repeat(300))], 100).unwrap();
+        assert!(fitted.cut, "the string inside was shortened");
+        assert!(fitted.text.chars().count() <= 100);
+        let parsed: Vec<Message> = serde_json::from_str(&fitted.text).expect("still valid JSON");
         assert_eq!(parsed[0].role, "user");
     }
 

@@ -331,10 +331,14 @@ impl Span {
         value: &T,
         cap: usize,
     ) {
-        if let Some((text, cut)) = content::capped_json(value, cap) {
-            let mut attrs = vec![KeyValue::new(key, text)];
-            if cut {
+        if let Some(fitted) = content::capped_json(value, cap) {
+            let mut attrs = vec![KeyValue::new(key, fitted.text)];
+            if fitted.cut {
                 attrs.push(KeyValue::new(key::CRUX_TRUNCATED, true));
+            }
+            if fitted.omitted > 0 {
+                let omitted = i64::try_from(fitted.omitted).unwrap_or(i64::MAX);
+                attrs.push(KeyValue::new(key::CRUX_CONTENT_OMITTED, omitted));
             }
             self.put(attrs);
         }
