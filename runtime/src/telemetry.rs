@@ -241,6 +241,15 @@ impl TelemetryBuilder {
         self
     }
 
+    /// Whether every span inside an agent run (`#[crux::agent]`) carries the run's
+    /// identity — `session.id`, `gen_ai.conversation.id`, `user.id`, `crux.tenant.id`,
+    /// `crux.session.id`, trace metadata and tags — so backends can filter any span by
+    /// session or user. On by default; a span's own value wins.
+    pub fn identity_on_every_span(mut self, on: bool) -> Self {
+        self.options.identity_on_every_span = on;
+        self
+    }
+
     /// A cost budget for each outermost flow: `crux.cost.warn` and `crux.cost.limit` are
     /// emitted once each when its running total crosses `warn_usd` and `limit_usd`.
     pub fn cost_budget(mut self, warn_usd: f64, limit_usd: f64) -> Self {

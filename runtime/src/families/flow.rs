@@ -37,6 +37,10 @@ pub(crate) struct FlowScope {
     pub cost: Arc<RunningCost>,
     /// Set when the flow suspended: its span has ended already.
     pub suspended: Arc<AtomicBool>,
+    /// Where the run this flow resumes suspended, if it is a resumed flow.
+    pub resumed_from: Option<Arc<str>>,
+    /// Whether a `use_reason` inside already took up the suspended reasoning.
+    pub continued: Arc<AtomicBool>,
 }
 
 /// The running cost total of one flow (what its model calls and reported costs added
@@ -333,6 +337,7 @@ pub(crate) struct Opening {
     /// The running total a resumed flow carries over from its suspended run.
     carried: Option<f64>,
     suspended: Arc<AtomicBool>,
+    resumed_from: Option<Arc<str>>,
 }
 
 /// Reads the flow's identity before the span takes its attributes.
@@ -342,6 +347,7 @@ pub(crate) fn open(attrs: &AttrList, resume: Option<&Checkpoint>) -> Opening {
         name: attrs.text(key::CRUX_FLOW_NAME).unwrap_or_default().into(),
         carried: resume.and_then(Checkpoint::cost_total),
         suspended: Arc::default(),
+        resumed_from: resume.map(|c| c.suspend_point().into()),
     }
 }
 
@@ -364,6 +370,8 @@ pub(crate) fn enter(
         span_name: span_name.clone(),
         cost: RunningCost::starting_at(opening.carried, enclosing),
         suspended: opening.suspended.clone(),
+        resumed_from: opening.resumed_from.clone(),
+        continued: Arc::default(),
     })
 }
 

@@ -151,6 +151,14 @@ pub trait ModelResponse {
     fn output_messages(&self) -> Vec<Message> {
         Vec::new()
     }
+    /// The provider's own finish reason, before normalisation (`end_turn`, `MAX_TOKENS`).
+    fn raw_finish_reason(&self) -> Option<&str> {
+        None
+    }
+    /// How many warnings the provider returned.
+    fn warning_count(&self) -> usize {
+        0
+    }
 }
 
 impl<T: ModelResponse + ?Sized> ModelResponse for &T {
@@ -174,6 +182,12 @@ impl<T: ModelResponse + ?Sized> ModelResponse for &T {
     }
     fn output_messages(&self) -> Vec<Message> {
         (**self).output_messages()
+    }
+    fn raw_finish_reason(&self) -> Option<&str> {
+        (**self).raw_finish_reason()
+    }
+    fn warning_count(&self) -> usize {
+        (**self).warning_count()
     }
 }
 
@@ -225,6 +239,10 @@ pub(crate) fn usage_attributes(usage: &Usage, out: &mut Vec<KeyValue>) {
     out.push(KeyValue::new(
         key::GEN_AI_USAGE_OUTPUT_TOKENS,
         count(usage.output_tokens),
+    ));
+    out.push(KeyValue::new(
+        key::GEN_AI_USAGE_TOTAL_TOKENS,
+        count(usage.input_tokens.saturating_add(usage.output_tokens)),
     ));
     let optional = [
         (
@@ -344,6 +362,13 @@ impl Span {
         }
     }
 
+    /// Records how many warnings the provider returned (`crux.warning.count`, when any).
+    pub fn record_warning_count(&self, count: usize) {
+        if count > 0 {
+            self.set_attribute(key::CRUX_WARNING_COUNT, &count);
+        }
+    }
+
     /// Records the model that answered (`gen_ai.response.model`).
     pub fn record_response_model(&self, model: &str) {
         self.set_attribute(key::GEN_AI_RESPONSE_MODEL, model);
@@ -390,5 +415,9 @@ impl Span {
         if !output.is_empty() {
             self.record_output_messages(&output);
         }
+        if let Some(raw) = response.raw_finish_reason() {
+            self.set_attribute(key::CRUX_FINISH_REASON_RAW, raw);
+        }
+        self.record_warning_count(response.warning_count());
     }
 }

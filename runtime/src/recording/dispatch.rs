@@ -32,7 +32,7 @@ pub(super) enum Family {
     Generate,
     Embedding,
     Run(RunScope),
-    Reason,
+    Reason(reason::Opening),
     Composition(CompositionScope),
     Corpus(CorpusScope),
     Judge(JudgeState),
@@ -48,12 +48,13 @@ pub(super) fn start_defaults(
 ) {
     start.record_tags();
     let attrs = &mut start.attrs;
+    attrs.inherit(parent);
     match callsite.kind {
         Kind::Flow => flow::start_defaults(callsite, attrs, start.resume.as_ref(), parent),
         Kind::FlowStep => flow::step_defaults(callsite, attrs, parent),
         Kind::Tool => tool::start_defaults(callsite, attrs),
         Kind::Delegate => delegate::start_defaults(attrs),
-        Kind::Generate => generate::start_defaults(attrs),
+        Kind::Generate => reason::model_call_defaults(parent, attrs),
         Kind::Run => run::start_defaults(callsite, attrs),
         Kind::UseReason => start.use_reason_defaults(options),
         Kind::Composition => composition::start_defaults(callsite, attrs),
@@ -86,6 +87,7 @@ pub(super) fn open(
     attrs: &AttrList,
     parent: &Context,
     resume: Option<&Checkpoint>,
+    options: &Options,
 ) -> Family {
     match kind {
         Kind::Flow => Family::Flow(flow::open(attrs, resume)),
@@ -93,8 +95,8 @@ pub(super) fn open(
         Kind::Tool => Family::Tool(tool::open(attrs, parent)),
         Kind::Generate => Family::Generate,
         Kind::Embedding => Family::Embedding,
-        Kind::Run => Family::Run(run::open(attrs)),
-        Kind::UseReason => Family::Reason,
+        Kind::Run => Family::Run(run::open(attrs, options)),
+        Kind::UseReason => Family::Reason(reason::open(attrs)),
         Kind::Composition => Family::Composition(composition::open(attrs)),
         Kind::CorpusSync => Family::Corpus(corpus::open(attrs)),
         Kind::Judge => Family::Judge(judge::open(attrs, parent)),
@@ -134,7 +136,9 @@ pub(super) fn enter(
             generate::enter(span_cx, span_id, capture.content, capture.cap)
         }
         Family::Run(scope) => run::enter(scope, span_cx),
-        Family::Reason => reason::enter(span_cx.clone(), &span_cx, capture.overridden),
+        Family::Reason(opening) => {
+            reason::enter(opening, span_cx.clone(), &span_cx, capture.overridden)
+        }
         Family::Composition(scope) => composition::enter(scope, span_cx),
         Family::Corpus(scope) => corpus::enter(scope, span_cx),
         Family::Plain | Family::Step(None) | Family::Tool(_) | Family::Judge(_) => span_cx,
@@ -179,7 +183,7 @@ pub(super) fn end(family: &Family, cx: &Context, attrs: &mut AttrList, ending: E
         Family::Composition(scope) => scope.end(attrs),
         Family::Corpus(scope) => scope.end(cx, attrs),
         Family::Judge(state) => state.end(attrs),
-        Family::Reason => reason::end(cx, attrs),
+        Family::Reason(_) => reason::end(cx, attrs),
         Family::Run(scope) => run::end(scope, attrs),
         Family::Tool(state) => state.end(attrs, ending.returned, ending.errored),
         Family::Plain | Family::Step(_) => {}

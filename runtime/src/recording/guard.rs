@@ -149,7 +149,7 @@ impl Active {
         let mut attrs = attrs.into_vec();
         options.start_attributes(&name, &mut attrs);
         let attrs = AttrList::from_vec(attrs);
-        let family = dispatch::open(callsite.kind, &attrs, &parent, resume.as_ref());
+        let family = dispatch::open(callsite.kind, &attrs, &parent, resume.as_ref(), options);
         let mut builder = SpanBuilder::from_name(name)
             .with_kind(callsite::span_kind(callsite.kind))
             .with_attributes(attrs.into_vec());
