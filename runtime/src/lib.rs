@@ -95,7 +95,7 @@ pub use pipeline::{is_enabled, set_enabled, SpanNaming};
 pub use prompt::{Prompt, PromptIdentity, ReasonTelemetry};
 pub use response::{ModelResponse, Usage};
 pub use span::Span;
-pub use telemetry::{Telemetry, TelemetryBuilder, TelemetryError, TelemetryGuard};
+pub use telemetry::{ShutdownReport, Telemetry, TelemetryBuilder, TelemetryError, TelemetryGuard};
 pub use tool_output::{ModelOutput, ToolOutput};
 pub use value::{
     ArrayElement, AttrValue, BoolAttr, DoubleAttr, IntAttr, Ints, Json, StrArrayAttr, StrAttr,

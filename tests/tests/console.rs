@@ -1,7 +1,20 @@
 //! The console tree: one tree per trace, written when the trace's root ends, never
 //! interleaved, with nothing lost at shutdown.
 
-use crux::export::Console;
+use crux::export::{Console, ConsoleBuffer};
+use std::time::{Duration, Instant};
+
+/// The console writes from its own thread: waits until its output satisfies `done`.
+fn written(buffer: &ConsoleBuffer, done: impl Fn(&str) -> bool) -> String {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let out = buffer.contents();
+        if done(&out) || Instant::now() > deadline {
+            return out;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
 
 #[crux::tool]
 async fn search(q: &str) -> Result<usize, std::io::Error> {
@@ -41,7 +54,7 @@ async fn each_trace_is_printed_as_a_tree_when_its_root_ends() {
     a.await.unwrap();
     b.await.unwrap();
 
-    let out = buffer.contents();
+    let out = written(&buffer, |out| out.matches("trace ").count() == 2);
     let trees: Vec<&str> = out.split("trace ").filter(|t| !t.is_empty()).collect();
     assert_eq!(trees.len(), 2, "{out}");
     for tree in trees {
@@ -91,11 +104,13 @@ async fn spans_ending_after_their_root_are_printed_at_shutdown_not_lost() {
     let (release, wait) = tokio::sync::oneshot::channel();
     let task = leaves_a_task_behind(wait).await;
     assert!(
-        buffer.contents().contains("crux.flow fire_and_forget"),
+        written(&buffer, |out| out.contains("crux.flow fire_and_forget"))
+            .contains("crux.flow fire_and_forget"),
         "the root is printed when it ends"
     );
     release.send(()).unwrap();
     task.await.unwrap();
+    std::thread::sleep(Duration::from_millis(300));
     assert!(
         !buffer.contents().contains("crux.tool.search"),
         "held until the root's trace is flushed"
@@ -122,7 +137,7 @@ async fn a_span_with_a_remote_parent_is_a_local_root() {
     );
     let cx = opentelemetry::Context::new().with_remote_span_context(remote);
     crux::FutureExt::in_context(step(), cx).await;
-    let out = buffer.contents();
+    let out = written(&buffer, |out| !out.is_empty());
     assert!(
         out.starts_with("trace 4bf92f3577b34da6a3ce929d0e0e4736 · 4 spans"),
         "{out}"
@@ -152,7 +167,7 @@ async fn retrievals_show_the_retriever_and_result_count_and_embeddings_their_dim
     let (console, buffer) = Console::to_buffer();
     let _capture = crux::testing::capture_with(crux::Telemetry::builder().console_with(console));
     retrieve("tea").await;
-    let out = buffer.contents();
+    let out = written(&buffer, |out| out.lines().count() >= 3);
     let lines: Vec<&str> = out.lines().collect();
     assert!(
         lines[1].starts_with("crux.retrieval kb  1 result  "),
