@@ -253,6 +253,28 @@ impl Collector {
         }
     }
 
+    /// Stops the collector process without ending it (`SIGSTOP`): connections are
+    /// accepted by the kernel but nothing is answered, as with a hung collector.
+    pub fn pause(&self) {
+        self.signal("-STOP");
+    }
+
+    /// Lets a paused collector run again (`SIGCONT`).
+    pub fn resume(&self) {
+        self.signal("-CONT");
+    }
+
+    fn signal(&self, signal: &str) {
+        if let Some(child) = &self.child {
+            let status = Command::new("kill")
+                .arg(signal)
+                .arg(child.id().to_string())
+                .status()
+                .expect("kill runs");
+            assert!(status.success(), "kill {signal} failed");
+        }
+    }
+
     /// Kills the collector process (for outage tests).
     pub fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {
