@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests.
 
 pub mod collector;
+pub mod fake;
 
 use crux::opentelemetry_sdk::trace::SpanData;
 use crux::testing::SpanDataExt;

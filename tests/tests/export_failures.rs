@@ -5,8 +5,7 @@
 
 use crux::export::{Health, Otlp, OtlpProtocol};
 use crux_tests::collector::Collector;
-use std::io::{Read, Write};
-use std::net::TcpListener;
+use crux_tests::fake::{closed_port, fake_collector, hanging_collector};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -18,45 +17,6 @@ fn work(id: &str) -> usize {
 fn accounted(h: Health) {
     assert_eq!(h.queued, 0, "{h:?}");
     assert_eq!(h.created, h.exported + h.dropped + h.failed, "{h:?}");
-}
-
-/// A port nothing listens on.
-fn closed_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// A loopback server that accepts connections and answers each request with `reply`
-/// after `delay` (an endless delay: never answers). Stops by itself after `lifetime`.
-fn fake_collector(reply: &'static str, delay: Duration, lifetime: Duration) -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    listener.set_nonblocking(true).unwrap();
-    std::thread::spawn(move || {
-        let end = Instant::now() + lifetime;
-        let mut open = Vec::new();
-        while Instant::now() < end {
-            match listener.accept() {
-                Ok((mut stream, _)) => {
-                    stream
-                        .set_read_timeout(Some(Duration::from_millis(200)))
-                        .ok();
-                    let mut buf = [0u8; 65536];
-                    let _ = stream.read(&mut buf);
-                    if delay < lifetime {
-                        std::thread::sleep(delay);
-                        let _ = stream.write_all(reply.as_bytes());
-                    }
-                    open.push(stream);
-                }
-                Err(_) => std::thread::sleep(Duration::from_millis(5)),
-            }
-        }
-    });
-    port
 }
 
 #[test]
@@ -127,7 +87,7 @@ fn annotated_calls_return_while_the_exporter_is_blocked() {
 #[test]
 fn a_slow_collector_costs_the_application_nothing() {
     let _turn = crux::testing::exclusive();
-    let port = fake_collector("", Duration::from_secs(3600), Duration::from_secs(20));
+    let port = hanging_collector(Duration::from_secs(20));
     let guard = crux::Telemetry::builder()
         .otlp_with(
             Otlp::new()
