@@ -1,6 +1,9 @@
-//! Configuration mistakes are install errors naming the setting and its value, not
-//! silently ignored settings that fail every export later. (Its own test binary: the
-//! environment is process-wide.)
+//! Configuration from the environment: mistakes are install errors naming the setting
+//! and its value, not silently ignored settings that fail every export later; the limit
+//! variables apply. (Its own test binary: the environment is process-wide.)
+
+use crux::opentelemetry::{KeyValue, Value};
+use std::sync::{Arc, Mutex};
 
 /// Installs OTLP with `var=value` set and returns the install error.
 fn install_error(var: &str, value: &str) -> String {
@@ -15,6 +18,16 @@ fn install_error(var: &str, value: &str) -> String {
     match result {
         Ok(_) => panic!("{var}={value} installed"),
         Err(e) => e.to_string(),
+    }
+}
+
+#[crux::tool(name = "noisy")]
+fn noisy() {
+    let span = crux::Span::current();
+    span.set_attribute("app.note", "abcdefgh");
+    for i in 0..40 {
+        span.set_attribute(format!("app.k{i}"), &(i as i64));
+        span.add_event("app.tick", [KeyValue::new("app.i", i as i64)]);
     }
 }
 
@@ -65,6 +78,42 @@ fn each_malformed_setting_is_an_install_error_naming_it() {
         .install()
         .expect_err("port 70000");
     assert!(error.to_string().contains("70000"), "{error}");
+
+    // The limit variables apply to every span.
+    for (var, value) in [
+        ("OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", "4"),
+        ("OTEL_SPAN_EVENT_COUNT_LIMIT", "3"),
+        ("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "20"),
+    ] {
+        std::env::set_var(var, value);
+    }
+    let spans = Arc::new(Mutex::new(Vec::new()));
+    let sink = spans.clone();
+    let guard = crux::Telemetry::builder()
+        .callback(move |batch| sink.lock().unwrap().extend(batch))
+        .install()
+        .unwrap();
+    noisy();
+    guard.shutdown();
+    let spans = spans.lock().unwrap();
+    let attr = |k: &str| {
+        spans[0]
+            .attributes
+            .iter()
+            .find(|kv| kv.key.as_str() == k)
+            .map(|kv| kv.value.clone())
+    };
+    assert_eq!(attr("app.note"), Some(Value::from("abcd")));
+    assert_eq!(attr("crux.truncated"), Some(Value::Bool(true)));
+    assert!(spans[0].attributes.len() <= 21, "{:?}", spans[0].attributes);
+    assert_eq!(spans[0].events.len(), 3);
+    for var in [
+        "OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT",
+        "OTEL_SPAN_EVENT_COUNT_LIMIT",
+        "OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT",
+    ] {
+        std::env::remove_var(var);
+    }
 
     // Well-formed settings install.
     for (var, value) in [
