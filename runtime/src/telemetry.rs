@@ -427,9 +427,10 @@ impl TelemetryBuilder {
         self
     }
 
-    /// How long an OTLP export keeps retrying, with backoff, before its batch counts as
-    /// failed (default 10 s; a collector restarting within it loses nothing). Other
-    /// exporters are called once per batch.
+    /// How long an OTLP export keeps retrying, with backoff (at most a second apart),
+    /// before its batch counts as failed (default 30 s: a collector restarting within it
+    /// loses nothing, as long as the queue holds what arrives meanwhile). Other exporters
+    /// are called once per batch.
     pub fn export_retry_for(mut self, duration: Duration) -> Self {
         self.batch.retry_for = Some(duration);
         self

@@ -116,7 +116,12 @@ impl Collector {
     /// Starts a collector that only counts what it receives (for throughput: printing
     /// every span would make the collector the bottleneck); see [`Collector::received`].
     pub fn counting() -> Collector {
-        Collector::launch(free_port(), free_port(), "basic")
+        Collector::counting_on(free_port(), free_port())
+    }
+
+    /// A counting collector on the given ports (to restart one where clients expect it).
+    pub fn counting_on(grpc_port: u16, http_port: u16) -> Collector {
+        Collector::launch(grpc_port, http_port, "basic")
     }
 
     /// How many spans the collector has received (works in both modes).

@@ -154,6 +154,10 @@ pub(crate) struct BatchOptions {
     pub max_attribute_value_length: Option<usize>,
 }
 
+/// How long a failed OTLP export is retried unless the builder says otherwise: longer
+/// than a collector takes to restart.
+pub(crate) const DEFAULT_RETRY_FOR: Duration = Duration::from_secs(30);
+
 /// The shutdown deadline unless the builder or `CRUX_SHUTDOWN_TIMEOUT` says otherwise.
 pub(crate) const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -194,7 +198,7 @@ impl BatchOptions {
                     env::millis("OTEL_BSP_SCHEDULE_DELAY", 0)?.unwrap_or(Duration::from_secs(5))
                 }
             },
-            retry_for: self.retry_for.unwrap_or(Duration::from_secs(10)),
+            retry_for: self.retry_for.unwrap_or(DEFAULT_RETRY_FOR),
             shutdown_timeout: match self.shutdown_timeout {
                 Some(d) => d,
                 None => {

@@ -144,7 +144,9 @@ impl Otlp {
         opentelemetry_otlp::RetryPolicy::recommended()
             .with_max_retries(64)
             .with_initial_delay(Duration::from_millis(100))
-            .with_max_delay(Duration::from_secs(2))
+            // At most a second between attempts, so a collector that is back is found
+            // within a second, before the queue behind the batch fills.
+            .with_max_delay(Duration::from_secs(1))
     }
 
     /// The time one export may take, retries included: the builder's timeout, else
