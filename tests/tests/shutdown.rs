@@ -93,6 +93,33 @@ fn one_deadline_for_every_destination_together() {
 }
 
 #[test]
+fn a_flush_waits_at_most_the_deadline_and_says_what_is_still_queued() {
+    let _turn = crux::testing::exclusive();
+    let guard = crux::Telemetry::builder()
+        .otlp_endpoint(format!(
+            "http://127.0.0.1:{}",
+            hanging_collector(Duration::from_secs(30))
+        ))
+        .shutdown_timeout(Duration::from_millis(300))
+        .install()
+        .unwrap();
+    for i in 0..20 {
+        work(&format!("f{i}"));
+    }
+    let started = Instant::now();
+    let error = guard
+        .force_flush()
+        .expect_err("the collector never answers");
+    assert!(started.elapsed() < Duration::from_secs(3));
+    assert!(
+        error
+            .to_string()
+            .contains("otlp-http-protobuf still has 20 spans queued"),
+        "{error}"
+    );
+}
+
+#[test]
 fn dropping_the_guard_never_waits_past_the_deadline() {
     let _turn = crux::testing::exclusive();
     let guard = crux::Telemetry::builder()
@@ -183,13 +210,14 @@ fn example(name: &str) -> PathBuf {
     binary
 }
 
-/// Runs the support agent example against `endpoint`; its stderr after checking that it
-/// exited 0 within a bound well above its 1 s shutdown deadline.
-fn run_example_against(endpoint: &str) -> String {
+/// Runs the support agent example against `endpoint` with `env`; its stderr after
+/// checking that it exited 0 within a bound well above its 1 s shutdown deadline.
+fn run_example_against(endpoint: &str, env: &[(&str, &str)]) -> String {
     let started = Instant::now();
     let output = Command::new(example("support_agent"))
         .env("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint)
         .env("CRUX_SHUTDOWN_TIMEOUT", "1000")
+        .envs(env.iter().copied())
         .output()
         .expect("the example runs");
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
@@ -207,7 +235,7 @@ fn the_example_exits_0_and_says_what_it_could_not_deliver_when_the_collector_is_
             hanging_collector(Duration::from_secs(30))
         ),
     ] {
-        let stderr = run_example_against(&endpoint);
+        let stderr = run_example_against(&endpoint, &[]);
         let outcome: Vec<&str> = stderr
             .lines()
             .filter(|l| l.starts_with("telemetry shut down"))
@@ -220,4 +248,14 @@ fn the_example_exits_0_and_says_what_it_could_not_deliver_when_the_collector_is_
             outcome[0]
         );
     }
+}
+
+#[test]
+fn the_example_reports_a_configuration_mistake_and_runs_untraced() {
+    let endpoint = format!("http://127.0.0.1:{}", closed_port());
+    let stderr = run_example_against(&endpoint, &[("OTEL_EXPORTER_OTLP_TIMEOUT", "abc")]);
+    assert!(
+        stderr.contains("telemetry is off: OTEL_EXPORTER_OTLP_TIMEOUT=abc is not a whole number"),
+        "{stderr}"
+    );
 }

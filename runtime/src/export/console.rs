@@ -490,6 +490,47 @@ fn format_duration(d: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use opentelemetry::trace::TracerProvider as _;
+    use opentelemetry::trace::{SpanContext, SpanId, TraceFlags, TraceState, Tracer as _};
+
+    /// A finished span of trace `trace` whose parent (never ending here) is local.
+    fn orphan(template: &SpanData, trace: u128, id: u64) -> SpanData {
+        let mut span = template.clone();
+        span.span_context = SpanContext::new(
+            TraceId::from(trace),
+            SpanId::from(id),
+            TraceFlags::SAMPLED,
+            false,
+            TraceState::NONE,
+        );
+        span.parent_span_id = SpanId::from(u64::MAX);
+        span.parent_span_is_remote = false;
+        span
+    }
+
+    #[test]
+    fn spans_held_in_all_are_bounded_by_writing_the_oldest_traces() {
+        let spans = crate::export::InMemorySpans::new();
+        let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder()
+            .with_span_processor(spans.processor())
+            .build();
+        drop(provider.tracer("t").start("child"));
+        let template = spans.spans().remove(0);
+        let (console, buffer) = Console::to_buffer();
+        let exporter = console.exporter();
+        let mut state = exporter.state.lock().unwrap();
+        // 50 traces of 600 spans each, none with its root here: 30,000 spans.
+        for trace in 1..=50u128 {
+            for id in 1..=600u64 {
+                state.add(orphan(&template, trace, id));
+                assert!(state.held <= MAX_HELD_SPANS);
+            }
+        }
+        let written = buffer.contents();
+        let trees = written.lines().filter(|l| l.starts_with("trace ")).count();
+        assert!(trees >= 50 - MAX_HELD_SPANS / 600, "{trees} trees written");
+        assert!(written.starts_with(&format!("trace {}", TraceId::from(1u128))));
+    }
 
     #[test]
     fn durations_pick_a_readable_unit() {
