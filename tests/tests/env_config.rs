@@ -3,7 +3,7 @@
 //! variables apply. (Its own test binary: the environment is process-wide.)
 
 use crux::opentelemetry::{KeyValue, Value};
-use std::sync::{Arc, Mutex};
+use crux_tests::{collected, value};
 
 /// Installs OTLP with `var=value` set and returns the install error.
 fn install_error(var: &str, value: &str) -> String {
@@ -87,22 +87,15 @@ fn each_malformed_setting_is_an_install_error_naming_it() {
     ] {
         std::env::set_var(var, value);
     }
-    let spans = Arc::new(Mutex::new(Vec::new()));
-    let sink = spans.clone();
+    let (spans, callback) = collected();
     let guard = crux::Telemetry::builder()
-        .callback(move |batch| sink.lock().unwrap().extend(batch))
+        .callback(callback)
         .install()
         .unwrap();
     noisy();
     guard.shutdown();
     let spans = spans.lock().unwrap();
-    let attr = |k: &str| {
-        spans[0]
-            .attributes
-            .iter()
-            .find(|kv| kv.key.as_str() == k)
-            .map(|kv| kv.value.clone())
-    };
+    let attr = |k: &str| value(&spans[0], k);
     assert_eq!(attr("app.note"), Some(Value::from("abcd")));
     assert_eq!(attr("crux.truncated"), Some(Value::Bool(true)));
     assert!(spans[0].attributes.len() <= 21, "{:?}", spans[0].attributes);

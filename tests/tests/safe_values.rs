@@ -6,7 +6,7 @@ use crux::export::{Otlp, OtlpProtocol};
 use crux::opentelemetry::{KeyValue, Value};
 use crux::opentelemetry_sdk::trace::SpanData;
 use crux_tests::collector::{Collector, ReceivedSpan};
-use std::sync::{Arc, Mutex};
+use crux_tests::{collected, value};
 use std::time::Duration;
 
 const CAP: usize = 1000;
@@ -80,11 +80,10 @@ fn non_finite_floats_long_strings_and_too_many_attributes_are_made_safe_everywhe
             OtlpProtocol::Grpc => collector.grpc_endpoint(),
             _ => collector.http_endpoint(),
         };
-        let received = Arc::new(Mutex::new(Vec::new()));
-        let sink = received.clone();
+        let (received, callback) = collected();
         let guard = crux::Telemetry::builder()
             .otlp_with(Otlp::new().protocol(protocol).endpoint(endpoint))
-            .callback(move |batch| sink.lock().unwrap().extend(batch))
+            .callback(callback)
             .max_attribute_value_length(CAP)
             .export_retry_for(Duration::from_millis(500))
             .install()
@@ -108,19 +107,13 @@ fn long_value() {
 #[test]
 fn string_values_are_capped_at_32_768_characters_by_default() {
     let _turn = crux::testing::exclusive();
-    let received = Arc::new(Mutex::new(Vec::new()));
-    let sink = received.clone();
+    let (received, callback) = collected();
     let guard = crux::Telemetry::builder()
-        .callback(move |batch| sink.lock().unwrap().extend(batch))
+        .callback(callback)
         .install()
         .unwrap();
     long_value();
     guard.shutdown();
-    let spans = received.lock().unwrap();
-    let blob = spans[0]
-        .attributes
-        .iter()
-        .find(|kv| kv.key.as_str() == "app.blob")
-        .map(|kv| kv.value.as_str().len());
-    assert_eq!(blob, Some(32_768));
+    let blob = value(&received.lock().unwrap()[0], "app.blob");
+    assert_eq!(blob.map(|v| v.as_str().len()), Some(32_768));
 }

@@ -30,18 +30,24 @@ fn otlp(protocol: OtlpProtocol, port: u16) -> Otlp {
         .endpoint(format!("http://127.0.0.1:{port}"))
 }
 
-#[test]
-fn a_hung_collector_is_abandoned_at_the_deadline_and_counted() {
-    let _turn = crux::testing::exclusive();
+/// Telemetry to a collector that never answers, with `spans` spans created.
+fn hung(spans: usize, shutdown_timeout: Duration) -> crux::TelemetryGuard {
     let port = hanging_collector(Duration::from_secs(30));
     let guard = crux::Telemetry::builder()
         .otlp_with(otlp(OtlpProtocol::HttpProtobuf, port))
-        .shutdown_timeout(Duration::from_millis(500))
+        .shutdown_timeout(shutdown_timeout)
         .install()
         .unwrap();
-    for i in 0..100 {
+    for i in 0..spans {
         work(&format!("h{i}"));
     }
+    guard
+}
+
+#[test]
+fn a_hung_collector_is_abandoned_at_the_deadline_and_counted() {
+    let _turn = crux::testing::exclusive();
+    let guard = hung(100, Duration::from_millis(500));
     let report = guard.shutdown();
     conserved(&report.health);
     assert_eq!(report.health.created, 100, "{report}");
@@ -95,17 +101,7 @@ fn one_deadline_for_every_destination_together() {
 #[test]
 fn a_flush_waits_at_most_the_deadline_and_says_what_is_still_queued() {
     let _turn = crux::testing::exclusive();
-    let guard = crux::Telemetry::builder()
-        .otlp_endpoint(format!(
-            "http://127.0.0.1:{}",
-            hanging_collector(Duration::from_secs(30))
-        ))
-        .shutdown_timeout(Duration::from_millis(300))
-        .install()
-        .unwrap();
-    for i in 0..20 {
-        work(&format!("f{i}"));
-    }
+    let guard = hung(20, Duration::from_millis(300));
     let started = Instant::now();
     let error = guard
         .force_flush()
@@ -122,17 +118,7 @@ fn a_flush_waits_at_most_the_deadline_and_says_what_is_still_queued() {
 #[test]
 fn dropping_the_guard_never_waits_past_the_deadline() {
     let _turn = crux::testing::exclusive();
-    let guard = crux::Telemetry::builder()
-        .otlp_endpoint(format!(
-            "http://127.0.0.1:{}",
-            hanging_collector(Duration::from_secs(30))
-        ))
-        .shutdown_timeout(Duration::from_millis(300))
-        .install()
-        .unwrap();
-    for i in 0..20 {
-        work(&format!("x{i}"));
-    }
+    let guard = hung(20, Duration::from_millis(300));
     let started = Instant::now();
     drop(guard);
     assert!(started.elapsed() < Duration::from_secs(3));
