@@ -74,6 +74,11 @@ fn each_malformed_setting_is_an_install_error_naming_it() {
         .expect_err("a queue of 0 spans");
     assert!(error.to_string().contains("max_queue_size(0)"), "{error}");
     let error = crux::Telemetry::builder()
+        .otlp_with(crux::export::Otlp::new().timeout(std::time::Duration::ZERO))
+        .install()
+        .expect_err("a zero timeout");
+    assert!(error.to_string().contains("Otlp::timeout(0s)"), "{error}");
+    let error = crux::Telemetry::builder()
         .otlp_endpoint("http://localhost:70000")
         .install()
         .expect_err("port 70000");

@@ -181,6 +181,9 @@ impl Otlp {
                 }
             }
         }
+        if self.timeout == Some(Duration::ZERO) {
+            return Err("Otlp::timeout(0s): every export would time out at once".into());
+        }
         for (name, value) in &self.headers {
             check_header(name, value).map_err(|e| format!("Otlp::header({name:?}, ..): {e}"))?;
         }
