@@ -1,7 +1,9 @@
 //! Crux's batch processor: finished spans go into a bounded queue (a full queue drops
-//! the span and counts it — the application never waits), a background thread exports
-//! them in batches, retries a failed batch with backoff for a while (so a short outage
-//! loses nothing), and counts every span's fate.
+//! the span and counts it — the application never waits), a background thread makes
+//! their attribute values safe and exports them in batches (OTLP exporters retry a failed
+//! batch with backoff for a while, so a short outage loses nothing), and every span's
+//! fate is counted. A flush or shutdown has a deadline; what is left at a shutdown's
+//! deadline is abandoned, counted and freed, and the thread is left to end on its own.
 
 use super::env;
 use super::limits::{ValueLimits, DEFAULT_MAX_ATTRIBUTE_VALUE_LENGTH};
