@@ -47,3 +47,26 @@ pub fn fake_collector(reply: &'static str, delay: Duration, lifetime: Duration) 
 pub fn hanging_collector(lifetime: Duration) -> u16 {
     fake_collector("", Duration::MAX, lifetime)
 }
+
+/// A fake collector that closes every connection as soon as it has read the request,
+/// answering nothing, for `lifetime`.
+pub fn closing_collector(lifetime: Duration) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+    let port = listener.local_addr().expect("bound").port();
+    listener.set_nonblocking(true).expect("non-blocking");
+    std::thread::spawn(move || {
+        let end = Instant::now() + lifetime;
+        while Instant::now() < end {
+            match listener.accept() {
+                Ok((mut stream, _)) => {
+                    stream
+                        .set_read_timeout(Some(Duration::from_millis(200)))
+                        .ok();
+                    let _ = stream.read(&mut [0u8; 65536]);
+                }
+                Err(_) => std::thread::sleep(Duration::from_millis(5)),
+            }
+        }
+    });
+    port
+}

@@ -5,7 +5,7 @@
 
 use crux::export::{Health, Otlp, OtlpProtocol};
 use crux_tests::collector::Collector;
-use crux_tests::fake::{closed_port, hanging_collector};
+use crux_tests::fake::{closed_port, closing_collector, fake_collector, hanging_collector};
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -175,6 +175,88 @@ fn a_killed_collector_the_counters_match_what_it_received() {
     conserved(&report.health);
     assert_eq!(report.health.exported, received, "{report}");
     assert_eq!(report.health.failed, 30, "{report}");
+}
+
+#[test]
+fn every_kind_of_refusal_is_counted_as_failed_and_never_raised() {
+    let _turn = crux::testing::exclusive();
+    let lifetime = Duration::from_secs(30);
+    let answer = |status: &'static str| fake_collector(status, Duration::ZERO, lifetime);
+    for (what, port) in [
+        (
+            "400",
+            answer("HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"),
+        ),
+        (
+            "429",
+            answer("HTTP/1.1 429 Too Many Requests\r\nretry-after: 1\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"),
+        ),
+        (
+            "503",
+            answer("HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"),
+        ),
+        ("closed connections", closing_collector(lifetime)),
+    ] {
+        let guard = crux::Telemetry::builder()
+            .otlp_with(otlp(OtlpProtocol::HttpProtobuf, port))
+            .export_retry_for(Duration::from_millis(600))
+            .install()
+            .unwrap();
+        for i in 0..30 {
+            work(&format!("r{i}"));
+        }
+        let report = guard.shutdown();
+        conserved(&report.health);
+        assert_eq!(
+            (report.health.created, report.health.failed),
+            (30, 30),
+            "{what}: {report}"
+        );
+    }
+}
+
+#[test]
+fn the_counters_match_what_the_collector_received_in_every_protocol() {
+    let _turn = crux::testing::exclusive();
+    for protocol in [
+        OtlpProtocol::HttpProtobuf,
+        OtlpProtocol::HttpJson,
+        OtlpProtocol::Grpc,
+    ] {
+        let collector = Collector::counting();
+        let port = match protocol {
+            OtlpProtocol::Grpc => collector.grpc_port,
+            _ => collector.http_port,
+        };
+        // A small queue, filled faster than it may drain: what is dropped is counted.
+        let guard = crux::Telemetry::builder()
+            .otlp_with(otlp(protocol, port))
+            .max_queue_size(500)
+            .max_export_batch_size(100)
+            .shutdown_timeout(Duration::from_secs(20))
+            .install()
+            .unwrap();
+        for i in 0..5000 {
+            work(&format!("c{i}"));
+        }
+        let report = guard.shutdown();
+        conserved(&report.health);
+        assert_eq!(report.health.created, 5000, "{report}");
+        assert_eq!(
+            report.health.failed + report.health.abandoned,
+            0,
+            "{report}"
+        );
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while collector.received() < report.health.exported as usize && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert_eq!(
+            collector.received() as u64,
+            report.health.exported,
+            "{protocol:?}: {report}"
+        );
+    }
 }
 
 /// The example binary, built if this test run did not build it.
