@@ -287,7 +287,10 @@ impl Queue {
             dropped: self.dropped,
             failed: self.failed,
             abandoned: self.abandoned,
-            queued: self.created - (self.exported + self.dropped + self.failed + self.abandoned),
+            // Never negative: each span is counted once, under this lock.
+            queued: self
+                .created
+                .saturating_sub(self.exported + self.dropped + self.failed + self.abandoned),
         }
     }
 
@@ -532,7 +535,7 @@ impl<E: SpanExporter> Worker<E> {
         if queue.given_up {
             return false; // already counted as abandoned
         }
-        queue.in_flight -= count;
+        queue.in_flight = queue.in_flight.saturating_sub(count);
         match outcome {
             Ok(Ok(())) => queue.exported += count,
             _ => queue.failed += count,
