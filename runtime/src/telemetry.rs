@@ -1,5 +1,5 @@
 //! Setting telemetry up: [`Telemetry::builder`] → [`TelemetryBuilder::install`] →
-//! a [`TelemetryGuard`] that flushes and shuts down when dropped.
+//! a [`TelemetryGuard`] that flushes and shuts down, within one deadline, when dropped.
 
 use crate::export::callback::CallbackExporter;
 use crate::export::{
@@ -31,7 +31,7 @@ impl Telemetry {
     ///     .otlp_from_env()    // and OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set
     ///     .install()
     ///     .expect("telemetry");
-    /// // ... run the agent; dropping the guard exports every finished span.
+    /// // ... run the agent; dropping the guard exports what it can within 5 s.
     /// drop(guard);
     /// ```
     pub fn builder() -> TelemetryBuilder {
