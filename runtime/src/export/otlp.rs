@@ -48,7 +48,8 @@ impl OtlpProtocol {
 
 /// One OTLP destination. Anything not set comes from the `OTEL_EXPORTER_OTLP_*`
 /// variables, then from the defaults (`http://localhost:4318`, `http://localhost:4317`
-/// for gRPC, a 10 s timeout).
+/// for gRPC; each export, retries included, bounded by the builder's
+/// `export_retry_for`, 30 s by default).
 ///
 /// ```
 /// use crux::export::{Otlp, OtlpProtocol};
@@ -96,7 +97,7 @@ impl Otlp {
         self
     }
 
-    /// How long one export may take.
+    /// How long one export may take, retries included (0 is an install error).
     pub fn timeout(mut self, timeout: Duration) -> Otlp {
         self.timeout = Some(timeout);
         self
