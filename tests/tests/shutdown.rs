@@ -309,6 +309,8 @@ fn the_example_exits_0_and_says_what_it_could_not_deliver_when_the_collector_is_
             .filter(|l| l.starts_with("telemetry shut down"))
             .collect();
         assert_eq!(outcome.len(), 1, "{stderr}");
+        // CRUX_SHUTDOWN_TIMEOUT=1000 set the deadline.
+        assert!(outcome[0].contains("(deadline 1.0s)"), "{}", outcome[0]);
         assert!(
             outcome[0].contains("otlp-http-protobuf: 0 of ")
                 && outcome[0].contains("not delivered"),
