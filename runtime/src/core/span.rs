@@ -88,8 +88,10 @@ impl Span {
         key: impl Into<opentelemetry::Key>,
         value: &V,
     ) {
-        if let Some(v) = value.to_value() {
-            self.put(vec![KeyValue::new(key.into(), v)]);
+        let key = key.into();
+        // An empty key is no attribute (a key set twice keeps its last value on export).
+        if let (Some(v), false) = (value.to_value(), key.as_str().is_empty()) {
+            self.put(vec![KeyValue::new(key, v)]);
         }
     }
 
