@@ -209,7 +209,7 @@ pub static FLOW: MacroSpec = MacroSpec {
         ATTRIBUTES,
     ],
     // A resumed flow keeps the id in its checkpoint.
-    exclusive: &[("resume", "id")],
+    exclusive: &[],
     required: &[],
     primary: "name",
 };

@@ -131,7 +131,7 @@ pub use families::flow::ResumeMode;
 pub use families::generate::{ModelResponse, Usage};
 pub use families::prompt::{Prompt, ReasonTelemetry};
 pub use families::tool::{approval, ModelOutput, ToolOutput};
-pub use telemetry::{Telemetry, TelemetryBuilder, TelemetryError, TelemetryGuard};
+pub use telemetry::{ShutdownReport, Telemetry, TelemetryBuilder, TelemetryError, TelemetryGuard};
 
 pub use opentelemetry;
 pub use opentelemetry_sdk;

@@ -116,7 +116,12 @@ impl Collector {
     /// Starts a collector that only counts what it receives (for throughput: printing
     /// every span would make the collector the bottleneck); see [`Collector::received`].
     pub fn counting() -> Collector {
-        Collector::launch(free_port(), free_port(), "basic")
+        Collector::counting_on(free_port(), free_port())
+    }
+
+    /// A counting collector on the given ports (to restart one where clients expect it).
+    pub fn counting_on(grpc_port: u16, http_port: u16) -> Collector {
+        Collector::launch(grpc_port, http_port, "basic")
     }
 
     /// How many spans the collector has received (works in both modes).
@@ -250,6 +255,28 @@ impl Collector {
                 );
             }
             std::thread::sleep(Duration::from_millis(25));
+        }
+    }
+
+    /// Stops the collector process without ending it (`SIGSTOP`): connections are
+    /// accepted by the kernel but nothing is answered, as with a hung collector.
+    pub fn pause(&self) {
+        self.signal("-STOP");
+    }
+
+    /// Lets a paused collector run again (`SIGCONT`).
+    pub fn resume(&self) {
+        self.signal("-CONT");
+    }
+
+    fn signal(&self, signal: &str) {
+        if let Some(child) = &self.child {
+            let status = Command::new("kill")
+                .arg(signal)
+                .arg(child.id().to_string())
+                .status()
+                .expect("kill runs");
+            assert!(status.success(), "kill {signal} failed");
         }
     }
 

@@ -1,9 +1,34 @@
 //! Helpers shared by the integration tests.
 
 pub mod collector;
+pub mod fake;
 
+use crux::opentelemetry::Value;
 use crux::opentelemetry_sdk::trace::SpanData;
 use crux::testing::SpanDataExt;
+use std::sync::{Arc, Mutex};
+
+/// The value of the attribute `key` of `span`, as recorded.
+pub fn value(span: &SpanData, key: &str) -> Option<Value> {
+    span.attributes
+        .iter()
+        .find(|kv| kv.key.as_str() == key)
+        .map(|kv| kv.value.clone())
+}
+
+/// What a callback destination receives: the spans so far, and the callback to pass to
+/// `.callback(..)`.
+#[allow(clippy::type_complexity)]
+pub fn collected() -> (
+    Arc<Mutex<Vec<SpanData>>>,
+    impl Fn(Vec<SpanData>) + Send + Sync + 'static,
+) {
+    let spans = Arc::new(Mutex::new(Vec::new()));
+    let sink = spans.clone();
+    (spans, move |batch| {
+        sink.lock().expect("spans").extend(batch)
+    })
+}
 
 /// Asserts that every attribute key on `spans` and their events is in crux's key table,
 /// except keys under `app.` that the tests set themselves.

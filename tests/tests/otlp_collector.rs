@@ -52,7 +52,8 @@ async fn spans_arrive_in_the_collector_as_recorded() {
         .install()
         .unwrap();
     checkout().await;
-    guard.shutdown().unwrap();
+    let report = guard.shutdown();
+    assert!(report.is_complete(), "{report}");
 
     let spans = collector.wait_for(Duration::from_secs(10), |s| s.len() >= 5);
     assert_eq!(spans.len(), 5, "{spans:#?}");
@@ -151,7 +152,8 @@ async fn several_destinations_each_receive_every_span() {
     for _ in 0..3 {
         checkout().await;
     }
-    guard.shutdown().unwrap();
+    let report = guard.shutdown();
+    assert!(report.is_complete(), "{report}");
     let received = collector.wait_for(Duration::from_secs(10), |s| s.len() >= 15);
     assert_eq!(received.len(), 15);
     assert_eq!(memory.spans().len(), 15);

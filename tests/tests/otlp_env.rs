@@ -26,7 +26,8 @@ fn otel_exporter_otlp_variables_configure_the_exporter() {
         "the endpoint variable enables OTLP"
     );
     ping();
-    guard.shutdown().unwrap();
+    let report = guard.shutdown();
+    assert!(report.is_complete(), "{report}");
 
     let spans = collector.wait_for(Duration::from_secs(10), |s| !s.is_empty());
     assert_eq!(spans[0].name, "crux.tool.ping");

@@ -90,7 +90,7 @@ use Derived::{Argument, Default, End, Mirror, Set};
 pub const PROMPT_IDENTITY: &[(&str, &[&str])] = &[
     ("name", &[GEN_AI_PROMPT_NAME, CRUX_PROMPT_NAME]),
     ("version", &[GEN_AI_PROMPT_VERSION, CRUX_PROMPT_VERSION]),
-    ("kind", &[CRUX_PROMPT_TYPE]),
+    ("kind", &[GEN_AI_PROMPT_TYPE, CRUX_PROMPT_TYPE]),
     ("source", &[CRUX_PROMPT_SOURCE]),
     ("id", &[CRUX_PROMPT_ID]),
 ];
@@ -228,6 +228,10 @@ impl Kind {
                     argument: "prompt",
                 },
                 Argument {
+                    key: GEN_AI_PROMPT_TYPE,
+                    argument: "prompt",
+                },
+                Argument {
                     key: CRUX_PROMPT_SOURCE,
                     argument: "prompt",
                 },
@@ -235,6 +239,8 @@ impl Kind {
                     key: CRUX_PROMPT_ID,
                     argument: "prompt",
                 },
+                End(CRUX_USE_REASON_INTERRUPTED),
+                End(CRUX_USE_REASON_RESUMED),
                 End(CRUX_TOOL_CALL_COUNT),
                 End(CRUX_TOOL_RESULT_COUNT),
                 End(CRUX_TOOL_STEP_COUNT),
@@ -372,6 +378,14 @@ pub mod events {
     pub const TOOL_CALL_COMPLETE: &str = "use_reason.tool-call.complete";
     /// A tool call of a `use_reason` loop failed.
     pub const TOOL_CALL_ERROR: &str = "use_reason.tool-call.error";
+    /// A `use_reason` was cut by a suspend of its flow.
+    pub const USE_REASON_INTERRUPT: &str = "use_reason.interrupt";
+    /// A `use_reason` continues a flow resumed from a checkpoint.
+    pub const USE_REASON_RESUME: &str = "use_reason.resume";
+    /// The first model pass of a `use_reason` completed.
+    pub const FIRST_PASS_COMPLETE: &str = "use_reason.first-pass.complete";
+    /// The first model pass of a resumed `use_reason` (the continuation) completed.
+    pub const CONTINUATION_COMPLETE: &str = "use_reason.continuation.complete";
 }
 
 #[cfg(test)]

@@ -67,6 +67,8 @@ registry! {
     GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS = "gen_ai.usage.cache_read.input_tokens": Int;
     /// Input tokens written to the provider's cache.
     GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS = "gen_ai.usage.cache_creation.input_tokens": Int;
+    /// Input plus output tokens (a common convention beside the GenAI ones; Kortyx emits it).
+    GEN_AI_USAGE_TOTAL_TOKENS = "gen_ai.usage.total_tokens": Int;
     /// The conversation (session) id; only ever a real id, never invented.
     GEN_AI_CONVERSATION_ID = "gen_ai.conversation.id": Str;
     /// The agent's name.
@@ -101,6 +103,8 @@ registry! {
     GEN_AI_PROMPT_NAME = "gen_ai.prompt.name": Str;
     /// The prompt template's version.
     GEN_AI_PROMPT_VERSION = "gen_ai.prompt.version": Str;
+    /// The prompt's type (`chat`, `text`), as Kortyx records it next to `crux.prompt.type`.
+    GEN_AI_PROMPT_TYPE = "gen_ai.prompt.type": Str;
     /// A prompt variable (`gen_ai.prompt.variable.<name>`; content capture only).
     GEN_AI_PROMPT_VARIABLE = "gen_ai.prompt.variable.": Str, template;
     /// The evaluation's name (on `gen_ai.evaluation.result`).
@@ -189,6 +193,14 @@ registry! {
     CRUX_PROMPT_VERSION = "crux.prompt.version": Str;
     /// The prompt's type (`chat`, `text`).
     CRUX_PROMPT_TYPE = "crux.prompt.type": Str;
+    /// The provider's own finish reason, next to the normalised `gen_ai.response.finish_reasons`.
+    CRUX_FINISH_REASON_RAW = "crux.finish_reason.raw": Str;
+    /// A `use_reason` was cut by a suspend of its flow (a human-in-the-loop pause).
+    CRUX_USE_REASON_INTERRUPTED = "crux.use_reason.interrupted": Bool;
+    /// A `use_reason` continues the reasoning of a flow resumed from a checkpoint.
+    CRUX_USE_REASON_RESUMED = "crux.use_reason.resumed_from_checkpoint": Bool;
+    /// How many warnings the provider returned with the response.
+    CRUX_WARNING_COUNT = "crux.warning.count": Int;
     /// Where the prompt came from.
     CRUX_PROMPT_SOURCE = "crux.prompt.source": Str;
     /// The `use_reason` call's id.
@@ -387,4 +399,7 @@ registry! {
     CRUX_CANCELLED = "crux.cancelled": Bool;
     /// Set when captured content was cut at the length cap.
     CRUX_TRUNCATED = "crux.truncated": Bool;
+    /// Whole messages (or list items) left out of captured content to fit its cap
+    /// (middle-out: the first and the most recent stay).
+    CRUX_CONTENT_OMITTED = "crux.content.omitted": Int;
 }

@@ -15,4 +15,5 @@ pub(crate) mod ids;
 pub(crate) mod pipeline;
 pub mod propagation;
 pub(crate) mod span;
+pub(crate) mod truncate;
 pub(crate) mod value;

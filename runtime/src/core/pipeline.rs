@@ -59,6 +59,9 @@ pub(crate) struct Options {
     pub hashing_key: Option<Arc<[u8]>>,
     /// The cost budget of each outermost flow.
     pub budget: Option<Budget>,
+    /// Whether every span inside an agent run carries the run's identity (session,
+    /// user, tenant, conversation, trace metadata and tags).
+    pub identity_on_every_span: bool,
 }
 
 impl Default for Options {
@@ -72,6 +75,7 @@ impl Default for Options {
             max_content_length: 8192,
             hashing_key: None,
             budget: None,
+            identity_on_every_span: true,
         }
     }
 }
@@ -206,6 +210,7 @@ impl Loaded {
 pub(crate) fn start_span(mut builder: SpanBuilder, parent: &Context) -> Context {
     let loaded = load();
     let attrs = builder.attributes.get_or_insert_with(Vec::new);
+    crate::core::attrs::inherit(parent, attrs);
     loaded.options().start_attributes(&builder.name, attrs);
     loaded.start(builder, parent)
 }

@@ -1,6 +1,7 @@
 //! OTLP exporters: http/protobuf, http/json and gRPC, configured by the builder or the
 //! standard `OTEL_EXPORTER_OTLP_*` variables.
 
+use super::env;
 use std::time::Duration;
 
 /// The OTLP wire protocol.
@@ -47,7 +48,8 @@ impl OtlpProtocol {
 
 /// One OTLP destination. Anything not set comes from the `OTEL_EXPORTER_OTLP_*`
 /// variables, then from the defaults (`http://localhost:4318`, `http://localhost:4317`
-/// for gRPC, a 10 s timeout).
+/// for gRPC; each export, retries included, bounded by the builder's
+/// `export_retry_for`, 30 s by default).
 ///
 /// ```
 /// use crux::export::{Otlp, OtlpProtocol};
@@ -95,7 +97,7 @@ impl Otlp {
         self
     }
 
-    /// How long one export may take.
+    /// How long one export may take, retries included (0 is an install error).
     pub fn timeout(mut self, timeout: Duration) -> Otlp {
         self.timeout = Some(timeout);
         self
@@ -143,7 +145,9 @@ impl Otlp {
         opentelemetry_otlp::RetryPolicy::recommended()
             .with_max_retries(64)
             .with_initial_delay(Duration::from_millis(100))
-            .with_max_delay(Duration::from_secs(2))
+            // At most a second between attempts, so a collector that is back is found
+            // within a second, before the queue behind the batch fills.
+            .with_max_delay(Duration::from_secs(1))
     }
 
     /// The time one export may take, retries included: the builder's timeout, else
@@ -161,11 +165,62 @@ impl Otlp {
         }
     }
 
+    /// Checks what the exporter would otherwise silently ignore or fail on at every
+    /// export: the endpoint, and the headers, timeout and compression variables. Each
+    /// error names the setting and its value (header values, often secrets, excepted).
+    fn validate(&self) -> Result<(), String> {
+        match &self.endpoint {
+            Some(url) => {
+                check_endpoint(url).map_err(|e| format!("Otlp::endpoint({url:?}): {e}"))?
+            }
+            None => {
+                if let Some((var, url)) = env::first(&[
+                    "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+                    "OTEL_EXPORTER_OTLP_ENDPOINT",
+                ]) {
+                    check_endpoint(&url).map_err(|e| format!("{var}={url}: {e}"))?;
+                }
+            }
+        }
+        if self.timeout == Some(Duration::ZERO) {
+            return Err("Otlp::timeout(0s): every export would time out at once".into());
+        }
+        for (name, value) in &self.headers {
+            check_header(name, value).map_err(|e| format!("Otlp::header({name:?}, ..): {e}"))?;
+        }
+        for var in [
+            "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
+            "OTEL_EXPORTER_OTLP_HEADERS",
+        ] {
+            if let Some(headers) = env::value(var) {
+                check_headers(&headers).map_err(|e| format!("{var}: {e}"))?;
+            }
+        }
+        for var in [
+            "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT",
+            "OTEL_EXPORTER_OTLP_TIMEOUT",
+        ] {
+            env::millis(var, 1)?;
+        }
+        for var in [
+            "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION",
+            "OTEL_EXPORTER_OTLP_COMPRESSION",
+        ] {
+            if let Some(value) = env::value(var) {
+                if !matches!(value.to_ascii_lowercase().as_str(), "gzip" | "none") {
+                    return Err(format!("{var}={value} is not one of gzip, none"));
+                }
+            }
+        }
+        Ok(())
+    }
+
     pub(crate) fn build(
         &self,
         retry_for: Duration,
     ) -> Result<(opentelemetry_otlp::SpanExporter, OtlpProtocol), String> {
         use opentelemetry_otlp::{Compression, Protocol, WithExportConfig, WithHttpConfig};
+        self.validate()?;
         let protocol = self.resolved_protocol()?;
         let endpoint = self.endpoint_for(protocol);
         let built = match protocol {
@@ -247,6 +302,81 @@ impl Otlp {
     }
 }
 
+/// An endpoint the exporter can send to: `http` or `https`, a host, a port that fits.
+fn check_endpoint(url: &str) -> Result<(), String> {
+    let uri: http::Uri = url.parse().map_err(|e| format!("not a URL ({e})"))?;
+    if !matches!(uri.scheme_str(), Some("http" | "https")) {
+        return Err("the scheme must be http:// or https://".into());
+    }
+    let authority = uri
+        .authority()
+        .filter(|a| !a.host().is_empty())
+        .ok_or("there is no host")?;
+    if let Some(port) = authority
+        .as_str()
+        .rsplit_once(':')
+        .and_then(|(host, port)| {
+            // An IPv6 host has colons of its own; only what follows `]` is a port.
+            (!host.contains('[') || host.ends_with(']')).then_some(port)
+        })
+    {
+        if !matches!(port.parse::<u16>(), Ok(1..)) {
+            return Err(format!("the port {port} is not between 1 and 65535"));
+        }
+    }
+    Ok(())
+}
+
+/// `OTEL_EXPORTER_OTLP_HEADERS`: `key=value` entries separated by commas, values
+/// percent-encoded.
+fn check_headers(headers: &str) -> Result<(), String> {
+    for (i, entry) in headers.split(',').map(str::trim).enumerate() {
+        if entry.is_empty() {
+            continue;
+        }
+        let (name, value) = entry.split_once('=').ok_or_else(|| {
+            format!(
+                "entry {} has no `=` (entries are key=value, separated by commas)",
+                i + 1
+            )
+        })?;
+        let value = percent_decode(value.trim())
+            .ok_or_else(|| format!("the value of {} is not valid percent-encoding", name.trim()))?;
+        check_header(name.trim(), &value)?;
+    }
+    Ok(())
+}
+
+/// A header HTTP and gRPC can carry: a valid name, a non-empty value.
+fn check_header(name: &str, value: &str) -> Result<(), String> {
+    http::HeaderName::from_bytes(name.to_ascii_lowercase().as_bytes())
+        .map_err(|_| format!("`{name}` is not a valid header name"))?;
+    if value.is_empty() {
+        return Err(format!("the header {name} has an empty value"));
+    }
+    http::HeaderValue::from_str(value)
+        .map_err(|_| format!("the value of {name} has characters a header cannot carry"))?;
+    Ok(())
+}
+
+/// Decodes `%XX` escapes; `None` when one is malformed or the result is not UTF-8.
+fn percent_decode(value: &str) -> Option<String> {
+    let bytes = value.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
 /// Whether the environment sets the OTLP export timeout.
 fn env_timeout_set() -> bool {
     [
@@ -298,6 +428,44 @@ mod tests {
             otlp.endpoint_for(OtlpProtocol::Grpc).unwrap(),
             "http://collector:4317"
         );
+    }
+
+    #[test]
+    fn unusable_endpoints_are_told_apart_from_usable_ones() {
+        for good in [
+            "http://localhost:4318",
+            "https://api.honeycomb.io",
+            "http://127.0.0.1:4318/v1/traces",
+            "http://[::1]:4317",
+            "http://[::1]",
+        ] {
+            assert_eq!(check_endpoint(good), Ok(()), "{good}");
+        }
+        for (bad, why) in [
+            ("http://", "not a URL"),
+            ("http://127.0.0.1:99999", "port 99999"),
+            ("http://127.0.0.1:0", "port 0"),
+            ("localhost:4318", "scheme"),
+            ("ftp://collector", "scheme"),
+        ] {
+            let error = check_endpoint(bad).expect_err(bad);
+            assert!(error.contains(why), "{bad}: {error}");
+        }
+    }
+
+    #[test]
+    fn header_lists_must_be_key_value_entries() {
+        assert_eq!(check_headers("api-key=abc, x-team=a%20b,"), Ok(()));
+        assert!(check_headers("api-key:abc")
+            .unwrap_err()
+            .contains("entry 1 has no `=`"));
+        assert!(check_headers("a=1,bad key=2")
+            .unwrap_err()
+            .contains("`bad key`"));
+        assert!(check_headers("a=%zz")
+            .unwrap_err()
+            .contains("percent-encoding"));
+        assert!(check_headers("a=").unwrap_err().contains("empty value"));
     }
 
     #[test]

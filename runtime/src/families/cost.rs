@@ -10,13 +10,11 @@
 
 use crate::attributes as key;
 use crate::attributes::spans;
-use crate::core::attrs::AttrList;
 use crate::core::pipeline::{self, instant};
 use crate::families::flow::{FlowScope, StepScope};
 use crate::families::run::RunScope;
 use opentelemetry::{Context, KeyValue};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::atomic::Ordering;
 
 /// Whether a cost is what the provider billed or an estimate.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -90,60 +88,13 @@ impl CostReport {
     }
 }
 
-/// The running cost total of one flow, chained to the enclosing flow's; a flow's span
-/// carries one in its context beside the flow's own scope.
-#[derive(Debug, Default)]
-pub(crate) struct CostTotal {
-    total: Mutex<Option<f64>>,
-    warned: AtomicBool,
-    limited: AtomicBool,
-    parent: Option<Arc<CostTotal>>,
-}
-
-/// The running total of the innermost flow, carried in the OpenTelemetry context.
-#[derive(Clone, Debug)]
-pub(crate) struct CostScope(Arc<CostTotal>);
-
-/// Opens a flow's running total under the enclosing flow's (`parent`'s), in `cx`.
-pub(crate) fn enter_flow(cx: Context, parent: &Context) -> Context {
-    let enclosing = parent.get::<CostScope>().map(|c| c.0.clone());
-    cx.with_value(CostScope(CostTotal::child_of(enclosing)))
-}
-
-/// The end attribute of a flow: its total (`crux.cost.total`), if anything cost.
-pub(crate) fn end_flow(cx: &Context, end: &mut AttrList) {
-    if let Some(total) = cx.get::<CostScope>().and_then(|c| c.0.total()) {
-        end.push(key::CRUX_COST_TOTAL, total);
-    }
-}
-
-impl CostTotal {
-    pub(crate) fn child_of(parent: Option<Arc<CostTotal>>) -> Arc<CostTotal> {
-        Arc::new(CostTotal {
-            parent,
-            ..CostTotal::default()
-        })
-    }
-
-    pub(crate) fn total(&self) -> Option<f64> {
-        *self.total.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn add(&self, usd: f64) -> f64 {
-        let mut total = self.total.lock().unwrap_or_else(PoisonError::into_inner);
-        let now = total.unwrap_or(0.0) + usd;
-        *total = Some(now);
-        now
-    }
-}
-
 /// Adds `usd` to every enclosing flow's total; returns the innermost flow's new total.
 /// Crossing the budget of the outermost flow emits its warn or limit span, once.
 pub(crate) fn add(cx: &Context, usd: f64, source: CostSource) -> Option<f64> {
-    let flow = cx.get::<CostScope>()?;
-    let innermost = flow.0.add(usd);
-    let mut node = flow.0.parent.clone();
-    let mut root = flow.0.clone();
+    let flow = cx.get::<FlowScope>()?;
+    let innermost = flow.cost.add(usd);
+    let mut node = flow.cost.parent.clone();
+    let mut root = flow.cost.clone();
     while let Some(parent) = node {
         parent.add(usd);
         node = parent.parent.clone();

@@ -151,6 +151,14 @@ pub trait ModelResponse {
     fn output_messages(&self) -> Vec<Message> {
         Vec::new()
     }
+    /// The provider's own finish reason, before normalisation (`end_turn`, `MAX_TOKENS`).
+    fn raw_finish_reason(&self) -> Option<&str> {
+        None
+    }
+    /// How many warnings the provider returned.
+    fn warning_count(&self) -> usize {
+        0
+    }
 }
 
 impl<T: ModelResponse + ?Sized> ModelResponse for &T {
@@ -174,6 +182,12 @@ impl<T: ModelResponse + ?Sized> ModelResponse for &T {
     }
     fn output_messages(&self) -> Vec<Message> {
         (**self).output_messages()
+    }
+    fn raw_finish_reason(&self) -> Option<&str> {
+        (**self).raw_finish_reason()
+    }
+    fn warning_count(&self) -> usize {
+        (**self).warning_count()
     }
 }
 
@@ -225,6 +239,10 @@ pub(crate) fn usage_attributes(usage: &Usage, out: &mut Vec<KeyValue>) {
     out.push(KeyValue::new(
         key::GEN_AI_USAGE_OUTPUT_TOKENS,
         count(usage.output_tokens),
+    ));
+    out.push(KeyValue::new(
+        key::GEN_AI_USAGE_TOTAL_TOKENS,
+        count(usage.input_tokens.saturating_add(usage.output_tokens)),
     ));
     let optional = [
         (
@@ -331,12 +349,23 @@ impl Span {
         value: &T,
         cap: usize,
     ) {
-        if let Some((text, cut)) = content::capped_json(value, cap) {
-            let mut attrs = vec![KeyValue::new(key, text)];
-            if cut {
+        if let Some(fitted) = content::capped_json(value, cap) {
+            let mut attrs = vec![KeyValue::new(key, fitted.text)];
+            if fitted.cut {
                 attrs.push(KeyValue::new(key::CRUX_TRUNCATED, true));
             }
+            if fitted.omitted > 0 {
+                let omitted = i64::try_from(fitted.omitted).unwrap_or(i64::MAX);
+                attrs.push(KeyValue::new(key::CRUX_CONTENT_OMITTED, omitted));
+            }
             self.put(attrs);
+        }
+    }
+
+    /// Records how many warnings the provider returned (`crux.warning.count`, when any).
+    pub fn record_warning_count(&self, count: usize) {
+        if count > 0 {
+            self.set_attribute(key::CRUX_WARNING_COUNT, &count);
         }
     }
 
@@ -386,5 +415,9 @@ impl Span {
         if !output.is_empty() {
             self.record_output_messages(&output);
         }
+        if let Some(raw) = response.raw_finish_reason() {
+            self.set_attribute(key::CRUX_FINISH_REASON_RAW, raw);
+        }
+        self.record_warning_count(response.warning_count());
     }
 }

@@ -198,11 +198,11 @@ impl ToolState {
             .output
             .then(|| content::capped_json(output, cap))
             .flatten();
-        let result = captured.map(|(text, cut)| {
-            if cut {
+        let result = captured.map(|fitted| {
+            if fitted.cut {
                 Span::from_context(span.clone()).set_attribute(key::CRUX_TRUNCATED, &true);
             }
-            text
+            fitted.text
         });
         let kind = if shape == "text" {
             OutputKind::Text

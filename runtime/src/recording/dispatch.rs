@@ -8,6 +8,7 @@ use crate::core::attrs::AttrList;
 use crate::core::callsite::{Callsite, Kind};
 use crate::core::content::CaptureContent;
 use crate::core::pipeline::Options;
+use crate::families::checkpoint::Checkpoint;
 use crate::families::composition::{self, CompositionScope};
 use crate::families::corpus::{self, CorpusScope};
 use crate::families::cost::{self, CostSource};
@@ -31,7 +32,7 @@ pub(super) enum Family {
     Generate,
     Embedding,
     Run(RunScope),
-    Reason,
+    Reason(reason::Opening),
     Composition(CompositionScope),
     Corpus(CorpusScope),
     Judge(JudgeState),
@@ -47,12 +48,13 @@ pub(super) fn start_defaults(
 ) {
     start.record_tags();
     let attrs = &mut start.attrs;
+    attrs.inherit(parent);
     match callsite.kind {
         Kind::Flow => flow::start_defaults(callsite, attrs, start.resume.as_ref(), parent),
         Kind::FlowStep => flow::step_defaults(callsite, attrs, parent),
         Kind::Tool => tool::start_defaults(callsite, attrs),
         Kind::Delegate => delegate::start_defaults(attrs),
-        Kind::Generate => generate::start_defaults(attrs),
+        Kind::Generate => reason::model_call_defaults(parent, attrs),
         Kind::Run => run::start_defaults(callsite, attrs),
         Kind::UseReason => start.use_reason_defaults(options),
         Kind::Composition => composition::start_defaults(callsite, attrs),
@@ -80,15 +82,21 @@ pub(super) fn genai_name(callsite: &'static Callsite, attrs: &AttrList) -> Cow<'
 
 /// What the family reads from the start attributes (after hooks) before the span takes
 /// them, and what it does before the span starts (a tool joins the tool loop).
-pub(super) fn open(kind: Kind, attrs: &AttrList, parent: &Context) -> Family {
+pub(super) fn open(
+    kind: Kind,
+    attrs: &AttrList,
+    parent: &Context,
+    resume: Option<&Checkpoint>,
+    options: &Options,
+) -> Family {
     match kind {
-        Kind::Flow => Family::Flow(flow::open(attrs)),
+        Kind::Flow => Family::Flow(flow::open(attrs, resume)),
         Kind::FlowStep => Family::Step(flow::open_step(attrs)),
         Kind::Tool => Family::Tool(tool::open(attrs, parent)),
         Kind::Generate => Family::Generate,
         Kind::Embedding => Family::Embedding,
-        Kind::Run => Family::Run(run::open(attrs)),
-        Kind::UseReason => Family::Reason,
+        Kind::Run => Family::Run(run::open(attrs, options)),
+        Kind::UseReason => Family::Reason(reason::open(attrs)),
         Kind::Composition => Family::Composition(composition::open(attrs)),
         Kind::CorpusSync => Family::Corpus(corpus::open(attrs)),
         Kind::Judge => Family::Judge(judge::open(attrs, parent)),
@@ -110,22 +118,27 @@ pub(super) struct Capture {
 
 /// Puts the family's scope into the new span's context `span_cx`, for what runs inside
 /// to find.
+// A borrowed `Cow` clones without allocating when the name is static (crux naming).
+#[allow(clippy::ptr_arg)]
 pub(super) fn enter(
     family: &Family,
     span_cx: Context,
     span_id: SpanId,
     parent: &Context,
+    span_name: &Cow<'static, str>,
     capture: Capture,
 ) -> Context {
     match family {
-        Family::Flow(opening) => cost::enter_flow(flow::enter(opening, span_cx), parent),
+        Family::Flow(opening) => flow::enter(opening, span_cx, parent, span_name),
         Family::Step(Some(step)) => flow::enter_step(step, span_cx),
         // An embedding call reports usage and cost the way a model call does.
         Family::Generate | Family::Embedding => {
             generate::enter(span_cx, span_id, capture.content, capture.cap)
         }
         Family::Run(scope) => run::enter(scope, span_cx),
-        Family::Reason => reason::enter(span_cx.clone(), &span_cx, capture.overridden),
+        Family::Reason(opening) => {
+            reason::enter(opening, span_cx.clone(), &span_cx, capture.overridden)
+        }
         Family::Composition(scope) => composition::enter(scope, span_cx),
         Family::Corpus(scope) => corpus::enter(scope, span_cx),
         Family::Plain | Family::Step(None) | Family::Tool(_) | Family::Judge(_) => span_cx,
@@ -148,8 +161,9 @@ pub(super) struct Ending {
     pub errored: bool,
 }
 
-/// The family's end attributes, and what its end tells the enclosing scopes.
-pub(super) fn end(family: &Family, cx: &Context, attrs: &mut AttrList, ending: Ending) {
+/// The family's end attributes, and what its end tells the enclosing scopes. Returns
+/// false when the family ended the span itself already (a flow that suspended).
+pub(super) fn end(family: &Family, cx: &Context, attrs: &mut AttrList, ending: Ending) -> bool {
     match family {
         Family::Generate => {
             if let Some(report) = generate::take_report(cx) {
@@ -165,15 +179,16 @@ pub(super) fn end(family: &Family, cx: &Context, attrs: &mut AttrList, ending: E
                 cost::add(cx, usd, CostSource::Actual);
             }
         }
-        Family::Flow(_) => cost::end_flow(cx, attrs),
+        Family::Flow(opening) => return flow::end(opening, cx, attrs),
         Family::Composition(scope) => scope.end(attrs),
         Family::Corpus(scope) => scope.end(cx, attrs),
         Family::Judge(state) => state.end(attrs),
-        Family::Reason => reason::end(cx, attrs),
+        Family::Reason(_) => reason::end(cx, attrs),
         Family::Run(scope) => run::end(scope, attrs),
         Family::Tool(state) => state.end(attrs, ending.returned, ending.errored),
         Family::Plain | Family::Step(_) => {}
     }
+    true
 }
 
 #[cfg(test)]

@@ -11,9 +11,9 @@ use super::start::Start;
 use crate::attributes as key;
 use crate::core::attrs::AttrList;
 use crate::core::callsite::{self, Callsite};
-use crate::core::hooks::{Hooks, Phase, SpanInfo};
+use crate::core::hooks::Hooks;
 use crate::core::pipeline::{self, SpanNaming};
-use crate::core::span::{Span, SpanBuffer};
+use crate::core::span::{end_span, span_info, Span, SpanBuffer};
 use crate::core::value::AttrValue;
 use crate::families::flow;
 use crate::families::reason;
@@ -149,7 +149,7 @@ impl Active {
         let mut attrs = attrs.into_vec();
         options.start_attributes(&name, &mut attrs);
         let attrs = AttrList::from_vec(attrs);
-        let family = dispatch::open(callsite.kind, &attrs, &parent);
+        let family = dispatch::open(callsite.kind, &attrs, &parent, resume.as_ref(), options);
         let mut builder = SpanBuilder::from_name(name)
             .with_kind(callsite::span_kind(callsite.kind))
             .with_attributes(attrs.into_vec());
@@ -159,12 +159,12 @@ impl Active {
         let name = builder.name.clone();
         let span_cx = loaded.start(builder, &parent);
         let span_id = span_cx.span().span_context().span_id();
-        let mut cx = dispatch::enter(&family, span_cx.clone(), span_id, &parent, capture);
+        let mut cx = dispatch::enter(&family, span_cx.clone(), span_id, &parent, &name, capture);
         if options.hooks.map_attributes.is_some() {
             cx = cx.with_value(SpanBuffer::new(span_id));
         }
         if options.hooks.on_start.is_some() {
-            options.hooks.started(&info(&name, &span_cx));
+            options.hooks.started(&span_info(&name, &span_cx));
         }
         Active {
             cx,
@@ -232,26 +232,9 @@ impl Active {
             returned: completed && !panicked,
             errored,
         };
-        dispatch::end(&self.family, &self.cx, &mut end, ending);
-        let mut end = end.into_vec();
-        self.hooks.map(Phase::End, &self.name, &mut end);
-        let span = self.cx.span();
-        if !end.is_empty() {
-            span.set_attributes(end);
+        if dispatch::end(&self.family, &self.cx, &mut end, ending) {
+            end_span(&self.cx, &self.hooks, &self.name, end.into_vec());
         }
-        if self.hooks.on_end.is_some() {
-            self.hooks.ended(&info(&self.name, &self.cx));
-        }
-        span.end();
-    }
-}
-
-fn info<'a>(name: &'a str, cx: &Context) -> SpanInfo<'a> {
-    let sc = cx.span().span_context().clone();
-    SpanInfo {
-        name,
-        trace_id: sc.trace_id().to_string(),
-        span_id: sc.span_id().to_string(),
     }
 }
 

@@ -24,6 +24,8 @@ pub struct Start {
     pub(super) capture_override: Option<CaptureContent>,
     cap: usize,
     truncated: bool,
+    /// Messages left out of captured content to fit the cap.
+    omitted: usize,
 }
 
 impl Start {
@@ -40,6 +42,7 @@ impl Start {
             capture_override: None,
             cap,
             truncated: false,
+            omitted: 0,
         }
     }
 
@@ -221,9 +224,10 @@ impl Start {
     }
 
     fn content<T: serde::Serialize + ?Sized>(&mut self, key: &'static str, value: &T) {
-        if let Some((text, cut)) = content::capped_json(value, self.cap) {
-            self.truncated |= cut;
-            self.put(key, Value::String(text.into()));
+        if let Some(fitted) = content::capped_json(value, self.cap) {
+            self.truncated |= fitted.cut;
+            self.omitted += fitted.omitted;
+            self.put(key, Value::String(fitted.text.into()));
         }
     }
 
@@ -255,6 +259,10 @@ impl Start {
     pub(super) fn into_attributes(mut self) -> AttrList {
         if self.truncated {
             self.set(key::CRUX_TRUNCATED, &true);
+        }
+        if self.omitted > 0 {
+            let omitted = self.omitted;
+            self.set(key::CRUX_CONTENT_OMITTED, &omitted);
         }
         self.attrs
     }
