@@ -84,6 +84,10 @@ impl ValueLimits {
     /// Cuts `s` to the length limit (at a character boundary); whether it was cut.
     fn cut(&self, s: &mut StringValue) -> bool {
         let text = s.as_str();
+        // No more bytes than the limit: no more characters either, nothing to count.
+        if text.len() <= self.max_value_length {
+            return false;
+        }
         match text.char_indices().nth(self.max_value_length) {
             Some((end, _)) => {
                 *s = text[..end].to_owned().into();
