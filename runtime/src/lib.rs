@@ -54,8 +54,9 @@
 //! ```
 
 pub use crux_macros::{
-    agent, compact, composition, corpus_sync, delegate, embedding, flow, flow_step, generate,
-    indexing, ingest, judge, memory, retrieval, tool, use_reason, Prompt,
+    agent, cascade, compact, composition, corpus_sync, delegate, embedding, flow, flow_step,
+    generate, indexing, ingest, judge, memory, retrieval, retrieval_stage, router, semantic_cache,
+    tool, use_reason, validation_retry, workspace, Prompt,
 };
 
 /// Every attribute key crux emits, as constants, and the table they come from; the
@@ -80,6 +81,10 @@ pub mod testing;
 pub mod __private;
 
 pub use crate::core::{hashing, hooks, propagation};
+pub use families::{
+    cascade, constraint, context_cache, plan, rag_eval, router, semantic_cache, skill, task,
+    tasklist, validation,
+};
 pub use families::{composition, corpus, cost, flow, judge, retrieval};
 
 pub use crate::core::content::{CaptureContent, Message, Part};

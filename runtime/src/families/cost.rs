@@ -12,6 +12,7 @@ use crate::attributes as key;
 use crate::attributes::spans;
 use crate::core::attrs::AttrList;
 use crate::core::pipeline::{self, instant};
+use crate::families::budget::{self, BudgetType};
 use crate::families::flow::{FlowScope, StepScope};
 use crate::families::run::RunScope;
 use opentelemetry::{Context, KeyValue};
@@ -104,15 +105,22 @@ pub(crate) struct CostTotal {
 #[derive(Clone, Debug)]
 pub(crate) struct CostScope(Arc<CostTotal>);
 
-/// Opens a flow's running total under the enclosing flow's (`parent`'s), in `cx`.
+/// Opens a running total — a flow's, or a cascade's or tier's — under the enclosing
+/// one (`parent`'s), in `cx`; what is added inside counts in every enclosing total.
 pub(crate) fn enter_flow(cx: Context, parent: &Context) -> Context {
     let enclosing = parent.get::<CostScope>().map(|c| c.0.clone());
     cx.with_value(CostScope(CostTotal::child_of(enclosing)))
 }
 
+/// The running total of the innermost scope in `cx` (a flow's, or a cascade's or
+/// tier's opened with [`enter_flow`] too), if anything cost.
+pub(crate) fn scope_total(cx: &Context) -> Option<f64> {
+    cx.get::<CostScope>().and_then(|c| c.0.total())
+}
+
 /// The end attribute of a flow: its total (`crux.cost.total`), if anything cost.
 pub(crate) fn end_flow(cx: &Context, end: &mut AttrList) {
-    if let Some(total) = cx.get::<CostScope>().and_then(|c| c.0.total()) {
+    if let Some(total) = scope_total(cx) {
         end.push(key::CRUX_COST_TOTAL, total);
     }
 }
@@ -165,6 +173,9 @@ pub(crate) fn add(cx: &Context, usd: f64, source: CostSource) -> Option<f64> {
                         KeyValue::new(key::CRUX_COST_SOURCE, source.as_str()),
                     ],
                 );
+                if name == spans::COST_LIMIT {
+                    budget::exceeded(cx, BudgetType::Cost, threshold, total);
+                }
             }
         }
     }
