@@ -825,3 +825,63 @@ fn with_telemetry_off_no_moment_is_recorded() {
     crux::set_enabled(true);
     assert!(capture.spans().is_empty());
 }
+
+#[tokio::test]
+async fn the_research_example_emits_every_family_and_never_a_path_or_a_question() {
+    let capture =
+        capture_with(crux::Telemetry::builder().latency_budget(Duration::from_millis(100)));
+    let agent = crux_examples::research::ResearchAgent::new();
+    let question = crux_examples::research::QUESTION;
+    agent.research("s-1", question).await.unwrap();
+    agent.research("s-1", question).await.unwrap();
+    let spans = capture.spans();
+    assert_keys_registered(&spans);
+    for name in [
+        "crux.plan.create",
+        "crux.plan.update",
+        "crux.tasklist.create",
+        "crux.tasklist.complete",
+        "crux.tasklist.discard",
+        "crux.task.add",
+        "crux.task.update",
+        "crux.task.remove",
+        "crux.context.cache",
+        "crux.skill.load",
+        "crux.skill.cache",
+        "crux.skill.resolve",
+        "crux.workspace.read",
+        "crux.workspace.write",
+        "crux.retrieval",
+        "crux.retrieval.stage",
+        "crux.semantic_cache.lookup",
+        "crux.semantic_cache.hit",
+        "crux.semantic_cache.miss",
+        "crux.semantic_cache.write",
+        "crux.semantic_cache.skip",
+        "crux.semantic_cache.replay",
+        "crux.validation.retry",
+        "crux.router.select",
+        "crux.cascade.run",
+        "crux.cascade.tier.0",
+        "crux.cascade.tier.1",
+        "crux.budget.exceeded",
+        "crux.constraint.check",
+        "crux.constraint.retry",
+        "crux.constraint.violation",
+        "crux.rag_eval",
+    ] {
+        assert!(
+            spans.iter().any(|s| s.name == name),
+            "the research agent's trace has no {name}"
+        );
+    }
+    let text = all_text(&spans);
+    assert!(
+        !text.contains("notes/") && !text.contains("outputs/"),
+        "paths are hashed"
+    );
+    assert!(
+        !text.contains("solar cell technology"),
+        "the question is not recorded"
+    );
+}

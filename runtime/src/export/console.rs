@@ -441,6 +441,8 @@ fn family_details(span: &SpanData, d: &mut String) {
     const SHOWN: &[(&str, &str)] = &[
         (key::CRUX_PLAN_TITLE, ""),
         (key::CRUX_PLAN_VERSION, "v"),
+        (key::CRUX_TASKLIST_ID, ""),
+        (key::CRUX_TASK_ID, ""),
         (key::CRUX_TASK_LABEL, ""),
         (key::CRUX_TASK_STATUS, ""),
         (key::CRUX_TASKLIST_TOTAL_TASKS, "tasks "),
@@ -458,6 +460,7 @@ fn family_details(span: &SpanData, d: &mut String) {
         (key::CRUX_SEMANTIC_CACHE_STATUS, ""),
         (key::CRUX_SEMANTIC_CACHE_SCORE, "score "),
         (key::CRUX_SEMANTIC_CACHE_SKIP_REASON, "skipped: "),
+        (key::CRUX_SEMANTIC_CACHE_RESULT_KIND, ""),
         (key::CRUX_VALIDATION_TOTAL_ATTEMPTS, "attempts "),
         (key::CRUX_ROUTER_CLASSIFIED_AS, ""),
         (key::CRUX_ROUTER_SELECTED_MODEL, "→ "),

@@ -3,7 +3,7 @@
 //! budget is the flows' (see [`crate::cost`]); the latency budget
 //! ([`crate::TelemetryBuilder::latency_budget`]) is checked here: each outermost flow
 //! carries its start time, and the first crux span to end after the limit — or the
-//! flow itself — reports it, once per flow.
+//! flow itself — reports it, once per flow, as a child of the flow.
 
 use crate::attributes as key;
 use crate::attributes::spans;
@@ -45,6 +45,8 @@ pub(crate) struct LatencyScope(Arc<Latency>);
 
 #[derive(Debug)]
 struct Latency {
+    /// The flow's span, which the report is a child of.
+    flow: Context,
     started: Instant,
     limit: Duration,
     reported: AtomicBool,
@@ -57,7 +59,8 @@ pub(crate) fn enter_flow(cx: Context, parent: &Context) -> Context {
         return cx;
     }
     match pipeline::load().options().latency_budget {
-        Some(limit) => cx.with_value(LatencyScope(Arc::new(Latency {
+        Some(limit) => cx.clone().with_value(LatencyScope(Arc::new(Latency {
+            flow: cx,
             started: Instant::now(),
             limit,
             reported: AtomicBool::new(false),
@@ -76,7 +79,7 @@ pub(crate) fn check_latency(cx: &Context) {
     let elapsed = latency.started.elapsed();
     if elapsed > latency.limit && !latency.reported.swap(true, Ordering::AcqRel) {
         exceeded(
-            cx,
+            &latency.flow,
             BudgetType::Latency,
             latency.limit.as_secs_f64() * 1000.0,
             elapsed.as_secs_f64() * 1000.0,
