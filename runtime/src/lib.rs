@@ -10,6 +10,12 @@
 //! | [`#[crux::flow_step]`](macro@flow_step) | `crux.flow.step` |
 //! | [`#[crux::tool]`](macro@tool) | `crux.tool.<name>` |
 //! | [`#[crux::generate]`](macro@generate) | `crux.generate` (CLIENT) |
+//! | [`#[crux::retrieval_stage]`](macro@retrieval_stage) | `crux.retrieval.stage` |
+//! | [`#[crux::workspace]`](macro@workspace) | `crux.workspace.<op>` |
+//! | [`#[crux::semantic_cache]`](macro@semantic_cache) | `crux.semantic_cache.lookup` |
+//! | [`#[crux::validation_retry]`](macro@validation_retry) | `crux.validation.retry` |
+//! | [`#[crux::router]`](macro@router) | `crux.router.select` |
+//! | [`#[crux::cascade]`](macro@cascade) | `crux.cascade.run` |
 //!
 //! The context follows `.await`, [`spawn`]ed tasks and threads ([`bind`]); errors,
 //! panics and cancellation become the span's outcome; [`Span::current`] records what only
@@ -54,10 +60,33 @@
 //! ```
 
 pub use crux_macros::{
-    agent, cascade, compact, composition, corpus_sync, delegate, embedding, flow, flow_step,
-    generate, indexing, ingest, judge, memory, retrieval, retrieval_stage, router, semantic_cache,
-    tool, use_reason, validation_retry, workspace, Prompt,
+    agent, compact, composition, corpus_sync, delegate, embedding, flow, flow_step, generate,
+    indexing, ingest, judge, memory, retrieval, tool, use_reason, Prompt,
 };
+
+#[doc = include_str!("macro_docs/retrieval_stage.md")]
+#[doc(inline)]
+pub use crux_macros::retrieval_stage;
+
+#[doc = include_str!("macro_docs/workspace.md")]
+#[doc(inline)]
+pub use crux_macros::workspace;
+
+#[doc = include_str!("macro_docs/semantic_cache.md")]
+#[doc(inline)]
+pub use crux_macros::semantic_cache;
+
+#[doc = include_str!("macro_docs/validation_retry.md")]
+#[doc(inline)]
+pub use crux_macros::validation_retry;
+
+#[doc = include_str!("macro_docs/router.md")]
+#[doc(inline)]
+pub use crux_macros::router;
+
+#[doc = include_str!("macro_docs/cascade.md")]
+#[doc(inline)]
+pub use crux_macros::cascade;
 
 /// Every attribute key crux emits, as constants, and the table they come from; the
 /// kinds of span, and every span and event name.
@@ -107,6 +136,24 @@ pub use telemetry::{Telemetry, TelemetryBuilder, TelemetryError, TelemetryGuard}
 pub use opentelemetry;
 pub use opentelemetry_sdk;
 pub use opentelemetry_sdk::trace::Sampler;
+
+/// The examples of the macros' pages (`macro_docs/`), compiled and run as doctests
+/// (rustdoc does not test the docs of a re-export).
+#[cfg(doctest)]
+pub mod macro_doctests {
+    #[doc = include_str!("macro_docs/retrieval_stage.md")]
+    pub struct RetrievalStage;
+    #[doc = include_str!("macro_docs/workspace.md")]
+    pub struct Workspace;
+    #[doc = include_str!("macro_docs/semantic_cache.md")]
+    pub struct SemanticCache;
+    #[doc = include_str!("macro_docs/validation_retry.md")]
+    pub struct ValidationRetry;
+    #[doc = include_str!("macro_docs/router.md")]
+    pub struct Router;
+    #[doc = include_str!("macro_docs/cascade.md")]
+    pub struct Cascade;
+}
 
 /// The README's snippets, compiled and run as doctests.
 #[doc = include_str!("../../README.md")]
