@@ -170,7 +170,7 @@ fn printed_type(value: &crux::opentelemetry::Value) -> &'static str {
         Value::I64(_) => "Int(",
         Value::F64(_) => "Double(",
         Value::Bool(_) => "Bool(",
-        _ => "Array(",
+        _ => "Slice(",
     }
 }
 
