@@ -3,7 +3,6 @@
 pub mod collector;
 
 use crux::opentelemetry_sdk::trace::SpanData;
-use crux::testing::SpanDataExt;
 
 /// Asserts that every attribute key on `spans` and their events is in crux's key table,
 /// except keys under `app.` that the tests set themselves.
@@ -28,16 +27,28 @@ pub fn assert_keys_registered(spans: &[SpanData]) {
     }
 }
 
+/// The attribute `key` among `attrs` (of the span or event `owner`), panicking with
+/// the keys there are if absent.
+pub fn value<'a>(
+    owner: &str,
+    attrs: &'a [crux::opentelemetry::KeyValue],
+    key: &str,
+) -> &'a crux::opentelemetry::Value {
+    attrs
+        .iter()
+        .find(|kv| kv.key.as_str() == key)
+        .map(|kv| &kv.value)
+        .unwrap_or_else(|| {
+            panic!(
+                "{owner} has no `{key}`; it has {:?}",
+                attrs.iter().map(|kv| kv.key.as_str()).collect::<Vec<_>>()
+            )
+        })
+}
+
 /// The attribute `key` of `span` as text, panicking with the span's attributes if absent.
 pub fn text(span: &SpanData, key: &str) -> String {
-    span.str_attr(key).unwrap_or_else(|| {
-        panic!(
-            "span {} has no `{key}`; it has {:?}",
-            span.name,
-            span.attributes
-                .iter()
-                .map(|kv| kv.key.as_str())
-                .collect::<Vec<_>>()
-        )
-    })
+    value(&format!("span {}", span.name), &span.attributes, key)
+        .as_str()
+        .into_owned()
 }

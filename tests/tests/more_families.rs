@@ -26,17 +26,14 @@ enum Ty {
 
 /// Asserts that `span` carries each key with the reference's value type.
 fn reference(span: &crux::opentelemetry_sdk::trace::SpanData, keys: &[(&str, Ty)]) {
+    reference_in(&span.name, &span.attributes, keys);
+}
+
+/// Asserts that the attributes of `owner` (a span or an event) have each key with the
+/// reference's value type.
+fn reference_in(owner: &str, attrs: &[crux::opentelemetry::KeyValue], keys: &[(&str, Ty)]) {
     for (key, ty) in keys {
-        let value = span.attr(key).unwrap_or_else(|| {
-            panic!(
-                "{} has no `{key}`; it has {:?}",
-                span.name,
-                span.attributes
-                    .iter()
-                    .map(|kv| kv.key.as_str())
-                    .collect::<Vec<_>>()
-            )
-        });
+        let value = crux_tests::value(owner, attrs, key);
         let ok = matches!(
             (ty, value),
             (Ty::S, Value::String(_))
@@ -44,7 +41,7 @@ fn reference(span: &crux::opentelemetry_sdk::trace::SpanData, keys: &[(&str, Ty)
                 | (Ty::D, Value::F64(_))
                 | (Ty::B, Value::Bool(_))
         );
-        assert!(ok, "{}: `{key}` is {value:?}, expected {ty:?}", span.name);
+        assert!(ok, "{owner}: `{key}` is {value:?}, expected {ty:?}");
     }
 }
 
@@ -478,26 +475,16 @@ fn a_validation_retry_that_succeeds_ends_its_span_and_one_that_runs_out_is_an_er
     );
     assert_eq!(succeeded.status, Status::Unset);
     let first = succeeded.event("validation.attempt.1").unwrap();
-    for (key, ty) in [
-        ("crux.validation.attempt_number", I),
-        ("crux.validation.error", S),
-        ("crux.validation.repair_attempted", B),
-        ("crux.validation.repair_succeeded", B),
-    ] {
-        let value = first
-            .attributes
-            .iter()
-            .find(|kv| kv.key.as_str() == key)
-            .map(|kv| &kv.value)
-            .unwrap_or_else(|| panic!("validation.attempt.1 has no {key}"));
-        assert!(
-            matches!(
-                (ty, value),
-                (S, Value::String(_)) | (I, Value::I64(_)) | (B, Value::Bool(_))
-            ),
-            "{key}: {value:?}"
-        );
-    }
+    reference_in(
+        "validation.attempt.1",
+        &first.attributes,
+        &[
+            ("crux.validation.attempt_number", I),
+            ("crux.validation.error", S),
+            ("crux.validation.repair_attempted", B),
+            ("crux.validation.repair_succeeded", B),
+        ],
+    );
     assert!(succeeded.event("validation.attempt.2").is_some());
     let exhausted = spans
         .iter()
