@@ -872,3 +872,21 @@ async fn the_research_example_emits_every_family_and_never_a_path_or_a_question(
         "the question is not recorded"
     );
 }
+
+#[crux::cascade]
+async fn abandoned_cascade() {
+    let never = cascade::tier(0, "gpt-4o", std::future::pending::<Verdict<()>>());
+    let _ = tokio::time::timeout(Duration::from_millis(1), never).await;
+}
+
+#[tokio::test]
+async fn a_tier_dropped_before_it_decided_ends_cancelled() {
+    let capture = capture();
+    abandoned_cascade().await;
+    let tier = capture.one("crux.cascade.tier.0");
+    assert_eq!(tier.bool_attr("crux.cancelled"), Some(true));
+    assert_eq!(
+        tier.parent_span_id,
+        capture.one("crux.cascade.run").span_context.span_id()
+    );
+}

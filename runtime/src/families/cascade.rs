@@ -166,7 +166,9 @@ pub async fn tier<T, F: Future<Output = Verdict<T>>>(
     // is its cost, and counts in the cascade and the flows once.
     let cx = cost::enter_flow(span_cx, &parent);
     let started = Instant::now();
+    let cancelled = CancelledUnlessDone(Some(cx.clone()));
     let verdict = future.in_context(cx.clone()).await;
+    cancelled.done();
     let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
     let tier_cost = cost::scope_total(&cx).unwrap_or(0.0);
     {
@@ -186,4 +188,24 @@ pub async fn tier<T, F: Future<Output = Verdict<T>>>(
     ]);
     span.end();
     verdict
+}
+
+/// Ends a tier's span marked `crux.cancelled` if its future is dropped before it
+/// completes, so a cancelled tier is not lost.
+struct CancelledUnlessDone(Option<Context>);
+
+impl CancelledUnlessDone {
+    fn done(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for CancelledUnlessDone {
+    fn drop(&mut self) {
+        if let Some(cx) = self.0.take() {
+            let span = cx.span();
+            span.set_attribute(KeyValue::new(key::CRUX_CANCELLED, true));
+            span.end();
+        }
+    }
 }
