@@ -75,6 +75,9 @@ impl Cache {
             .unwrap_or_default()
     }
 
+    /// The identity a moment carries: the prompt, and the operation and version when
+    /// asked for (the reference table leaves the version off a skip and the operation
+    /// off a replay).
     fn attrs(&self, operation: bool, version: bool) -> MomentAttrs {
         MomentAttrs::default()
             .maybe(key::CRUX_PROMPT_ID, self.prompt_id.clone())
