@@ -258,6 +258,9 @@ fn finish(spec: &MacroSpec) -> TokenStream {
         Probe::Retrieved => {
             quote!((&&&::crux::__private::RetrievedProbe(&__crux_output)).crux_retrieved(&__crux_span);)
         }
+        Probe::CacheLookup => {
+            quote!((&&&::crux::__private::CacheLookupProbe(&__crux_output)).crux_cache_lookup(&__crux_span);)
+        }
     });
     quote! {
         {

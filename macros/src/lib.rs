@@ -116,6 +116,45 @@ pub fn judge(args: TokenStream, item: TokenStream) -> TokenStream {
     attribute(&spec::JUDGE, args.into(), item.into()).into()
 }
 
+/// Wraps one stage of a retrieval pipeline in a `crux.retrieval.stage` span. See
+/// `crux::retrieval_stage`.
+#[proc_macro_attribute]
+pub fn retrieval_stage(args: TokenStream, item: TokenStream) -> TokenStream {
+    attribute(&spec::RETRIEVAL_STAGE, args.into(), item.into()).into()
+}
+
+/// Wraps a workspace file operation in a `crux.workspace.<op>` span. See `crux::workspace`.
+#[proc_macro_attribute]
+pub fn workspace(args: TokenStream, item: TokenStream) -> TokenStream {
+    attribute(&spec::WORKSPACE, args.into(), item.into()).into()
+}
+
+/// Wraps a semantic-cache lookup in a `crux.semantic_cache.lookup` span. See
+/// `crux::semantic_cache`.
+#[proc_macro_attribute]
+pub fn semantic_cache(args: TokenStream, item: TokenStream) -> TokenStream {
+    attribute(&spec::SEMANTIC_CACHE, args.into(), item.into()).into()
+}
+
+/// Wraps a validation-retry loop in a `crux.validation.retry` span. See
+/// `crux::validation_retry`.
+#[proc_macro_attribute]
+pub fn validation_retry(args: TokenStream, item: TokenStream) -> TokenStream {
+    attribute(&spec::VALIDATION_RETRY, args.into(), item.into()).into()
+}
+
+/// Wraps a model router in a `crux.router.select` span. See `crux::router`.
+#[proc_macro_attribute]
+pub fn router(args: TokenStream, item: TokenStream) -> TokenStream {
+    attribute(&spec::ROUTER, args.into(), item.into()).into()
+}
+
+/// Wraps a cascade of model tiers in a `crux.cascade.run` span. See `crux::cascade`.
+#[proc_macro_attribute]
+pub fn cascade(args: TokenStream, item: TokenStream) -> TokenStream {
+    attribute(&spec::CASCADE, args.into(), item.into()).into()
+}
+
 #[doc = include_str!("../docs/derive_prompt.md")]
 #[proc_macro_derive(Prompt, attributes(prompt))]
 pub fn derive_prompt(input: TokenStream) -> TokenStream {

@@ -22,6 +22,12 @@
 //! | [`#[crux::ingest]`](macro@ingest) | `crux.ingest.parse` | one source parsed |
 //! | [`#[crux::compact]`](macro@compact) | `crux.compact` | a context compaction |
 //! | [`#[crux::judge]`](macro@judge) | `crux.judge` | an evaluator's score |
+//! | [`#[crux::retrieval_stage]`](macro@retrieval_stage) | `crux.retrieval.stage` | one stage of a retrieval pipeline (rewrite, search, rerank, ...) |
+//! | [`#[crux::workspace]`](macro@workspace) | `crux.workspace.<op>` | a workspace file operation (paths hashed) |
+//! | [`#[crux::semantic_cache]`](macro@semantic_cache) | `crux.semantic_cache.lookup` | a semantic-cache lookup: hit or miss |
+//! | [`#[crux::validation_retry]`](macro@validation_retry) | `crux.validation.retry` | a loop retrying until the output validates |
+//! | [`#[crux::router]`](macro@router) | `crux.router.select` | the choice of a model |
+//! | [`#[crux::cascade]`](macro@cascade) | `crux.cascade.run` | model tiers tried in turn (`crux.cascade.tier.<i>` children) |
 //! | [`#[derive(crux::Prompt)]`](derive@Prompt) | — | a prompt's identity, attributes, variables, for `use_reason` |
 //!
 //! Each macro's page lists its arguments (name, type, the attribute each records), what
@@ -92,6 +98,30 @@ pub use crux_macros::{
     indexing, ingest, judge, memory, retrieval, tool, use_reason, Prompt,
 };
 
+#[doc = include_str!("macro_docs/retrieval_stage.md")]
+#[doc(inline)]
+pub use crux_macros::retrieval_stage;
+
+#[doc = include_str!("macro_docs/workspace.md")]
+#[doc(inline)]
+pub use crux_macros::workspace;
+
+#[doc = include_str!("macro_docs/semantic_cache.md")]
+#[doc(inline)]
+pub use crux_macros::semantic_cache;
+
+#[doc = include_str!("macro_docs/validation_retry.md")]
+#[doc(inline)]
+pub use crux_macros::validation_retry;
+
+#[doc = include_str!("macro_docs/router.md")]
+#[doc(inline)]
+pub use crux_macros::router;
+
+#[doc = include_str!("macro_docs/cascade.md")]
+#[doc(inline)]
+pub use crux_macros::cascade;
+
 /// Every attribute key crux emits, as constants, and the table they come from; the
 /// kinds of span, and every span and event name.
 pub mod attributes {
@@ -114,6 +144,10 @@ pub mod testing;
 pub mod __private;
 
 pub use crate::core::{hashing, hooks, propagation};
+pub use families::{
+    cascade, constraint, context_cache, plan, rag_eval, router, semantic_cache, skill, task,
+    tasklist, validation,
+};
 pub use families::{composition, corpus, cost, flow, judge, retrieval};
 
 pub use crate::core::content::{CaptureContent, Message, Part};
@@ -136,6 +170,24 @@ pub use telemetry::{ShutdownReport, Telemetry, TelemetryBuilder, TelemetryError,
 pub use opentelemetry;
 pub use opentelemetry_sdk;
 pub use opentelemetry_sdk::trace::Sampler;
+
+/// The examples of the macros' pages (`macro_docs/`), compiled and run as doctests
+/// (rustdoc does not test the docs of a re-export).
+#[cfg(doctest)]
+pub mod macro_doctests {
+    #[doc = include_str!("macro_docs/retrieval_stage.md")]
+    pub struct RetrievalStage;
+    #[doc = include_str!("macro_docs/workspace.md")]
+    pub struct Workspace;
+    #[doc = include_str!("macro_docs/semantic_cache.md")]
+    pub struct SemanticCache;
+    #[doc = include_str!("macro_docs/validation_retry.md")]
+    pub struct ValidationRetry;
+    #[doc = include_str!("macro_docs/router.md")]
+    pub struct Router;
+    #[doc = include_str!("macro_docs/cascade.md")]
+    pub struct Cascade;
+}
 
 /// The README's snippets, compiled and run as doctests.
 #[doc = include_str!("../../README.md")]

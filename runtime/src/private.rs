@@ -5,7 +5,9 @@ pub use crate::core::callsite::{Callsite, Kind};
 pub use crate::recording::guard::SpanGuard;
 pub use crate::recording::instrument::{Instrumented, InstrumentedStream};
 pub use crate::recording::probes::{ArgumentProbe, JudgeProbe, OutcomeProbe, ToolOutputProbe};
-pub use crate::recording::probes::{EmbeddingsProbe, ResponseProbe, RetrievedProbe};
+pub use crate::recording::probes::{
+    CacheLookupProbe, EmbeddingsProbe, ResponseProbe, RetrievedProbe,
+};
 pub use crate::recording::start::Start;
 
 /// The probe traits, imported with `use ::crux::__private::probes::*;` where the
@@ -15,6 +17,9 @@ pub mod probes {
         DebugErrorOutcome as _, DisplayErrorOutcome as _, PlainOutcome as _,
     };
     pub use crate::recording::probes::{DeclaredOutput as _, ResultDeclaredOutput as _};
+    pub use crate::recording::probes::{
+        DirectCacheLookup as _, NoCacheLookup as _, ResultCacheLookup as _,
+    };
     pub use crate::recording::probes::{
         DirectEmbeddings as _, NoEmbeddings as _, ResultEmbeddings as _,
     };

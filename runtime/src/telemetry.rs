@@ -253,12 +253,22 @@ impl TelemetryBuilder {
     }
 
     /// A cost budget for each outermost flow: `crux.cost.warn` and `crux.cost.limit` are
-    /// emitted once each when its running total crosses `warn_usd` and `limit_usd`.
+    /// emitted once each when its running total crosses `warn_usd` and `limit_usd`, and
+    /// with the limit a `crux.budget.exceeded` (`crux.budget.type = cost`).
     pub fn cost_budget(mut self, warn_usd: f64, limit_usd: f64) -> Self {
         self.options.budget = Some(pipeline::Budget {
             warn_usd,
             limit_usd,
         });
+        self
+    }
+
+    /// A latency budget for each outermost flow: once the flow has run longer than
+    /// `limit`, the next crux span to end inside it (or the flow itself) emits one
+    /// `crux.budget.exceeded` with `crux.budget.type = latency` and the limit and the
+    /// elapsed time in ms. Nothing is interrupted: it is a signal, not a timeout.
+    pub fn latency_budget(mut self, limit: std::time::Duration) -> Self {
+        self.options.latency_budget = Some(limit);
         self
     }
 

@@ -53,16 +53,28 @@ pub fn assert_keys_registered(spans: &[SpanData]) {
     }
 }
 
+/// The attribute `key` among `attrs` (of the span or event `owner`), panicking with
+/// the keys there are if absent.
+pub fn value<'a>(
+    owner: &str,
+    attrs: &'a [crux::opentelemetry::KeyValue],
+    key: &str,
+) -> &'a crux::opentelemetry::Value {
+    attrs
+        .iter()
+        .find(|kv| kv.key.as_str() == key)
+        .map(|kv| &kv.value)
+        .unwrap_or_else(|| {
+            panic!(
+                "{owner} has no `{key}`; it has {:?}",
+                attrs.iter().map(|kv| kv.key.as_str()).collect::<Vec<_>>()
+            )
+        })
+}
+
 /// The attribute `key` of `span` as text, panicking with the span's attributes if absent.
 pub fn text(span: &SpanData, key: &str) -> String {
-    span.str_attr(key).unwrap_or_else(|| {
-        panic!(
-            "span {} has no `{key}`; it has {:?}",
-            span.name,
-            span.attributes
-                .iter()
-                .map(|kv| kv.key.as_str())
-                .collect::<Vec<_>>()
-        )
-    })
+    value(&format!("span {}", span.name), &span.attributes, key)
+        .as_str()
+        .into_owned()
 }

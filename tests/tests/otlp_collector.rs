@@ -163,3 +163,84 @@ async fn several_destinations_each_receive_every_span() {
         6
     );
 }
+
+/// The printed type of a value, as the collector prints it (`Str(..)`, `Int(..)`, ...).
+fn printed_type(value: &crux::opentelemetry::Value) -> &'static str {
+    use crux::opentelemetry::Value;
+    match value {
+        Value::String(_) => "Str(",
+        Value::I64(_) => "Int(",
+        Value::F64(_) => "Double(",
+        Value::Bool(_) => "Bool(",
+        _ => "Slice(",
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_research_agents_families_arrive_in_the_collector_as_recorded() {
+    let _turn = crux::testing::exclusive();
+    let collector = Collector::start();
+    let memory = crux::export::InMemorySpans::new();
+    let guard = crux::Telemetry::builder()
+        .in_memory(&memory)
+        .otlp_endpoint(collector.http_traces_url())
+        .latency_budget(Duration::from_millis(100))
+        .install()
+        .unwrap();
+    let agent = crux_examples::research::ResearchAgent::new();
+    let question = crux_examples::research::QUESTION;
+    agent.research("s-1", question).await.unwrap();
+    agent.research("s-1", question).await.unwrap();
+    guard.shutdown().unwrap();
+
+    let recorded = memory.spans();
+    let received = collector.wait_for(Duration::from_secs(10), |s| s.len() >= recorded.len());
+    assert_eq!(received.len(), recorded.len());
+    for span in &recorded {
+        let id = span.span_context.span_id().to_string();
+        let got = received
+            .iter()
+            .find(|r| r.id == id)
+            .unwrap_or_else(|| panic!("{} never arrived", span.name));
+        assert_eq!(got.name, span.name);
+        let parent = if span.parent_span_id == crux::opentelemetry::trace::SpanId::INVALID {
+            String::new()
+        } else {
+            span.parent_span_id.to_string()
+        };
+        assert_eq!(got.parent_id, parent, "{}", span.name);
+        for kv in &span.attributes {
+            let printed = got
+                .attr(kv.key.as_str())
+                .unwrap_or_else(|| panic!("{}: {} lost", span.name, kv.key));
+            assert!(
+                printed.starts_with(printed_type(&kv.value)),
+                "{}: {} arrived as {printed}",
+                span.name,
+                kv.key
+            );
+        }
+    }
+    for name in [
+        "crux.cascade.tier.1",
+        "crux.validation.retry",
+        "crux.workspace.read",
+        "crux.semantic_cache.hit",
+        "crux.budget.exceeded",
+        "crux.constraint.violation",
+    ] {
+        assert!(received.iter().any(|s| s.name == name), "no {name}");
+    }
+    let attempt = received
+        .iter()
+        .find(|s| s.name == "crux.validation.retry")
+        .and_then(|s| {
+            s.events
+                .iter()
+                .find(|(name, _)| name == "validation.attempt.1")
+        })
+        .expect("the attempt event arrived");
+    assert!(attempt
+        .1
+        .contains(&("crux.validation.attempt_number".into(), "Int(1)".into())));
+}

@@ -41,6 +41,18 @@ pub enum Kind {
     Compact,
     /// `#[crux::judge]`: `crux.judge`.
     Judge,
+    /// `#[crux::retrieval_stage]`: `crux.retrieval.stage`, one stage of a retrieval pipeline.
+    RetrievalStage,
+    /// `#[crux::workspace]`: `crux.workspace.<op>`, a file operation in the agent's workspace.
+    Workspace,
+    /// `#[crux::semantic_cache]`: `crux.semantic_cache.lookup`.
+    SemanticCache,
+    /// `#[crux::validation_retry]`: `crux.validation.retry`, attempts until output validates.
+    ValidationRetry,
+    /// `#[crux::router]`: `crux.router.select`, the choice of a model.
+    Router,
+    /// `#[crux::cascade]`: `crux.cascade.run`, tiers of models tried in turn.
+    Cascade,
 }
 
 /// A key the runtime sets itself on one kind of span, so `attributes(..)` must not.
@@ -97,7 +109,7 @@ pub const PROMPT_IDENTITY: &[(&str, &[&str])] = &[
 
 impl Kind {
     /// Every kind.
-    pub const ALL: [Kind; 16] = [
+    pub const ALL: [Kind; 22] = [
         Kind::Flow,
         Kind::FlowStep,
         Kind::Tool,
@@ -114,6 +126,12 @@ impl Kind {
         Kind::Ingest,
         Kind::Compact,
         Kind::Judge,
+        Kind::RetrievalStage,
+        Kind::Workspace,
+        Kind::SemanticCache,
+        Kind::ValidationRetry,
+        Kind::Router,
+        Kind::Cascade,
     ];
 
     /// Whether the span is an OpenTelemetry CLIENT span: calls that leave the process
@@ -296,6 +314,44 @@ impl Kind {
             Kind::Memory => &[Default(CRUX_MEMORY_OPERATION)],
             Kind::Indexing => &[Default(CRUX_INDEXER_ID)],
             Kind::Ingest => &[Default(CRUX_INGEST_PARSER)],
+            Kind::RetrievalStage => &[
+                Default(CRUX_RETRIEVAL_STAGE_NAME),
+                // From the enclosing `#[crux::retrieval]`, when there is one.
+                Default(CRUX_RETRIEVER_ID),
+                End(CRUX_RETRIEVAL_STAGE_OUTPUT_QUERY_COUNT),
+                End(CRUX_RETRIEVAL_STAGE_OUTPUT_HIT_COUNT),
+            ],
+            Kind::Workspace => &[
+                Argument {
+                    key: CRUX_WORKSPACE_OPERATION,
+                    argument: "op",
+                },
+                End(CRUX_WORKSPACE_STATUS),
+            ],
+            Kind::SemanticCache => &[
+                Default(CRUX_SEMANTIC_CACHE_OPERATION),
+                End(CRUX_SEMANTIC_CACHE_STATUS),
+                End(CRUX_SEMANTIC_CACHE_SCORE),
+            ],
+            Kind::ValidationRetry => &[
+                Default(CRUX_VALIDATION_RETRY_ID),
+                End(CRUX_VALIDATION_TOTAL_ATTEMPTS),
+                End(CRUX_VALIDATION_EXHAUSTED),
+            ],
+            Kind::Router => &[
+                Default(CRUX_ROUTER_NAME),
+                End(CRUX_ROUTER_CLASSIFIED_AS),
+                End(CRUX_ROUTER_SELECTED_MODEL),
+                End(CRUX_ROUTER_OVERRIDDEN),
+            ],
+            Kind::Cascade => &[
+                Default(CRUX_CASCADE_ID),
+                End(CRUX_CASCADE_ACCEPTED_TIER),
+                End(CRUX_CASCADE_TOTAL_TIERS),
+                End(CRUX_CASCADE_BUDGET_EXCEEDED),
+                End(CRUX_CASCADE_TOTAL_COST),
+                End(CRUX_CASCADE_TOTAL_DURATION_MS),
+            ],
         }
     }
 
@@ -316,8 +372,11 @@ pub enum Probe {
     Score,
     /// Embedding vectors' dimensions ([`Kind::Embedding`]).
     Embeddings,
-    /// A retrieval's result count ([`Kind::Retrieval`]).
+    /// A retrieval's result count ([`Kind::Retrieval`]), a stage's output count
+    /// ([`Kind::RetrievalStage`]).
     Retrieved,
+    /// Whether a semantic-cache lookup found an entry ([`Kind::SemanticCache`]).
+    CacheLookup,
 }
 
 impl Kind {
@@ -328,7 +387,8 @@ impl Kind {
             Kind::Tool => Some(Probe::ToolOutput),
             Kind::Judge => Some(Probe::Score),
             Kind::Embedding => Some(Probe::Embeddings),
-            Kind::Retrieval => Some(Probe::Retrieved),
+            Kind::Retrieval | Kind::RetrievalStage => Some(Probe::Retrieved),
+            Kind::SemanticCache => Some(Probe::CacheLookup),
             _ => None,
         }
     }
@@ -356,6 +416,54 @@ pub mod spans {
     pub const CORPUS_SOURCE: &str = "crux.corpus.source";
     /// The prefix of one agent of a composition (`crux.composition.agent.<id>`).
     pub const COMPOSITION_AGENT_PREFIX: &str = "crux.composition.agent.";
+    /// A plan was created.
+    pub const PLAN_CREATE: &str = "crux.plan.create";
+    /// A plan was updated.
+    pub const PLAN_UPDATE: &str = "crux.plan.update";
+    /// A task list was created.
+    pub const TASKLIST_CREATE: &str = "crux.tasklist.create";
+    /// A task list was completed.
+    pub const TASKLIST_COMPLETE: &str = "crux.tasklist.complete";
+    /// A task list was discarded.
+    pub const TASKLIST_DISCARD: &str = "crux.tasklist.discard";
+    /// A task was added to a list.
+    pub const TASK_ADD: &str = "crux.task.add";
+    /// A task's status changed.
+    pub const TASK_UPDATE: &str = "crux.task.update";
+    /// A task was removed from a list.
+    pub const TASK_REMOVE: &str = "crux.task.remove";
+    /// A context cache was consulted.
+    pub const CONTEXT_CACHE: &str = "crux.context.cache";
+    /// A skill was loaded.
+    pub const SKILL_LOAD: &str = "crux.skill.load";
+    /// The skill cache was consulted.
+    pub const SKILL_CACHE: &str = "crux.skill.cache";
+    /// A skill was resolved.
+    pub const SKILL_RESOLVE: &str = "crux.skill.resolve";
+    /// A semantic-cache hit.
+    pub const SEMANTIC_CACHE_HIT: &str = "crux.semantic_cache.hit";
+    /// A semantic-cache miss.
+    pub const SEMANTIC_CACHE_MISS: &str = "crux.semantic_cache.miss";
+    /// An entry written to the semantic cache.
+    pub const SEMANTIC_CACHE_WRITE: &str = "crux.semantic_cache.write";
+    /// The semantic cache was not used.
+    pub const SEMANTIC_CACHE_SKIP: &str = "crux.semantic_cache.skip";
+    /// A cached answer replayed.
+    pub const SEMANTIC_CACHE_REPLAY: &str = "crux.semantic_cache.replay";
+    /// A router's choice made outside a `#[crux::router]` fn (the macro's span has this name too).
+    pub const ROUTER_SELECT: &str = "crux.router.select";
+    /// The prefix of one tier of a cascade (`crux.cascade.tier.<index>`).
+    pub const CASCADE_TIER_PREFIX: &str = "crux.cascade.tier.";
+    /// A cost or latency budget was exceeded.
+    pub const BUDGET_EXCEEDED: &str = "crux.budget.exceeded";
+    /// A constraint was checked.
+    pub const CONSTRAINT_CHECK: &str = "crux.constraint.check";
+    /// Output is retried because constraints failed.
+    pub const CONSTRAINT_RETRY: &str = "crux.constraint.retry";
+    /// Constraints still failed after the last attempt.
+    pub const CONSTRAINT_VIOLATION: &str = "crux.constraint.violation";
+    /// The summary of a RAG evaluation.
+    pub const RAG_EVAL: &str = "crux.rag_eval";
 }
 
 /// Event names crux emits.
@@ -386,6 +494,8 @@ pub mod events {
     pub const FIRST_PASS_COMPLETE: &str = "use_reason.first-pass.complete";
     /// The first model pass of a resumed `use_reason` (the continuation) completed.
     pub const CONTINUATION_COMPLETE: &str = "use_reason.continuation.complete";
+    /// The prefix of one attempt of a validation retry (`validation.attempt.<n>`).
+    pub const VALIDATION_ATTEMPT_PREFIX: &str = "validation.attempt.";
 }
 
 #[cfg(test)]

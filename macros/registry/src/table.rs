@@ -394,6 +394,172 @@ registry! {
     /// The judge's score.
     CRUX_JUDGE_SCORE = "crux.judge.score": Double;
 
+    // ---- crux: retrieval stages, workspace ----
+    /// The retrieval pipeline a stage belongs to.
+    CRUX_RETRIEVAL_PIPELINE_ID = "crux.retrieval.pipeline.id": Str;
+    /// The stage's name (default: the fn name).
+    CRUX_RETRIEVAL_STAGE_NAME = "crux.retrieval.stage.name": Str;
+    /// What the stage does (`rewrite`, `rerank`, `filter`, ...).
+    CRUX_RETRIEVAL_STAGE_KIND = "crux.retrieval.stage.kind": Str;
+    /// `query` (the stage works on queries) or `hits` (on results).
+    CRUX_RETRIEVAL_STAGE_PHASE = "crux.retrieval.stage.phase": Str;
+    /// Queries the stage received.
+    CRUX_RETRIEVAL_STAGE_INPUT_QUERY_COUNT = "crux.retrieval.stage.input_query_count": Int;
+    /// Hits the stage received.
+    CRUX_RETRIEVAL_STAGE_INPUT_HIT_COUNT = "crux.retrieval.stage.input_hit_count": Int;
+    /// Queries the stage produced (a `query` stage: from the value it returns).
+    CRUX_RETRIEVAL_STAGE_OUTPUT_QUERY_COUNT = "crux.retrieval.stage.output_query_count": Int;
+    /// Hits the stage produced (a `hits` stage: from the value it returns).
+    CRUX_RETRIEVAL_STAGE_OUTPUT_HIT_COUNT = "crux.retrieval.stage.output_hit_count": Int;
+    /// Warnings the stage reported.
+    CRUX_RETRIEVAL_STAGE_WARNING_COUNT = "crux.retrieval.stage.warning_count": Int;
+    /// The workspace's id.
+    CRUX_WORKSPACE_ID = "crux.workspace.id": Str;
+    /// The workspace operation (`read`, `write`, `list`, ...).
+    CRUX_WORKSPACE_OPERATION = "crux.workspace.operation": Str;
+    /// `ok` or `error`.
+    CRUX_WORKSPACE_STATUS = "crux.workspace.status": Str;
+    /// The hashed path (never the path itself).
+    CRUX_WORKSPACE_PATH_HASH = "crux.workspace.path_hash": Str;
+    /// The mount the path is under.
+    CRUX_WORKSPACE_MOUNT = "crux.workspace.mount": Str;
+    /// The file's MIME type.
+    CRUX_WORKSPACE_MIME_TYPE = "crux.workspace.mime_type": Str;
+    /// The file's size in bytes.
+    CRUX_WORKSPACE_SIZE = "crux.workspace.size": Int;
+
+    // ---- crux: plans, task lists, context cache, skills ----
+    /// The plan's id.
+    CRUX_PLAN_ID = "crux.plan.id": Str;
+    /// The plan's title (its content is never recorded).
+    CRUX_PLAN_TITLE = "crux.plan.title": Str;
+    /// The plan's version after an update.
+    CRUX_PLAN_VERSION = "crux.plan.version": Int;
+    /// The task list's id.
+    CRUX_TASKLIST_ID = "crux.tasklist.id": Str;
+    /// Tasks in a completed task list.
+    CRUX_TASKLIST_TOTAL_TASKS = "crux.tasklist.total_tasks": Int;
+    /// Tasks done when the list was discarded.
+    CRUX_TASKLIST_COMPLETED_COUNT = "crux.tasklist.completed_count": Int;
+    /// Tasks left when the list was discarded.
+    CRUX_TASKLIST_REMAINING_COUNT = "crux.tasklist.remaining_count": Int;
+    /// The task's id.
+    CRUX_TASK_ID = "crux.task.id": Str;
+    /// The task's label.
+    CRUX_TASK_LABEL = "crux.task.label": Str;
+    /// The task's status (`pending`, `in_progress`, `done`, ...).
+    CRUX_TASK_STATUS = "crux.task.status": Str;
+    /// `hit` or `miss`.
+    CRUX_CONTEXT_CACHE_STATUS = "crux.context.cache.status": Str;
+    /// The cached context's id.
+    CRUX_CONTEXT_ID = "crux.context.id": Str;
+    /// Age of the cached context on a hit, in ms.
+    CRUX_CONTEXT_CACHE_AGE_MS = "crux.context.cache.age_ms": Int;
+    /// The skill's id.
+    CRUX_SKILL_ID = "crux.skill.id": Str;
+    /// Where the skill was loaded from (`file`, `registry`, `inline`).
+    CRUX_SKILL_SOURCE = "crux.skill.source": Str;
+    /// `hit` or `miss`.
+    CRUX_SKILL_CACHE_STATUS = "crux.skill.cache.status": Str;
+
+    // ---- crux: semantic cache ----
+    /// `generate` or `stream`.
+    CRUX_SEMANTIC_CACHE_OPERATION = "crux.semantic_cache.operation": Str;
+    /// The cache's version.
+    CRUX_SEMANTIC_CACHE_VERSION = "crux.semantic_cache.version": Str;
+    /// The similarity a hit needs.
+    CRUX_SEMANTIC_CACHE_THRESHOLD = "crux.semantic_cache.threshold": Double;
+    /// `hit` or `miss`.
+    CRUX_SEMANTIC_CACHE_STATUS = "crux.semantic_cache.status": Str;
+    /// The similarity of the hit.
+    CRUX_SEMANTIC_CACHE_SCORE = "crux.semantic_cache.score": Double;
+    /// Age of the hit's entry, in ms.
+    CRUX_SEMANTIC_CACHE_AGE_MS = "crux.semantic_cache.age_ms": Int;
+    /// Time to live of a written entry, in ms.
+    CRUX_SEMANTIC_CACHE_TTL_MS = "crux.semantic_cache.ttl_ms": Int;
+    /// `text` or `object`.
+    CRUX_SEMANTIC_CACHE_RESULT_KIND = "crux.semantic_cache.result_kind": Str;
+    /// Why the cache was not used.
+    CRUX_SEMANTIC_CACHE_SKIP_REASON = "crux.semantic_cache.skip_reason": Str;
+
+    // ---- crux: validation retries, routing, cascades, budgets, constraints ----
+    /// The validation retry's id.
+    CRUX_VALIDATION_RETRY_ID = "crux.validation.retry_id": Str;
+    /// Attempts allowed.
+    CRUX_VALIDATION_MAX_ATTEMPTS = "crux.validation.max_attempts": Int;
+    /// The attempt's number, from 1.
+    CRUX_VALIDATION_ATTEMPT_NUMBER = "crux.validation.attempt_number": Int;
+    /// Why the attempt failed validation.
+    CRUX_VALIDATION_ERROR = "crux.validation.error": Str;
+    /// Whether a repair was tried.
+    CRUX_VALIDATION_REPAIR_ATTEMPTED = "crux.validation.repair_attempted": Bool;
+    /// Whether the repair worked.
+    CRUX_VALIDATION_REPAIR_SUCCEEDED = "crux.validation.repair_succeeded": Bool;
+    /// Attempts made.
+    CRUX_VALIDATION_TOTAL_ATTEMPTS = "crux.validation.total_attempts": Int;
+    /// Whether every attempt failed.
+    CRUX_VALIDATION_EXHAUSTED = "crux.validation.exhausted": Bool;
+    /// The prompt validated.
+    CRUX_VALIDATION_PROMPT_ID = "crux.validation.prompt_id": Str;
+    /// The router's name (default: the fn name).
+    CRUX_ROUTER_NAME = "crux.router.name": Str;
+    /// The class the router put the request in.
+    CRUX_ROUTER_CLASSIFIED_AS = "crux.router.classified_as": Str;
+    /// The model the router chose.
+    CRUX_ROUTER_SELECTED_MODEL = "crux.router.selected_model": Str;
+    /// Whether the choice was overridden.
+    CRUX_ROUTER_OVERRIDDEN = "crux.router.overridden": Bool;
+    /// The cascade's id (default: the fn name).
+    CRUX_CASCADE_ID = "crux.cascade.id": Str;
+    /// The cascade's cost budget, USD.
+    CRUX_CASCADE_BUDGET = "crux.cascade.budget": Double;
+    /// The tier's index, from 0.
+    CRUX_CASCADE_TIER_INDEX = "crux.cascade.tier_index": Int;
+    /// The tier's model.
+    CRUX_CASCADE_TIER_MODEL = "crux.cascade.tier_model": Str;
+    /// `accepted`, `rejected` or `skipped`.
+    CRUX_CASCADE_TIER_STATUS = "crux.cascade.tier_status": Str;
+    /// The tier's duration, ms.
+    CRUX_CASCADE_TIER_DURATION_MS = "crux.cascade.tier.duration_ms": Double;
+    /// What the tier cost, USD.
+    CRUX_CASCADE_TIER_COST = "crux.cascade.tier.cost": Double;
+    /// The tier whose answer was accepted.
+    CRUX_CASCADE_ACCEPTED_TIER = "crux.cascade.accepted_tier": Int;
+    /// Tiers run.
+    CRUX_CASCADE_TOTAL_TIERS = "crux.cascade.total_tiers": Int;
+    /// Whether the tiers cost more than the cascade's budget.
+    CRUX_CASCADE_BUDGET_EXCEEDED = "crux.cascade.budget_exceeded": Bool;
+    /// What the tiers cost together, USD.
+    CRUX_CASCADE_TOTAL_COST = "crux.cascade.total_cost": Double;
+    /// The tiers' durations together, ms.
+    CRUX_CASCADE_TOTAL_DURATION_MS = "crux.cascade.total_duration_ms": Double;
+    /// `cost` (USD) or `latency` (ms).
+    CRUX_BUDGET_TYPE = "crux.budget.type": Str;
+    /// The budget.
+    CRUX_BUDGET_LIMIT = "crux.budget.limit": Double;
+    /// What was spent when the budget was exceeded.
+    CRUX_BUDGET_ACTUAL = "crux.budget.actual": Double;
+    /// The constraint checked.
+    CRUX_CONSTRAINT_NAME = "crux.constraint.name": Str;
+    /// `assert` or `suggest`.
+    CRUX_CONSTRAINT_SEVERITY = "crux.constraint.severity": Str;
+    /// Whether the check passed.
+    CRUX_CONSTRAINT_PASS = "crux.constraint.pass": Bool;
+    /// The attempt checked, from 1.
+    CRUX_CONSTRAINT_ATTEMPT = "crux.constraint.attempt": Int;
+    /// The feedback of a failed check (may quote the model: recorded with output capture only).
+    CRUX_CONSTRAINT_FEEDBACK = "crux.constraint.feedback": Str;
+    /// The constraints that failed, comma-joined.
+    CRUX_CONSTRAINT_NAMES = "crux.constraint.names": Str;
+    /// Attempts made before the violation.
+    CRUX_CONSTRAINT_TOTAL_ATTEMPTS = "crux.constraint.total_attempts": Int;
+    /// The evaluated RAG system or data set.
+    CRUX_RAG_EVAL_NAME = "crux.rag_eval.name": Str;
+    /// Samples evaluated.
+    CRUX_RAG_EVAL_SAMPLE_COUNT = "crux.rag_eval.sample_count": Int;
+    /// The mean score of one metric (`crux.rag_eval.metric.faithfulness`).
+    CRUX_RAG_EVAL_METRIC = "crux.rag_eval.metric.": Double, template;
+
     // ---- crux: common ----
     /// Set when a future was dropped before it completed.
     CRUX_CANCELLED = "crux.cancelled": Bool;

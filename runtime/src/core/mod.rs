@@ -15,5 +15,6 @@ pub(crate) mod ids;
 pub(crate) mod pipeline;
 pub mod propagation;
 pub(crate) mod span;
+pub(crate) mod total;
 pub(crate) mod truncate;
 pub(crate) mod value;

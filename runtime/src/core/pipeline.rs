@@ -62,6 +62,8 @@ pub(crate) struct Options {
     /// Whether every span inside an agent run carries the run's identity (session,
     /// user, tenant, conversation, trace metadata and tags).
     pub identity_on_every_span: bool,
+    /// The latency budget of each outermost flow.
+    pub latency_budget: Option<std::time::Duration>,
 }
 
 impl Default for Options {
@@ -76,6 +78,7 @@ impl Default for Options {
             hashing_key: None,
             budget: None,
             identity_on_every_span: true,
+            latency_budget: None,
         }
     }
 }
@@ -223,6 +226,51 @@ pub(crate) fn instant(parent: &Context, name: &'static str, attrs: Vec<KeyValue>
             .with_kind(SpanKind::Internal)
             .with_attributes(attrs),
     );
+}
+
+/// Records a moment: an instant span `name` under the current span, when recording is on.
+pub(crate) fn moment(name: &'static str, attrs: Vec<KeyValue>) {
+    if enabled() {
+        instant(&Context::current(), name, attrs);
+    }
+}
+
+/// Attributes of a moment, some of them only when known.
+#[derive(Debug, Default)]
+pub(crate) struct MomentAttrs(pub Vec<KeyValue>);
+
+impl MomentAttrs {
+    /// Adds `key = value`.
+    pub(crate) fn with(
+        mut self,
+        key: &'static str,
+        value: impl Into<opentelemetry::Value>,
+    ) -> Self {
+        self.0.push(KeyValue::new(key, value));
+        self
+    }
+
+    /// Adds `key = value` when there is a value.
+    pub(crate) fn maybe<V: Into<opentelemetry::Value>>(
+        self,
+        key: &'static str,
+        value: Option<V>,
+    ) -> Self {
+        match value {
+            Some(v) => self.with(key, v),
+            None => self,
+        }
+    }
+
+    /// Records them as the moment `name` (see [`moment`]).
+    pub(crate) fn record(self, name: &'static str) {
+        moment(name, self.0);
+    }
+}
+
+/// A count as an attribute value (saturating at `i64::MAX`).
+pub(crate) fn count(n: impl TryInto<i64>) -> i64 {
+    n.try_into().unwrap_or(i64::MAX)
 }
 
 /// Starts and ends `builder`'s span at one and the same instant, under `parent`;

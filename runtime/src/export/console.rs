@@ -463,6 +463,7 @@ fn details(span: &SpanData) -> String {
     ) {
         let _ = write!(d, " total ${total:.5}");
     }
+    family_details(span, &mut d);
     if let Some(Value::Bool(true)) = attr(span, key::CRUX_CANCELLED) {
         d.push_str("  [cancelled]");
     }
@@ -471,6 +472,69 @@ fn details(span: &SpanData) -> String {
         let _ = write!(d, "  ✗ {kind}: {description}");
     }
     d
+}
+
+/// The one-line summary of the plan, task, skill, cache, routing, validation, budget,
+/// constraint and workspace families: their attributes joined in a fixed order, each
+/// shown when present.
+fn family_details(span: &SpanData, d: &mut String) {
+    const SHOWN: &[(&str, &str)] = &[
+        (key::CRUX_PLAN_TITLE, ""),
+        (key::CRUX_PLAN_VERSION, "v"),
+        (key::CRUX_TASKLIST_ID, ""),
+        (key::CRUX_TASK_ID, ""),
+        (key::CRUX_TASK_LABEL, ""),
+        (key::CRUX_TASK_STATUS, ""),
+        (key::CRUX_TASKLIST_TOTAL_TASKS, "tasks "),
+        (key::CRUX_TASKLIST_REMAINING_COUNT, "left "),
+        (key::CRUX_SKILL_ID, ""),
+        (key::CRUX_SKILL_SOURCE, "from "),
+        (key::CRUX_SKILL_CACHE_STATUS, ""),
+        (key::CRUX_CONTEXT_ID, ""),
+        (key::CRUX_CONTEXT_CACHE_STATUS, ""),
+        (key::CRUX_WORKSPACE_PATH_HASH, "path#"),
+        (key::CRUX_WORKSPACE_STATUS, ""),
+        (key::CRUX_RETRIEVAL_STAGE_NAME, ""),
+        (key::CRUX_RETRIEVAL_STAGE_OUTPUT_QUERY_COUNT, "queries → "),
+        (key::CRUX_RETRIEVAL_STAGE_OUTPUT_HIT_COUNT, "hits → "),
+        (key::CRUX_SEMANTIC_CACHE_STATUS, ""),
+        (key::CRUX_SEMANTIC_CACHE_SCORE, "score "),
+        (key::CRUX_SEMANTIC_CACHE_SKIP_REASON, "skipped: "),
+        (key::CRUX_SEMANTIC_CACHE_RESULT_KIND, ""),
+        (key::CRUX_VALIDATION_TOTAL_ATTEMPTS, "attempts "),
+        (key::CRUX_ROUTER_CLASSIFIED_AS, ""),
+        (key::CRUX_ROUTER_SELECTED_MODEL, "→ "),
+        (key::CRUX_CASCADE_TIER_MODEL, ""),
+        (key::CRUX_CASCADE_TIER_STATUS, ""),
+        (key::CRUX_CASCADE_ACCEPTED_TIER, "accepted tier "),
+        (key::CRUX_CASCADE_TOTAL_TIERS, "of "),
+        (key::CRUX_BUDGET_TYPE, ""),
+        (key::CRUX_CONSTRAINT_NAME, ""),
+        (key::CRUX_CONSTRAINT_PASS, "pass="),
+        (key::CRUX_CONSTRAINT_NAMES, ""),
+        (key::CRUX_RAG_EVAL_NAME, ""),
+        (key::CRUX_RAG_EVAL_SAMPLE_COUNT, "samples "),
+    ];
+    for (k, label) in SHOWN {
+        match attr(span, k) {
+            Some(Value::F64(x)) => {
+                let _ = write!(d, " {label}{x:.2}");
+            }
+            Some(v) => {
+                let _ = write!(d, " {label}{v}");
+            }
+            None => {}
+        }
+    }
+    if let (Some(Value::F64(limit)), Some(Value::F64(actual))) = (
+        attr(span, key::CRUX_BUDGET_LIMIT),
+        attr(span, key::CRUX_BUDGET_ACTUAL),
+    ) {
+        let _ = write!(d, " {actual:.2} > {limit:.2}");
+    }
+    if let Some(Value::Bool(true)) = attr(span, key::CRUX_VALIDATION_EXHAUSTED) {
+        d.push_str(" exhausted");
+    }
 }
 
 fn format_duration(d: Duration) -> String {

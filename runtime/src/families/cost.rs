@@ -11,6 +11,7 @@
 use crate::attributes as key;
 use crate::attributes::spans;
 use crate::core::pipeline::{self, instant};
+use crate::families::budget::{self, BudgetType};
 use crate::families::flow::{FlowScope, StepScope};
 use crate::families::run::RunScope;
 use opentelemetry::{Context, KeyValue};
@@ -88,13 +89,25 @@ impl CostReport {
     }
 }
 
+/// Opens a running total — a cascade's or a tier's — under the enclosing one (a flow's,
+/// another cascade's) in `cx`; what is added inside counts in every enclosing total.
+pub(crate) fn enter_flow(cx: Context, parent: &Context) -> Context {
+    crate::core::total::open(cx, parent, None).0
+}
+
+/// The innermost running total in `cx` (a flow's, a cascade's or a tier's), if anything
+/// cost.
+pub(crate) fn scope_total(cx: &Context) -> Option<f64> {
+    crate::core::total::innermost(cx).and_then(|t| t.total())
+}
+
 /// Adds `usd` to every enclosing flow's total; returns the innermost flow's new total.
 /// Crossing the budget of the outermost flow emits its warn or limit span, once.
 pub(crate) fn add(cx: &Context, usd: f64, source: CostSource) -> Option<f64> {
-    let flow = cx.get::<FlowScope>()?;
-    let innermost = flow.cost.add(usd);
-    let mut node = flow.cost.parent.clone();
-    let mut root = flow.cost.clone();
+    let scope = crate::core::total::innermost(cx)?;
+    let innermost = scope.add(usd);
+    let mut node = scope.parent.clone();
+    let mut root = scope.clone();
     while let Some(parent) = node {
         parent.add(usd);
         node = parent.parent.clone();
@@ -102,8 +115,8 @@ pub(crate) fn add(cx: &Context, usd: f64, source: CostSource) -> Option<f64> {
     }
     if let (Some(budget), Some(total)) = (pipeline::load().options().budget, root.total()) {
         for (threshold, flag, name) in [
-            (budget.warn_usd, &root.warned, spans::COST_WARN),
-            (budget.limit_usd, &root.limited, spans::COST_LIMIT),
+            (budget.warn_usd, &root.crossed[0], spans::COST_WARN),
+            (budget.limit_usd, &root.crossed[1], spans::COST_LIMIT),
         ] {
             if total >= threshold && !flag.swap(true, Ordering::AcqRel) {
                 instant(
@@ -116,6 +129,9 @@ pub(crate) fn add(cx: &Context, usd: f64, source: CostSource) -> Option<f64> {
                         KeyValue::new(key::CRUX_COST_SOURCE, source.as_str()),
                     ],
                 );
+                if name == spans::COST_LIMIT {
+                    budget::exceeded(cx, BudgetType::Cost, threshold, total);
+                }
             }
         }
     }

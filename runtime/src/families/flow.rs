@@ -14,12 +14,13 @@ use crate::core::ids::unix_millis;
 use crate::core::pipeline::{self, Options};
 use crate::core::span::end_span;
 use crate::core::span::Span;
+use crate::core::total::{self, RunningTotal};
 use crate::families::checkpoint::Checkpoint;
 use opentelemetry::trace::{Link, SpanBuilder, SpanContext, SpanKind, TraceContextExt};
 use opentelemetry::{Context, KeyValue};
 use std::borrow::Cow;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
 pub use crate::core::pipeline::ResumeMode;
 pub use crate::families::checkpoint::{CheckpointError, ResumeFrom, CHECKPOINT_VERSION};
@@ -33,50 +34,15 @@ pub(crate) struct FlowScope {
     pub span: Context,
     /// The flow's span name, for the hooks when a suspend ends it.
     pub span_name: Cow<'static, str>,
-    /// The flow's running cost, chained to the enclosing flow's.
-    pub cost: Arc<RunningCost>,
+    /// The flow's running cost (what its model calls and reported costs added up, plus
+    /// what it carried over from the run it resumed), chained to the enclosing total.
+    pub cost: Arc<RunningTotal>,
     /// Set when the flow suspended: its span has ended already.
     pub suspended: Arc<AtomicBool>,
     /// Where the run this flow resumes suspended, if it is a resumed flow.
     pub resumed_from: Option<Arc<str>>,
     /// Whether a `use_reason` inside already took up the suspended reasoning.
     pub continued: Arc<AtomicBool>,
-}
-
-/// The running cost total of one flow (what its model calls and reported costs added
-/// up, plus what it carried over from the run it resumed), chained to the enclosing
-/// flow's. The cost family adds to it and watches the budget flags.
-#[derive(Debug, Default)]
-pub(crate) struct RunningCost {
-    total: Mutex<Option<f64>>,
-    /// The budget's warning was emitted (outermost flows only).
-    pub warned: AtomicBool,
-    /// The budget's limit was emitted (outermost flows only).
-    pub limited: AtomicBool,
-    pub parent: Option<Arc<RunningCost>>,
-}
-
-impl RunningCost {
-    fn starting_at(carried: Option<f64>, parent: Option<Arc<RunningCost>>) -> Arc<RunningCost> {
-        Arc::new(RunningCost {
-            total: Mutex::new(carried),
-            parent,
-            ..RunningCost::default()
-        })
-    }
-
-    /// The total so far, if anything cost.
-    pub(crate) fn total(&self) -> Option<f64> {
-        *self.total.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Adds `usd`; returns the new total.
-    pub(crate) fn add(&self, usd: f64) -> f64 {
-        let mut total = self.total.lock().unwrap_or_else(PoisonError::into_inner);
-        let now = total.unwrap_or(0.0) + usd;
-        *total = Some(now);
-        now
-    }
 }
 
 /// The enclosing flow step, carried in the OpenTelemetry context.
@@ -361,14 +327,14 @@ pub(crate) fn enter(
     parent: &Context,
     span_name: &Cow<'static, str>,
 ) -> Context {
-    let enclosing = parent.get::<FlowScope>().map(|f| f.cost.clone());
     let span = cx.clone();
+    let (cx, cost) = total::open(cx, parent, opening.carried);
     cx.with_value(FlowScope {
         id: opening.id.clone(),
         name: opening.name.clone(),
         span,
         span_name: span_name.clone(),
-        cost: RunningCost::starting_at(opening.carried, enclosing),
+        cost,
         suspended: opening.suspended.clone(),
         resumed_from: opening.resumed_from.clone(),
         continued: Arc::default(),

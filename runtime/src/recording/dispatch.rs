@@ -8,14 +8,18 @@ use crate::core::attrs::AttrList;
 use crate::core::callsite::{Callsite, Kind};
 use crate::core::content::CaptureContent;
 use crate::core::pipeline::Options;
+use crate::families::cascade::{self, CascadeScope};
 use crate::families::checkpoint::Checkpoint;
 use crate::families::composition::{self, CompositionScope};
 use crate::families::corpus::{self, CorpusScope};
 use crate::families::cost::{self, CostSource};
 use crate::families::flow::{self, StepScope};
 use crate::families::judge::{self, JudgeState};
+use crate::families::retrieval::RetrieverScope;
 use crate::families::run::{self, RunScope};
+use crate::families::semantic_cache::{self, LookupScope};
 use crate::families::tool::{self, ToolState};
+use crate::families::{budget, router, validation, workspace};
 use crate::families::{delegate, generate, memory, reason, retrieval};
 use opentelemetry::trace::SpanId;
 use opentelemetry::Context;
@@ -36,6 +40,14 @@ pub(super) enum Family {
     Composition(CompositionScope),
     Corpus(CorpusScope),
     Judge(JudgeState),
+    Retrieval(Option<RetrieverScope>),
+    /// A retrieval stage: the key its returned count goes under.
+    Stage(&'static str),
+    Workspace,
+    Cache(LookupScope),
+    Validation,
+    Router,
+    Cascade(CascadeScope),
 }
 
 /// Fills what the span contract derives rather than the user gives: defaults, generated
@@ -63,6 +75,12 @@ pub(super) fn start_defaults(
         Kind::Retrieval => retrieval::retrieval_defaults(callsite, attrs),
         Kind::Indexing => retrieval::indexing_defaults(callsite, attrs),
         Kind::Ingest => retrieval::ingest_defaults(callsite, attrs),
+        Kind::RetrievalStage => retrieval::stage_defaults(callsite, attrs, parent),
+        Kind::Workspace => workspace::start_defaults(callsite, attrs),
+        Kind::SemanticCache => semantic_cache::start_defaults(attrs),
+        Kind::ValidationRetry => validation::start_defaults(attrs),
+        Kind::Router => router::start_defaults(callsite, attrs),
+        Kind::Cascade => cascade::start_defaults(callsite, attrs),
         Kind::CorpusSync | Kind::Compact | Kind::Judge => {}
     }
 }
@@ -100,10 +118,16 @@ pub(super) fn open(
         Kind::Composition => Family::Composition(composition::open(attrs)),
         Kind::CorpusSync => Family::Corpus(corpus::open(attrs)),
         Kind::Judge => Family::Judge(judge::open(attrs, parent)),
-        Kind::Delegate | Kind::Memory | Kind::Retrieval | Kind::Indexing | Kind::Ingest => {
+        Kind::Retrieval => Family::Retrieval(retrieval::open_retrieval(attrs)),
+        Kind::RetrievalStage => Family::Stage(retrieval::stage_output_key(attrs)),
+        Kind::Workspace => Family::Workspace,
+        Kind::SemanticCache => Family::Cache(semantic_cache::open(attrs)),
+        Kind::ValidationRetry => Family::Validation,
+        Kind::Router => Family::Router,
+        Kind::Cascade => Family::Cascade(cascade::open(attrs)),
+        Kind::Delegate | Kind::Memory | Kind::Indexing | Kind::Ingest | Kind::Compact => {
             Family::Plain
         }
-        Kind::Compact => Family::Plain,
     }
 }
 
@@ -129,7 +153,9 @@ pub(super) fn enter(
     capture: Capture,
 ) -> Context {
     match family {
-        Family::Flow(opening) => flow::enter(opening, span_cx, parent, span_name),
+        Family::Flow(opening) => {
+            budget::enter_flow(flow::enter(opening, span_cx, parent, span_name), parent)
+        }
         Family::Step(Some(step)) => flow::enter_step(step, span_cx),
         // An embedding call reports usage and cost the way a model call does.
         Family::Generate | Family::Embedding => {
@@ -141,7 +167,18 @@ pub(super) fn enter(
         }
         Family::Composition(scope) => composition::enter(scope, span_cx),
         Family::Corpus(scope) => corpus::enter(scope, span_cx),
-        Family::Plain | Family::Step(None) | Family::Tool(_) | Family::Judge(_) => span_cx,
+        Family::Retrieval(Some(scope)) => retrieval::enter_retrieval(scope, span_cx),
+        Family::Cache(scope) => semantic_cache::enter(scope, span_cx),
+        Family::Validation => validation::enter(span_cx),
+        Family::Router => router::enter(span_cx),
+        Family::Cascade(scope) => cascade::enter(scope, span_cx, parent),
+        Family::Plain
+        | Family::Step(None)
+        | Family::Tool(_)
+        | Family::Judge(_)
+        | Family::Retrieval(None)
+        | Family::Stage(_)
+        | Family::Workspace => span_cx,
     }
 }
 
@@ -186,8 +223,19 @@ pub(super) fn end(family: &Family, cx: &Context, attrs: &mut AttrList, ending: E
         Family::Reason(_) => reason::end(cx, attrs),
         Family::Run(scope) => run::end(scope, attrs),
         Family::Tool(state) => state.end(attrs, ending.returned, ending.errored),
-        Family::Plain | Family::Step(_) => {}
+        Family::Workspace => workspace::end(attrs, ending.errored),
+        Family::Cache(scope) => scope.end(attrs),
+        Family::Validation => validation::end(cx, attrs, ending.errored),
+        Family::Cascade(scope) => scope.end(attrs),
+        Family::Plain
+        | Family::Step(_)
+        | Family::Retrieval(_)
+        | Family::Stage(_)
+        | Family::Router => {}
     }
+    // Any crux span ending inside a flow may be the first to see its latency budget
+    // exceeded.
+    budget::check_latency(cx);
     true
 }
 
@@ -249,7 +297,9 @@ mod tests {
                                 | crate::attributes::CRUX_FLOW_SUSPEND_POINT
                                 | crate::attributes::CRUX_FLOW_SUSPENDED_MS
                         ) || (kind == Kind::FlowStep
-                            && *key == crate::attributes::CRUX_FLOW_ID);
+                            && *key == crate::attributes::CRUX_FLOW_ID)
+                            || (kind == Kind::RetrievalStage
+                                && *key == crate::attributes::CRUX_RETRIEVER_ID);
                         assert!(
                             start.attrs.has(key) || in_context_only,
                             "{kind:?}: the registry says the runtime sets `{key}`, it does not"
