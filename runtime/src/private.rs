@@ -5,7 +5,7 @@ pub use crate::core::callsite::{Callsite, Kind};
 pub use crate::recording::guard::SpanGuard;
 pub use crate::recording::instrument::{Instrumented, InstrumentedStream};
 pub use crate::recording::probes::{ArgumentProbe, JudgeProbe, OutcomeProbe, ToolOutputProbe};
-pub use crate::recording::probes::{EmbeddingsProbe, ResponseProbe, RetrievedProbe};
+pub use crate::recording::probes::{EmbeddingsProbe, OutputProbe, ResponseProbe, RetrievedProbe};
 pub use crate::recording::start::Start;
 
 /// The probe traits, imported with `use ::crux::__private::probes::*;` where the
@@ -17,6 +17,9 @@ pub mod probes {
     pub use crate::recording::probes::{DeclaredOutput as _, ResultDeclaredOutput as _};
     pub use crate::recording::probes::{
         DirectEmbeddings as _, NoEmbeddings as _, ResultEmbeddings as _,
+    };
+    pub use crate::recording::probes::{
+        DirectOutputValue as _, NoOutputValue as _, ResultOutputValue as _,
     };
     pub use crate::recording::probes::{DirectResponse as _, NoResponse as _, ResultResponse as _};
     pub use crate::recording::probes::{

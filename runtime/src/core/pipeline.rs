@@ -23,6 +23,10 @@ pub enum SpanNaming {
     /// The GenAI convention's names: `invoke_workflow {name}`, `execute_tool {name}`,
     /// `chat {model}`; attribute keys are the same either way.
     GenAi,
+    /// Crux's names followed by what tells the spans apart in a backend's trace tree:
+    /// `crux.flow.step classify`, `crux.flow support_ticket`, `crux.generate gpt-4o-mini`,
+    /// `crux.run support` (tools, compositions and memory already carry theirs).
+    Readable,
 }
 
 /// How a resumed flow relates to the run it was suspended from.
@@ -201,11 +205,16 @@ impl Loaded {
 }
 
 /// Starts one of crux's own spans (an instant, a composition agent) under `parent`: its
-/// attributes get the application's and pass through `map_attributes`, as a macro
-/// span's do. The result is `parent` with the span in it.
+/// OpenInference kind from the registry, then the application's attributes and
+/// `map_attributes`, as a macro span's. The result is `parent` with the span in it.
 pub(crate) fn start_span(mut builder: SpanBuilder, parent: &Context) -> Context {
     let loaded = load();
+    let kind = crate::attributes::spans::openinference_kind(&builder.name);
     let attrs = builder.attributes.get_or_insert_with(Vec::new);
+    attrs.push(KeyValue::new(
+        crate::attributes::OPENINFERENCE_SPAN_KIND,
+        kind,
+    ));
     loaded.options().start_attributes(&builder.name, attrs);
     loaded.start(builder, parent)
 }

@@ -47,6 +47,10 @@ pub(super) fn start_defaults(
 ) {
     start.record_tags();
     let attrs = &mut start.attrs;
+    attrs.upsert_static(
+        crate::attributes::OPENINFERENCE_SPAN_KIND,
+        callsite.kind.openinference_kind(),
+    );
     match callsite.kind {
         Kind::Flow => flow::start_defaults(callsite, attrs, start.resume.as_ref(), parent),
         Kind::FlowStep => flow::step_defaults(callsite, attrs, parent),
@@ -71,7 +75,8 @@ pub(super) fn genai_name(callsite: &'static Callsite, attrs: &AttrList) -> Cow<'
         Kind::Flow => flow::genai_name(attrs),
         Kind::Tool => tool::genai_name(callsite),
         Kind::Run => run::genai_name(attrs),
-        Kind::Generate | Kind::UseReason | Kind::Embedding => generate::genai_name(callsite, attrs),
+        Kind::Generate | Kind::Embedding => generate::genai_name(callsite, attrs),
+        Kind::UseReason => reason::genai_name(callsite, attrs),
         Kind::Retrieval => retrieval::retrieval_genai_name(attrs),
         _ => return Cow::Borrowed(callsite.name),
     };
@@ -224,7 +229,7 @@ mod tests {
                     "{kind:?}: the runtime sets `{key}`, which the registry does not list"
                 );
             }
-            for d in kind.derived() {
+            for d in Kind::COMMON.iter().chain(kind.derived()) {
                 match d {
                     Derived::Set(key) | Derived::Default(key) | Derived::Mirror { key, .. } => {
                         // Set only inside an enclosing flow or on a resumed one.
@@ -240,7 +245,7 @@ mod tests {
                             "{kind:?}: the registry says the runtime sets `{key}`, it does not"
                         );
                     }
-                    Derived::Argument { .. } | Derived::End(_) => {}
+                    Derived::Argument { .. } | Derived::End(_) | Derived::Captured(_) => {}
                 }
             }
         }

@@ -12,6 +12,7 @@ use crate::attributes as key;
 use crate::core::attrs::AttrList;
 use crate::core::callsite::{self, Callsite};
 use crate::core::hooks::{Hooks, Phase, SpanInfo};
+use crate::core::io::{self, Side};
 use crate::core::pipeline::{self, SpanNaming};
 use crate::core::span::{Span, SpanBuffer};
 use crate::core::value::AttrValue;
@@ -100,6 +101,21 @@ impl SpanGuard {
         }
     }
 
+    /// Records a run's or flow's value as its `output.value` (what backends show as the
+    /// trace's response), only with output capture on.
+    pub(super) fn record_output_value<T: serde::Serialize + ?Sized>(&self, value: &T) {
+        let Some(active) = self.active().filter(|a| a.capture.content.output) else {
+            return;
+        };
+        if let Ok(json) = serde_json::to_value(value) {
+            let (mut attrs, cut) = io::attributes(Side::Output, &json, active.capture.cap);
+            if cut {
+                attrs.push(opentelemetry::KeyValue::new(key::CRUX_TRUNCATED, true));
+            }
+            Span::from_context(active.cx.clone()).put(attrs);
+        }
+    }
+
     /// Ends the span: the body completed (successfully or with an `Err` already recorded).
     #[inline]
     pub fn end(mut self) {
@@ -145,6 +161,7 @@ impl Active {
         let name: Cow<'static, str> = match options.naming {
             SpanNaming::Crux => Cow::Borrowed(callsite.name),
             SpanNaming::GenAi => dispatch::genai_name(callsite, &attrs),
+            SpanNaming::Readable => readable_name(callsite, &attrs),
         };
         let mut attrs = attrs.into_vec();
         options.start_attributes(&name, &mut attrs);
@@ -243,6 +260,19 @@ impl Active {
             self.hooks.ended(&info(&self.name, &self.cx));
         }
         span.end();
+    }
+}
+
+/// Crux's name and the span's label (the registry says which key holds it).
+fn readable_name(callsite: &'static Callsite, attrs: &AttrList) -> Cow<'static, str> {
+    let label = callsite
+        .kind
+        .label_keys()
+        .iter()
+        .find_map(|k| attrs.text(k).filter(|l| !l.is_empty()));
+    match label {
+        Some(label) => Cow::Owned(format!("{} {label}", callsite.name)),
+        None => Cow::Borrowed(callsite.name),
     }
 }
 
