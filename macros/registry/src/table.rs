@@ -91,6 +91,8 @@ registry! {
     GEN_AI_TOOL_CALL_RESULT = "gen_ai.tool.call.result": Json;
     /// The tools offered to the model.
     GEN_AI_TOOL_DEFINITIONS = "gen_ai.tool.definitions": Json;
+    /// `input` or `output`: which tokens a `gen_ai.client.token.usage` point counts.
+    GEN_AI_TOKEN_TYPE = "gen_ai.token.type": Str;
     /// Input messages (content capture only).
     GEN_AI_INPUT_MESSAGES = "gen_ai.input.messages": Json;
     /// Output messages (content capture only).

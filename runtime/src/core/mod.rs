@@ -13,6 +13,7 @@ pub mod hashing;
 pub mod hooks;
 pub(crate) mod ids;
 pub(crate) mod io;
+pub(crate) mod metrics;
 pub(crate) mod pipeline;
 pub mod propagation;
 pub(crate) mod span;

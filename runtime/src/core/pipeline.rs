@@ -114,6 +114,8 @@ pub(crate) struct Pipeline {
     /// The installed provider's tracer; `None` records through the global provider.
     pub tracer: Option<SdkTracer>,
     pub options: Options,
+    /// The GenAI metrics' instruments, when metrics are exported.
+    pub metrics: Option<crate::core::metrics::Metrics>,
 }
 
 static ENABLED: AtomicBool = AtomicBool::new(true);
@@ -190,6 +192,12 @@ impl Loaded {
             Some(p) => &p.options,
             None => Options::global_default(),
         }
+    }
+
+    /// The metrics' instruments, when the installed pipeline exports metrics.
+    #[inline]
+    pub(crate) fn metrics(&self) -> Option<&crate::core::metrics::Metrics> {
+        self.pipeline.as_deref().and_then(|p| p.metrics.as_ref())
     }
 
     /// Starts `builder` under `parent`; the result is `parent` with the span in it.

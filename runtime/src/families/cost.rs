@@ -140,6 +140,7 @@ impl CostTotal {
 /// Adds `usd` to every enclosing flow's total; returns the innermost flow's new total.
 /// Crossing the budget of the outermost flow emits its warn or limit span, once.
 pub(crate) fn add(cx: &Context, usd: f64, source: CostSource) -> Option<f64> {
+    crate::core::metrics::with(|m| m.cost(usd, source.as_str()));
     let flow = cx.get::<CostScope>()?;
     let innermost = flow.0.add(usd);
     let mut node = flow.0.parent.clone();

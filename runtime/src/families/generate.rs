@@ -8,6 +8,7 @@ use crate::core::attrs::AttrList;
 use crate::core::callsite::Callsite;
 use crate::core::content::{self, CaptureContent, Message};
 use crate::core::io::{self, Side};
+use crate::core::metrics::{self, ModelCall};
 use crate::core::span::Span;
 use opentelemetry::trace::{SpanId, TraceContextExt};
 use opentelemetry::{Context, KeyValue};
@@ -178,10 +179,12 @@ impl<T: ModelResponse + ?Sized> ModelResponse for &T {
     }
 }
 
-/// What a model call reports when it ends, for the enclosing `use_reason` to add up.
+/// What a model call reports when it ends, for the enclosing `use_reason` to add up
+/// (and the metrics).
 #[derive(Debug, Default)]
 pub(crate) struct PassReport {
     pub usage: Option<Usage>,
+    pub response_model: Option<String>,
     pub cost: Option<f64>,
     pub finish_reasons: Vec<String>,
     pub tool_calls: Option<i64>,
@@ -268,6 +271,42 @@ pub(crate) fn mlflow_cost(usd: f64) -> KeyValue {
         key::MLFLOW_LLM_COST,
         serde_json::json!({ "total_cost": usd }).to_string(),
     )
+}
+
+/// A model or embedding call being measured for the metrics: when it started and its
+/// conventions' attributes.
+#[derive(Debug)]
+pub(crate) struct Metered {
+    started: std::time::Instant,
+    call: ModelCall,
+}
+
+/// Starts measuring a model or embedding call from its start attributes (only when the
+/// pipeline records metrics).
+pub(crate) fn open(attrs: &AttrList, metered: bool) -> Option<Box<Metered>> {
+    metered.then(|| {
+        Box::new(Metered {
+            started: std::time::Instant::now(),
+            call: ModelCall {
+                operation: attrs.text(key::GEN_AI_OPERATION_NAME),
+                provider: attrs.text(key::GEN_AI_PROVIDER_NAME),
+                request_model: attrs.text(key::GEN_AI_REQUEST_MODEL),
+                ..ModelCall::default()
+            },
+        })
+    })
+}
+
+/// Records a measured call's duration and token usage (`error_type` when it failed).
+pub(crate) fn record_metrics(metered: &Metered, report: &PassReport, error_type: Option<&str>) {
+    let call = ModelCall {
+        response_model: report.response_model.clone(),
+        error_type: error_type.map(str::to_owned),
+        ..metered.call.clone()
+    };
+    let seconds = metered.started.elapsed().as_secs_f64();
+    let tokens = report.usage.map(|u| (u.input_tokens, u.output_tokens));
+    metrics::with(|m| m.model_call(&call, seconds, tokens));
 }
 
 /// The scope a model call (or an embedding call) opens: what it reports while it runs.
@@ -369,6 +408,9 @@ impl Span {
     /// Records the model that answered (`gen_ai.response.model`).
     pub fn record_response_model(&self, model: &str) {
         self.set_attribute(key::GEN_AI_RESPONSE_MODEL, model);
+        if let Some(g) = self.generate() {
+            g.update(|r| r.response_model = Some(model.to_owned()));
+        }
     }
 
     /// Records the provider's response id (`gen_ai.response.id`).

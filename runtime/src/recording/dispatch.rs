@@ -28,8 +28,9 @@ pub(super) enum Family {
     Flow(flow::Opening),
     Step(Option<StepScope>),
     Tool(ToolState),
-    Generate,
-    Embedding,
+    /// A model call, measured when the pipeline records metrics.
+    Generate(Option<Box<generate::Metered>>),
+    Embedding(Option<Box<generate::Metered>>),
     Run(RunScope),
     Reason,
     Composition(CompositionScope),
@@ -84,14 +85,15 @@ pub(super) fn genai_name(callsite: &'static Callsite, attrs: &AttrList) -> Cow<'
 }
 
 /// What the family reads from the start attributes (after hooks) before the span takes
-/// them, and what it does before the span starts (a tool joins the tool loop).
-pub(super) fn open(kind: Kind, attrs: &AttrList, parent: &Context) -> Family {
+/// them, and what it does before the span starts (a tool joins the tool loop; a model
+/// call starts its clock when `metered`).
+pub(super) fn open(kind: Kind, attrs: &AttrList, parent: &Context, metered: bool) -> Family {
     match kind {
         Kind::Flow => Family::Flow(flow::open(attrs)),
         Kind::FlowStep => Family::Step(flow::open_step(attrs)),
-        Kind::Tool => Family::Tool(tool::open(attrs, parent)),
-        Kind::Generate => Family::Generate,
-        Kind::Embedding => Family::Embedding,
+        Kind::Tool => Family::Tool(tool::open(attrs, parent, metered)),
+        Kind::Generate => Family::Generate(generate::open(attrs, metered)),
+        Kind::Embedding => Family::Embedding(generate::open(attrs, metered)),
         Kind::Run => Family::Run(run::open(attrs)),
         Kind::UseReason => Family::Reason,
         Kind::Composition => Family::Composition(composition::open(attrs)),
@@ -126,7 +128,7 @@ pub(super) fn enter(
         Family::Flow(opening) => cost::enter_flow(flow::enter(opening, span_cx), parent),
         Family::Step(Some(step)) => flow::enter_step(step, span_cx),
         // An embedding call reports usage and cost the way a model call does.
-        Family::Generate | Family::Embedding => {
+        Family::Generate(_) | Family::Embedding(_) => {
             generate::enter(span_cx, span_id, capture.content, capture.cap)
         }
         Family::Run(scope) => run::enter(scope, span_cx),
@@ -146,18 +148,23 @@ pub(super) fn error(family: &Family, message: &str) {
 
 /// How the body ended, for the families' end attributes.
 #[derive(Clone, Copy, Debug)]
-pub(super) struct Ending {
+pub(super) struct Ending<'a> {
     /// The body returned (it did not panic and was not cancelled).
     pub returned: bool,
     /// An error was recorded.
     pub errored: bool,
+    /// The recorded error's `error.type`.
+    pub error_type: Option<&'a str>,
 }
 
 /// The family's end attributes, and what its end tells the enclosing scopes.
-pub(super) fn end(family: &Family, cx: &Context, attrs: &mut AttrList, ending: Ending) {
+pub(super) fn end(family: &Family, cx: &Context, attrs: &mut AttrList, ending: Ending<'_>) {
     match family {
-        Family::Generate => {
+        Family::Generate(metered) => {
             if let Some(report) = generate::take_report(cx) {
+                if let Some(metered) = metered {
+                    generate::record_metrics(metered, &report, ending.error_type);
+                }
                 if let Some(usd) = report.cost {
                     cost::add(cx, usd, CostSource::Actual);
                 }
@@ -165,9 +172,14 @@ pub(super) fn end(family: &Family, cx: &Context, attrs: &mut AttrList, ending: E
             }
         }
         // Its cost feeds the flow's total; its usage is not a reasoning pass.
-        Family::Embedding => {
-            if let Some(usd) = generate::take_report(cx).and_then(|r| r.cost) {
-                cost::add(cx, usd, CostSource::Actual);
+        Family::Embedding(metered) => {
+            if let Some(report) = generate::take_report(cx) {
+                if let Some(metered) = metered {
+                    generate::record_metrics(metered, &report, ending.error_type);
+                }
+                if let Some(usd) = report.cost {
+                    cost::add(cx, usd, CostSource::Actual);
+                }
             }
         }
         Family::Flow(_) => cost::end_flow(cx, attrs),
@@ -176,7 +188,7 @@ pub(super) fn end(family: &Family, cx: &Context, attrs: &mut AttrList, ending: E
         Family::Judge(state) => state.end(attrs),
         Family::Reason => reason::end(cx, attrs),
         Family::Run(scope) => run::end(scope, attrs),
-        Family::Tool(state) => state.end(attrs, ending.returned, ending.errored),
+        Family::Tool(state) => state.end(attrs, ending.returned, ending.errored, ending.error_type),
         Family::Plain | Family::Step(_) => {}
     }
 }

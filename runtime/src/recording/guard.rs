@@ -41,6 +41,8 @@ pub(super) struct Active {
     ended: bool,
     panicked: AtomicBool,
     errored: AtomicBool,
+    /// The first recorded error's `error.type`, for the metrics.
+    error_type: std::sync::OnceLock<String>,
     hooks: Hooks,
     pub(super) capture: Capture,
     pub(super) family: Family,
@@ -166,7 +168,7 @@ impl Active {
         let mut attrs = attrs.into_vec();
         options.start_attributes(&name, &mut attrs);
         let attrs = AttrList::from_vec(attrs);
-        let family = dispatch::open(callsite.kind, &attrs, &parent);
+        let family = dispatch::open(callsite.kind, &attrs, &parent, loaded.metrics().is_some());
         let mut builder = SpanBuilder::from_name(name)
             .with_kind(callsite::span_kind(callsite.kind))
             .with_attributes(attrs.into_vec());
@@ -189,6 +191,7 @@ impl Active {
             ended: false,
             panicked: AtomicBool::new(false),
             errored: AtomicBool::new(false),
+            error_type: std::sync::OnceLock::new(),
             hooks: options.hooks.clone(),
             capture,
             family,
@@ -220,6 +223,7 @@ impl Active {
 
     fn record_error(&self, error_type: &str, message: &str) {
         self.errored.store(true, Ordering::Relaxed);
+        let _ = self.error_type.set(error_type.to_owned());
         dispatch::error(&self.family, message);
         Span::from_context(self.cx.clone()).record_error(
             &self.hooks,
@@ -248,6 +252,7 @@ impl Active {
         let ending = Ending {
             returned: completed && !panicked,
             errored,
+            error_type: self.error_type.get().map(String::as_str),
         };
         dispatch::end(&self.family, &self.cx, &mut end, ending);
         let mut end = end.into_vec();
