@@ -264,7 +264,7 @@ impl TelemetryBuilder {
     /// protocol, collector, headers and timeout as the traces (the
     /// `OTEL_EXPORTER_OTLP_METRICS_*` variables where nothing is set in code), every 60 s
     /// (`OTEL_METRIC_EXPORT_INTERVAL`) and at shutdown. Off for a backend that takes
-    /// traces only (Phoenix, MLflow):
+    /// traces only (Phoenix, MLflow), or with `OTEL_METRICS_EXPORTER=none`:
     ///
     /// ```
     /// let guard = crux::Telemetry::builder().otlp_from_env().metrics(false).install().unwrap();
@@ -503,7 +503,11 @@ impl TelemetryBuilder {
         let resource = resource.with_attributes(self.resource).build();
         let has_destinations = !self.destinations.is_empty();
         let mut installed = Installed {
-            metrics_on: self.metrics.unwrap_or(true),
+            // OTEL_METRICS_EXPORTER=none is the SDKs' standard off switch.
+            metrics_on: self.metrics.unwrap_or_else(|| {
+                !std::env::var("OTEL_METRICS_EXPORTER")
+                    .is_ok_and(|v| v.trim().eq_ignore_ascii_case("none"))
+            }),
             ..Installed::default()
         };
         for add in self.destinations {
@@ -538,6 +542,7 @@ impl TelemetryBuilder {
         Ok(TelemetryGuard {
             provider,
             meter_provider,
+            shutdown_timeout: shutdown_timeout(self.batch.retry_for),
             pipeline,
             health: installed.health,
             #[cfg(feature = "grpc")]
@@ -552,6 +557,8 @@ impl TelemetryBuilder {
 pub struct TelemetryGuard {
     provider: Option<SdkTracerProvider>,
     meter_provider: Option<SdkMeterProvider>,
+    /// How long a shutdown waits for the last exports.
+    shutdown_timeout: Duration,
     pipeline: Arc<Pipeline>,
     health: Vec<(String, Counters)>,
     #[cfg(feature = "grpc")]
@@ -613,7 +620,7 @@ impl TelemetryGuard {
         pipeline::uninstall(&self.pipeline);
         let result = match self.provider.take() {
             Some(p) => p
-                .shutdown()
+                .shutdown_with_timeout(self.shutdown_timeout)
                 .map_err(|e| TelemetryError(format!("shutdown failed: {e}"))),
             None => Ok(()),
         };
@@ -629,6 +636,13 @@ impl TelemetryGuard {
         }
         result
     }
+}
+
+/// How long a shutdown waits for the last exports: as long as an export may keep
+/// retrying, plus slack, and at least the SDK's 5 s. A collector that is slow but
+/// answers (MLflow storing its first traces takes longer than 5 s) is not a failure.
+fn shutdown_timeout(retry_for: Duration) -> Duration {
+    (retry_for + Duration::from_secs(5)).max(Duration::from_secs(5))
 }
 
 impl Drop for TelemetryGuard {

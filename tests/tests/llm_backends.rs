@@ -484,9 +484,9 @@ fn mlflow_shows_every_crux_span_first_class() {
     let mut server = Server::start("mlflow", command, port, dir);
     server.wait_ready("/health");
     let experiment = create_experiment(port, "crux");
-    // MLflow's first traces take longer to store than crux waits at shutdown (5 s; it
-    // reports the timeout, though every span arrives): the example runs once into a
-    // warm-up experiment, whatever its exit status, before the run under test.
+    // MLflow stores its first traces slowly (seconds on a loaded machine): the example
+    // runs once into a warm-up experiment, whatever its exit status, so the run under
+    // test meets a warm server.
     let warm_up = create_experiment(port, "warm-up");
     server.warm_up(&[("x-mlflow-experiment-id", &warm_up)]);
     let _ = Command::new(example())
