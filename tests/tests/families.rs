@@ -234,12 +234,15 @@ async fn memory_reads_and_writes_never_record_queries_contents_or_results() {
     let read = capture.one("crux.memory.read");
     assert_eq!(text(&read, "crux.memory.type"), "semantic");
     assert_eq!(text(&read, "crux.memory.operation"), "search");
+    assert_eq!(text(&read, "gen_ai.operation.name"), "search_memory");
+    assert_eq!(text(&read, "openinference.span.kind"), "CHAIN");
     assert_eq!(
         text(&read, "crux.memory.namespace_hash"),
         "93332d7b",
         "FNV-1a of tenant-a"
     );
     let write = capture.one("crux.memory.write");
+    assert_eq!(text(&write, "gen_ai.operation.name"), "upsert_memory");
     assert_eq!(
         text(&write, "crux.memory.operation"),
         "write",

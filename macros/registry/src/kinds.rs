@@ -388,7 +388,7 @@ impl Kind {
             Kind::Compact => &[End(CRUX_COMPACTION_RATIO)],
             Kind::Judge => &[End(CRUX_JUDGE_SCORE)],
             Kind::Delegate => &[Default(CRUX_DELEGATE_ID)],
-            Kind::Memory => &[Default(CRUX_MEMORY_OPERATION)],
+            Kind::Memory => &[Default(CRUX_MEMORY_OPERATION), Set(GEN_AI_OPERATION_NAME)],
             Kind::Indexing => &[Default(CRUX_INDEXER_ID)],
             Kind::Ingest => &[Default(CRUX_INGEST_PARSER)],
         }

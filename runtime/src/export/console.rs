@@ -304,13 +304,15 @@ fn short_key(k: &str) -> &str {
 fn details(span: &SpanData) -> String {
     let mut d = String::new();
     let text = |k: &str| attr(span, k).map(|v| v.as_str().into_owned());
+    // Under readable naming the span name already ends with the label.
+    let named = |label: &str| span.name.ends_with(&format!(" {label}"));
     if span.name.starts_with("crux.flow") || span.name.starts_with("invoke_workflow") {
         if let Some(name) = text(key::CRUX_FLOW_NAME)
             .filter(|_| span.name == "crux.flow" || span.name == "crux.flow.resume")
         {
             let _ = write!(d, " {name}");
         }
-        if let Some(label) = text(key::CRUX_STEP_LABEL) {
+        if let Some(label) = text(key::CRUX_STEP_LABEL).filter(|l| !named(l)) {
             let _ = write!(d, " {label}");
         }
         if let Some(id) =
