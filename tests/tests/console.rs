@@ -176,5 +176,5 @@ async fn readable_naming_does_not_print_the_label_twice() {
     let out = buffer.contents();
     assert!(out.contains("└─ crux.flow.step lookup  "), "{out}");
     assert!(!out.contains("lookup lookup"), "{out}");
-    assert!(out.contains("\ncrux.flow ticket [T-3]  "), "{out}");
+    assert!(out.contains("\ncrux.flow ticket [T-3] total"), "{out}");
 }
