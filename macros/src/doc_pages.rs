@@ -121,6 +121,7 @@ fn when_cell(derived: Derived) -> String {
         Derived::Mirror { from, .. } => format!("start, copy of {}", code(from)),
         Derived::Argument { argument, .. } => format!("start, from {}", code(argument)),
         Derived::End(_) => "end".to_owned(),
+        Derived::Captured(_) => "with content capture".to_owned(),
     }
 }
 

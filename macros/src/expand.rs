@@ -13,7 +13,12 @@ use syn::{Expr, ExprLit, Lit, LitInt, LitStr, UnOp};
 
 pub fn function(spec: &MacroSpec, checked: &Checked, f: Function) -> TokenStream {
     let callsite = callsite(spec, checked, &f);
-    let arguments = (spec.kind == Kind::Tool).then(|| tool_arguments(&f));
+    let arguments = match spec.kind {
+        Kind::Tool => Some(arguments(&f, "tool_arguments")),
+        // A run's or flow's arguments are the trace's input in LLM backends.
+        Kind::Run | Kind::Flow => Some(arguments(&f, "input_arguments")),
+        _ => None,
+    };
     let start = start(checked, arguments);
     let finish = finish(spec);
     let never = f.returns_never();
@@ -168,8 +173,10 @@ fn callsite(spec: &MacroSpec, checked: &Checked, f: &Function) -> TokenStream {
     }
 }
 
-/// For content capture: each parameter bound to a plain name, recorded if it serializes.
-fn tool_arguments(f: &Function) -> TokenStream {
+/// For content capture: each parameter bound to a plain name, recorded if it serializes,
+/// through the `Start` method `method`.
+fn arguments(f: &Function, method: &str) -> TokenStream {
+    let method = format_ident!("{}", method);
     let records = f.sig.inputs.iter().filter_map(|input| match input {
         syn::FnArg::Typed(pat) => match &*pat.pat {
             syn::Pat::Ident(ident) => {
@@ -182,7 +189,7 @@ fn tool_arguments(f: &Function) -> TokenStream {
         syn::FnArg::Receiver(_) => None,
     });
     quote! {
-        __crux_start.tool_arguments(|__crux_args| {
+        __crux_start.#method(|__crux_args| {
             #[allow(unused_imports)]
             use ::crux::__private::probes::*;
             #(#records)*
@@ -260,6 +267,9 @@ fn finish(spec: &MacroSpec) -> TokenStream {
         }
         Probe::CacheLookup => {
             quote!((&&&::crux::__private::CacheLookupProbe(&__crux_output)).crux_cache_lookup(&__crux_span);)
+        }
+        Probe::Output => {
+            quote!((&&&::crux::__private::OutputProbe(&__crux_output)).crux_output_value(&__crux_span);)
         }
     });
     quote! {

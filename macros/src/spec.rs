@@ -97,7 +97,7 @@ impl MacroSpec {
         Some(match self.kind.derives(key)? {
             Derived::Mirror { from, .. } => self.argument_for(from).map(|(_, written)| written),
             Derived::Argument { argument, .. } => self.written(argument),
-            Derived::Set(_) | Derived::Default(_) | Derived::End(_) => None,
+            Derived::Set(_) | Derived::Default(_) | Derived::End(_) | Derived::Captured(_) => None,
         })
     }
 
@@ -308,7 +308,7 @@ pub static AGENT: MacroSpec = MacroSpec {
 
 /// `telemetry(..)` inside `#[crux::use_reason]`.
 static TELEMETRY: &[ArgSpec] = &[
-    value("operation", ValueType::Str, GEN_AI_OPERATION_NAME),
+    value("operation", ValueType::Str, CRUX_REASON_OPERATION),
     runtime("prompt", "prompt"),
     TAGS,
     METADATA,
@@ -713,7 +713,7 @@ pub(crate) mod tests {
     #[test]
     fn nested_arguments_are_found_with_their_path() {
         assert_eq!(
-            USE_REASON.argument_for(GEN_AI_OPERATION_NAME),
+            USE_REASON.argument_for(CRUX_REASON_OPERATION),
             Some(("operation", "telemetry(operation = ...)".to_owned()))
         );
         assert_eq!(

@@ -126,7 +126,7 @@ pub use crux_macros::cascade;
 /// kinds of span, and every span and event name.
 pub mod attributes {
     pub use crux_registry::keys::*;
-    pub use crux_registry::{events, spans};
+    pub use crux_registry::{events, openinference, spans};
     pub use crux_registry::{lookup, Derived, Key, ValueType, KEYS, PROMPT_IDENTITY};
 }
 

@@ -6,7 +6,7 @@ pub use crate::recording::guard::SpanGuard;
 pub use crate::recording::instrument::{Instrumented, InstrumentedStream};
 pub use crate::recording::probes::{ArgumentProbe, JudgeProbe, OutcomeProbe, ToolOutputProbe};
 pub use crate::recording::probes::{
-    CacheLookupProbe, EmbeddingsProbe, ResponseProbe, RetrievedProbe,
+    CacheLookupProbe, EmbeddingsProbe, OutputProbe, ResponseProbe, RetrievedProbe,
 };
 pub use crate::recording::start::Start;
 
@@ -22,6 +22,9 @@ pub mod probes {
     };
     pub use crate::recording::probes::{
         DirectEmbeddings as _, NoEmbeddings as _, ResultEmbeddings as _,
+    };
+    pub use crate::recording::probes::{
+        DirectOutputValue as _, NoOutputValue as _, ResultOutputValue as _,
     };
     pub use crate::recording::probes::{DirectResponse as _, NoResponse as _, ResultResponse as _};
     pub use crate::recording::probes::{

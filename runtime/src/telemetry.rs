@@ -1,6 +1,7 @@
 //! Setting telemetry up: [`Telemetry::builder`] → [`TelemetryBuilder::install`] →
 //! a [`TelemetryGuard`] that flushes and shuts down, within one deadline, when dropped.
 
+use crate::core::metrics::Metrics;
 use crate::core::pipeline::{self, Options, Pipeline, SpanNaming};
 use crate::core::value::AttrValue;
 use crate::export::callback::CallbackExporter;
@@ -10,6 +11,7 @@ use crate::export::{
 };
 use opentelemetry::KeyValue;
 use opentelemetry_sdk::error::OTelSdkResult;
+use opentelemetry_sdk::metrics::SdkMeterProvider;
 use opentelemetry_sdk::trace::{
     Sampler, SdkTracerProvider, SpanExporter, SpanLimits, SpanProcessor, TracerProviderBuilder,
 };
@@ -48,6 +50,9 @@ type AddDestination =
 struct Installed {
     processors: Vec<AddProcessor>,
     health: Vec<(String, Counters)>,
+    /// Whether OTLP destinations also get the GenAI metrics ([`TelemetryBuilder::metrics`]).
+    metrics_on: bool,
+    metric_exporters: Vec<opentelemetry_otlp::MetricExporter>,
     #[cfg(feature = "grpc")]
     runtime: Option<tokio::runtime::Runtime>,
 }
@@ -101,6 +106,8 @@ pub struct TelemetryBuilder {
     sampler: Option<Sampler>,
     span_limits: Option<SpanLimits>,
     batch: BatchOptions,
+    /// `Some(false)` when [`TelemetryBuilder::metrics`] turned the metrics off.
+    metrics: Option<bool>,
 }
 
 impl std::fmt::Debug for TelemetryBuilder {
@@ -272,6 +279,23 @@ impl TelemetryBuilder {
         self
     }
 
+    /// Whether OTLP destinations also receive the GenAI metrics (on by default):
+    /// `gen_ai.client.token.usage` and `gen_ai.client.operation.duration` per the GenAI
+    /// conventions, and crux's `crux.cost` and `crux.tool.calls` counters, over the same
+    /// protocol, collector, headers and timeout as the traces (the
+    /// `OTEL_EXPORTER_OTLP_METRICS_*` variables where nothing is set in code), every 60 s
+    /// (`OTEL_METRIC_EXPORT_INTERVAL`) and at shutdown. Off for a backend that takes
+    /// traces only (Phoenix, MLflow), or with `OTEL_METRICS_EXPORTER=none`:
+    ///
+    /// ```
+    /// let guard = crux::Telemetry::builder().otlp_from_env().metrics(false).install().unwrap();
+    /// # drop(guard);
+    /// ```
+    pub fn metrics(mut self, on: bool) -> Self {
+        self.metrics = Some(on);
+        self
+    }
+
     /// Prints each finished trace as a tree on stderr.
     pub fn console(self) -> Self {
         self.console_with(Console::stderr())
@@ -336,15 +360,26 @@ impl TelemetryBuilder {
                 }
                 #[cfg(feature = "grpc")]
                 if protocol == OtlpProtocol::Grpc {
+                    let metrics_on = installed.metrics_on && otlp.metrics;
                     let (driver, entered) = installed.tokio_driver()?;
                     let built = otlp.build(settings.retry_for).map_err(TelemetryError);
+                    let metrics = metrics_on.then(|| otlp.build_metrics());
                     drop(entered);
+                    if let Some(metrics) = metrics {
+                        installed
+                            .metric_exporters
+                            .push(metrics.map_err(TelemetryError)?);
+                    }
                     let (mut exporter, _) = built?;
                     exporter.set_resource(resource);
                     return installed.batch(name, exporter, settings, driver);
                 }
                 let (mut exporter, _) = otlp.build(settings.retry_for).map_err(TelemetryError)?;
                 exporter.set_resource(resource);
+                if installed.metrics_on && otlp.metrics {
+                    let metrics = otlp.build_metrics().map_err(TelemetryError)?;
+                    installed.metric_exporters.push(metrics);
+                }
                 installed.batch(name, exporter, settings, Driver::Thread)
             }));
         self
@@ -377,7 +412,8 @@ impl TelemetryBuilder {
                 .protocol(OtlpProtocol::HttpProtobuf)
                 .endpoint(url)
                 .timeout(Duration::from_secs(2))
-                .retries(false),
+                .retries(false)
+                .traces_only(),
         )
     }
 
@@ -393,7 +429,8 @@ impl TelemetryBuilder {
             .protocol(OtlpProtocol::HttpJson)
             .endpoint(url)
             .timeout(Duration::from_secs(5))
-            .retries(false);
+            .retries(false)
+            .traces_only();
         for (k, v) in headers {
             otlp = otlp.header(k, v);
         }
@@ -527,10 +564,24 @@ impl TelemetryBuilder {
         let settings = self.batch.resolve().map_err(TelemetryError)?;
         let span_limits = crate::export::span_limits(self.span_limits).map_err(TelemetryError)?;
         let has_destinations = !self.destinations.is_empty();
-        let mut installed = Installed::default();
+        let mut installed = Installed {
+            // OTEL_METRICS_EXPORTER=none is the SDKs' standard off switch.
+            metrics_on: self.metrics.unwrap_or_else(|| {
+                !std::env::var("OTEL_METRICS_EXPORTER")
+                    .is_ok_and(|v| v.trim().eq_ignore_ascii_case("none"))
+            }),
+            ..Installed::default()
+        };
         for add in self.destinations {
             add(&resource, &settings, &mut installed)?;
         }
+        let meter_provider = (!installed.metric_exporters.is_empty()).then(|| {
+            let mut builder = SdkMeterProvider::builder().with_resource(resource.clone());
+            for exporter in installed.metric_exporters.drain(..) {
+                builder = builder.with_periodic_exporter(exporter);
+            }
+            builder.build()
+        });
         let provider = has_destinations.then(|| {
             let mut builder = SdkTracerProvider::builder()
                 .with_resource(resource)
@@ -550,9 +601,11 @@ impl TelemetryBuilder {
         let pipeline = pipeline::install(Pipeline {
             tracer: provider.as_ref().map(pipeline::tracer_from),
             options,
+            metrics: meter_provider.as_ref().map(Metrics::new),
         });
         Ok(TelemetryGuard {
             provider,
+            meter_provider,
             pipeline,
             health: installed.health,
             shutdown_timeout: settings.shutdown_timeout,
@@ -568,6 +621,7 @@ impl TelemetryBuilder {
 #[must_use = "dropping the guard shuts telemetry down at once"]
 pub struct TelemetryGuard {
     provider: Option<SdkTracerProvider>,
+    meter_provider: Option<SdkMeterProvider>,
     pipeline: Arc<Pipeline>,
     health: Vec<(String, Counters)>,
     shutdown_timeout: Duration,
@@ -745,6 +799,16 @@ impl TelemetryGuard {
                 errors.push(e);
             }
         }
+        // The metrics' last export, within what is left of the deadline. A collector
+        // without a metrics intake (a traces-only backend) is not an error of the
+        // application's telemetry, so its outcome is not reported.
+        if let Some(meters) = &self.meter_provider {
+            let meters = meters.clone();
+            let left = deadline.saturating_duration_since(Instant::now());
+            if !left.is_zero() {
+                let _ = within(Some(deadline), move || meters.shutdown_with_timeout(left));
+            }
+        }
         // Never blocks, so the guard may be dropped inside an async context.
         #[cfg(feature = "grpc")]
         if let Some(runtime) = self
@@ -794,6 +858,9 @@ fn within(
     }
 }
 
+/// How long a shutdown waits for the last exports: as long as an export may keep
+/// retrying, plus slack, and at least the SDK's 5 s. A collector that is slow but
+/// answers (MLflow storing its first traces takes longer than 5 s) is not a failure.
 impl Drop for TelemetryGuard {
     fn drop(&mut self) {
         let _ = self.shutdown();

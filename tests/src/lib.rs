@@ -5,7 +5,6 @@ pub mod fake;
 
 use crux::opentelemetry::Value;
 use crux::opentelemetry_sdk::trace::SpanData;
-use crux::testing::SpanDataExt;
 use std::sync::{Arc, Mutex};
 
 /// The value of the attribute `key` of `span`, as recorded.
@@ -55,7 +54,7 @@ pub fn assert_keys_registered(spans: &[SpanData]) {
 
 /// The attribute `key` among `attrs` (of the span or event `owner`), panicking with
 /// the keys there are if absent.
-pub fn value<'a>(
+pub fn required<'a>(
     owner: &str,
     attrs: &'a [crux::opentelemetry::KeyValue],
     key: &str,
@@ -74,7 +73,7 @@ pub fn value<'a>(
 
 /// The attribute `key` of `span` as text, panicking with the span's attributes if absent.
 pub fn text(span: &SpanData, key: &str) -> String {
-    value(&format!("span {}", span.name), &span.attributes, key)
+    required(&format!("span {}", span.name), &span.attributes, key)
         .as_str()
         .into_owned()
 }

@@ -153,7 +153,11 @@ async fn run_use_reason_and_generate_nest_with_every_attribute() {
     }
 
     assert_eq!(text(&reason, "crux.reason.id"), "triage-1");
-    assert_eq!(text(&reason, "gen_ai.operation.name"), "triage");
+    // An agent's loop for the GenAI conventions (a model call's `chat` would make
+    // backends count it as one); its own operation under crux's key.
+    assert_eq!(text(&reason, "gen_ai.operation.name"), "invoke_agent");
+    assert_eq!(text(&reason, "crux.reason.operation"), "triage");
+    assert_eq!(text(&reason, "openinference.span.kind"), "AGENT");
     assert_eq!(text(&reason, "gen_ai.provider.name"), "openai");
     assert_eq!(text(&reason, "gen_ai.request.model"), "gpt-4o");
     assert_eq!(text(&reason, "gen_ai.prompt.name"), "triage");
@@ -183,12 +187,20 @@ async fn run_use_reason_and_generate_nest_with_every_attribute() {
         "skip is never recorded"
     );
 
-    // Usage summed over the three passes, finish reasons of the last.
-    assert_eq!(reason.i64_attr("gen_ai.usage.input_tokens"), Some(600));
-    assert_eq!(reason.i64_attr("gen_ai.usage.output_tokens"), Some(30));
+    // Usage summed over the three passes (under crux's keys: backends adding up
+    // `gen_ai.usage.*` would count the passes twice), finish reasons of the last.
+    assert_eq!(reason.i64_attr("crux.reason.usage.input_tokens"), Some(600));
+    assert_eq!(reason.i64_attr("crux.reason.usage.output_tokens"), Some(30));
     assert_eq!(
-        reason.i64_attr("gen_ai.usage.cache_read.input_tokens"),
+        reason.i64_attr("crux.reason.usage.cache_read.input_tokens"),
         Some(300)
+    );
+    assert!(
+        !reason
+            .attributes
+            .iter()
+            .any(|kv| kv.key.as_str().starts_with("gen_ai.usage.")),
+        "no model-call usage on the wrapper"
     );
     assert_eq!(reason.f64_attr("crux.cost"), Some(0.75));
     assert_eq!(
@@ -320,7 +332,7 @@ async fn after_a_resume_usage_is_never_counted_twice() {
     assert_eq!(reasons.len(), 2);
     let inputs: Vec<_> = reasons
         .iter()
-        .map(|r| r.i64_attr("gen_ai.usage.input_tokens").unwrap())
+        .map(|r| r.i64_attr("crux.reason.usage.input_tokens").unwrap())
         .collect();
     assert_eq!(
         inputs,
@@ -350,7 +362,8 @@ async fn telemetry_as_an_expression() {
         .metadata("job", "nightly");
     with_telemetry_value(&telemetry).await;
     let reason = capture.one("crux.use_reason");
-    assert_eq!(text(&reason, "gen_ai.operation.name"), "summarize");
+    assert_eq!(text(&reason, "crux.reason.operation"), "summarize");
+    assert_eq!(text(&reason, "gen_ai.operation.name"), "invoke_agent");
     assert_eq!(text(&reason, "gen_ai.prompt.name"), "triage");
     assert_eq!(text(&reason, "crux.trace.tags"), r#"["batch"]"#);
     assert_eq!(text(&reason, "crux.trace.metadata.job"), "nightly");

@@ -33,7 +33,7 @@ fn reference(span: &crux::opentelemetry_sdk::trace::SpanData, keys: &[(&str, Ty)
 /// reference's value type.
 fn reference_in(owner: &str, attrs: &[crux::opentelemetry::KeyValue], keys: &[(&str, Ty)]) {
     for (key, ty) in keys {
-        let value = crux_tests::value(owner, attrs, key);
+        let value = crux_tests::required(owner, attrs, key);
         let ok = matches!(
             (ty, value),
             (Ty::S, Value::String(_))

@@ -80,6 +80,9 @@ pub enum Derived {
     },
     /// Set when the span ends, from what the function returned or recorded.
     End(&'static str),
+    /// Recorded only with content capture on, from the function's parameters (at start)
+    /// or its value (at end).
+    Captured(&'static str),
 }
 
 impl Derived {
@@ -89,13 +92,35 @@ impl Derived {
             Derived::Set(key)
             | Derived::Default(key)
             | Derived::End(key)
+            | Derived::Captured(key)
             | Derived::Mirror { key, .. }
             | Derived::Argument { key, .. } => key,
         }
     }
 }
 
-use Derived::{Argument, Default, End, Mirror, Set};
+use Derived::{Argument, Captured, Default, End, Mirror, Set};
+
+/// The OpenInference span kinds crux uses (`openinference.span.kind`): Arize Phoenix,
+/// MLflow and other OpenInference readers classify a span by this before anything else.
+pub mod openinference {
+    /// An agent run, a reasoning loop, one agent of a composition, a delegation.
+    pub const AGENT: &str = "AGENT";
+    /// A step of work that groups others: flows, steps, compositions, bookkeeping.
+    pub const CHAIN: &str = "CHAIN";
+    /// A model call.
+    pub const LLM: &str = "LLM";
+    /// A tool call.
+    pub const TOOL: &str = "TOOL";
+    /// A query to a retriever.
+    pub const RETRIEVER: &str = "RETRIEVER";
+    /// A call to an embedding model.
+    pub const EMBEDDING: &str = "EMBEDDING";
+    /// A score given to an answer.
+    pub const EVALUATOR: &str = "EVALUATOR";
+    /// A check that lets work through or stops it (a tool call's approval).
+    pub const GUARDRAIL: &str = "GUARDRAIL";
+}
 
 /// The keys a prompt's identity is recorded under, each with the identity part it comes
 /// from (`#[prompt(name)]`, ...): `derive(Prompt)` and the runtime both read this.
@@ -143,7 +168,64 @@ impl Kind {
         )
     }
 
-    /// The keys the runtime sets itself on this kind of span.
+    /// The OpenInference span kind of this kind of span (`openinference.span.kind`), one
+    /// static value per kind. Crux's own spans get theirs from [`spans::openinference_kind`].
+    pub const fn openinference_kind(self) -> &'static str {
+        use openinference::*;
+        match self {
+            Kind::Run | Kind::UseReason | Kind::Delegate => AGENT,
+            Kind::Generate => LLM,
+            Kind::Tool => TOOL,
+            Kind::Embedding => EMBEDDING,
+            Kind::Retrieval | Kind::RetrievalStage => RETRIEVER,
+            Kind::Judge => EVALUATOR,
+            Kind::ValidationRetry => GUARDRAIL,
+            Kind::Workspace | Kind::SemanticCache | Kind::Router | Kind::Cascade => CHAIN,
+            Kind::Flow
+            | Kind::FlowStep
+            | Kind::Composition
+            | Kind::Memory
+            | Kind::CorpusSync
+            | Kind::Indexing
+            | Kind::Ingest
+            | Kind::Compact => CHAIN,
+        }
+    }
+
+    /// The keys whose value names one span of this kind, in order of preference (a step's
+    /// label, a flow's name, a model call's model, ...): appended to the span name under
+    /// readable naming, so trace trees in backends tell the spans apart. Kinds whose span
+    /// name already carries their name (tools, compositions, memory) have none.
+    pub const fn label_keys(self) -> &'static [&'static str] {
+        match self {
+            Kind::Run => &[GEN_AI_AGENT_NAME],
+            Kind::Flow => &[CRUX_FLOW_NAME],
+            Kind::FlowStep => &[CRUX_STEP_LABEL],
+            Kind::Generate | Kind::Embedding => &[GEN_AI_REQUEST_MODEL],
+            Kind::UseReason => &[CRUX_REASON_ID, GEN_AI_REQUEST_MODEL],
+            Kind::Retrieval => &[CRUX_RETRIEVER_ID],
+            Kind::Delegate => &[CRUX_DELEGATE_ID],
+            Kind::CorpusSync => &[CRUX_CORPUS_ID],
+            Kind::Indexing => &[CRUX_INDEXER_ID],
+            Kind::Ingest => &[CRUX_INGEST_PARSER],
+            Kind::Judge => &[CRUX_JUDGE_METRIC],
+            Kind::Compact => &[CRUX_COMPACTION_REASON],
+            Kind::RetrievalStage => &[CRUX_RETRIEVAL_STAGE_NAME],
+            Kind::Router => &[CRUX_ROUTER_NAME],
+            Kind::Cascade => &[CRUX_CASCADE_ID],
+            Kind::ValidationRetry => &[CRUX_VALIDATION_RETRY_ID],
+            Kind::Tool
+            | Kind::Composition
+            | Kind::Memory
+            | Kind::Workspace
+            | Kind::SemanticCache => &[],
+        }
+    }
+
+    /// Keys the runtime sets on every kind of span.
+    pub const COMMON: &'static [Derived] = &[Set(OPENINFERENCE_SPAN_KIND)];
+
+    /// The keys the runtime sets itself on this kind of span, besides [`Kind::COMMON`].
     pub const fn derived(self) -> &'static [Derived] {
         match self {
             Kind::Tool => &[
@@ -176,6 +258,10 @@ impl Kind {
                     from: CRUX_FLOW_NAME,
                 },
                 End(CRUX_COST_TOTAL),
+                Captured(INPUT_VALUE),
+                Captured(INPUT_MIME_TYPE),
+                Captured(OUTPUT_VALUE),
+                Captured(OUTPUT_MIME_TYPE),
             ],
             Kind::FlowStep => &[
                 Default(CRUX_STEP_ID),
@@ -187,6 +273,7 @@ impl Kind {
             ],
             Kind::Generate => &[
                 Default(GEN_AI_OPERATION_NAME),
+                Set(MLFLOW_SPAN_TYPE),
                 Mirror {
                     key: GEN_AI_SYSTEM,
                     from: GEN_AI_PROVIDER_NAME,
@@ -200,6 +287,11 @@ impl Kind {
                     argument: "system",
                 },
                 End(GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK),
+                End(MLFLOW_LLM_COST),
+                Captured(INPUT_VALUE),
+                Captured(INPUT_MIME_TYPE),
+                Captured(OUTPUT_VALUE),
+                Captured(OUTPUT_MIME_TYPE),
             ],
             Kind::Run => &[
                 Default(CRUX_RUN_ID),
@@ -217,10 +309,23 @@ impl Kind {
                     key: CRUX_TRACE_TAGS,
                     argument: "tags",
                 },
+                Argument {
+                    key: TAG_TAGS,
+                    argument: "tags",
+                },
+                Argument {
+                    key: METADATA,
+                    argument: "metadata",
+                },
                 End(CRUX_RUN_AWAITING_HUMAN_INPUT),
+                Captured(INPUT_VALUE),
+                Captured(INPUT_MIME_TYPE),
+                Captured(OUTPUT_VALUE),
+                Captured(OUTPUT_MIME_TYPE),
             ],
             Kind::UseReason => &[
-                Default(GEN_AI_OPERATION_NAME),
+                Set(GEN_AI_OPERATION_NAME),
+                Default(CRUX_REASON_OPERATION),
                 Argument {
                     key: CRUX_TRACE_TAGS,
                     argument: "tags",
@@ -259,6 +364,11 @@ impl Kind {
                 },
                 End(CRUX_USE_REASON_INTERRUPTED),
                 End(CRUX_USE_REASON_RESUMED),
+                End(CRUX_REASON_USAGE_INPUT_TOKENS),
+                End(CRUX_REASON_USAGE_OUTPUT_TOKENS),
+                End(CRUX_REASON_USAGE_REASONING_OUTPUT_TOKENS),
+                End(CRUX_REASON_USAGE_CACHE_READ_INPUT_TOKENS),
+                End(CRUX_REASON_USAGE_CACHE_CREATION_INPUT_TOKENS),
                 End(CRUX_TOOL_CALL_COUNT),
                 End(CRUX_TOOL_RESULT_COUNT),
                 End(CRUX_TOOL_STEP_COUNT),
@@ -294,6 +404,7 @@ impl Kind {
                     key: GEN_AI_EMBEDDINGS_DIMENSION_COUNT,
                     from: CRUX_EMBEDDING_DIMENSIONS,
                 },
+                End(MLFLOW_LLM_COST),
             ],
             Kind::Retrieval => &[
                 Default(CRUX_RETRIEVER_ID),
@@ -311,7 +422,7 @@ impl Kind {
             Kind::Compact => &[End(CRUX_COMPACTION_RATIO)],
             Kind::Judge => &[End(CRUX_JUDGE_SCORE)],
             Kind::Delegate => &[Default(CRUX_DELEGATE_ID)],
-            Kind::Memory => &[Default(CRUX_MEMORY_OPERATION)],
+            Kind::Memory => &[Default(CRUX_MEMORY_OPERATION), Set(GEN_AI_OPERATION_NAME)],
             Kind::Indexing => &[Default(CRUX_INDEXER_ID)],
             Kind::Ingest => &[Default(CRUX_INGEST_PARSER)],
             Kind::RetrievalStage => &[
@@ -357,7 +468,11 @@ impl Kind {
 
     /// The entry of `key` if the runtime sets it on this kind of span.
     pub fn derives(self, key: &str) -> Option<Derived> {
-        self.derived().iter().copied().find(|d| d.key() == key)
+        Kind::COMMON
+            .iter()
+            .chain(self.derived())
+            .copied()
+            .find(|d| d.key() == key)
     }
 }
 
@@ -377,6 +492,9 @@ pub enum Probe {
     Retrieved,
     /// Whether a semantic-cache lookup found an entry ([`Kind::SemanticCache`]).
     CacheLookup,
+    /// A run's or flow's value, as its output with content capture ([`Kind::Run`],
+    /// [`Kind::Flow`]).
+    Output,
 }
 
 impl Kind {
@@ -389,6 +507,7 @@ impl Kind {
             Kind::Embedding => Some(Probe::Embeddings),
             Kind::Retrieval | Kind::RetrievalStage => Some(Probe::Retrieved),
             Kind::SemanticCache => Some(Probe::CacheLookup),
+            Kind::Run | Kind::Flow => Some(Probe::Output),
             _ => None,
         }
     }
@@ -464,6 +583,20 @@ pub mod spans {
     pub const CONSTRAINT_VIOLATION: &str = "crux.constraint.violation";
     /// The summary of a RAG evaluation.
     pub const RAG_EVAL: &str = "crux.rag_eval";
+
+    /// The OpenInference span kind of one of the spans above, by its name: a judge
+    /// evaluates, an approval guards a tool call, a composition's agent is an agent, and
+    /// the rest (cost reports and budgets, corpus sources, resumed or expired flows) is
+    /// bookkeeping inside a chain.
+    pub fn openinference_kind(name: &str) -> &'static str {
+        use super::openinference::*;
+        match name {
+            JUDGE => EVALUATOR,
+            TOOL_APPROVAL_REQUEST | TOOL_APPROVAL_DECISION => GUARDRAIL,
+            n if n.starts_with(COMPOSITION_AGENT_PREFIX) => AGENT,
+            _ => CHAIN,
+        }
+    }
 }
 
 /// Event names crux emits.

@@ -93,6 +93,8 @@ registry! {
     GEN_AI_TOOL_CALL_RESULT = "gen_ai.tool.call.result": Json;
     /// The tools offered to the model.
     GEN_AI_TOOL_DEFINITIONS = "gen_ai.tool.definitions": Json;
+    /// `input` or `output`: which tokens a `gen_ai.client.token.usage` point counts.
+    GEN_AI_TOKEN_TYPE = "gen_ai.token.type": Str;
     /// Input messages (content capture only).
     GEN_AI_INPUT_MESSAGES = "gen_ai.input.messages": Json;
     /// Output messages (content capture only).
@@ -123,6 +125,30 @@ registry! {
     GEN_AI_RETRIEVAL_QUERY_TEXT = "gen_ai.retrieval.query.text": Str;
     /// The requested output modality.
     GEN_AI_OUTPUT_TYPE = "gen_ai.output.type": Str;
+
+    // ---- what LLM observability backends read (OpenInference, MLflow) ----
+    /// The OpenInference span kind (`AGENT`, `CHAIN`, `LLM`, `TOOL`, ...): Arize Phoenix,
+    /// MLflow and other OpenInference readers classify a span by it first.
+    OPENINFERENCE_SPAN_KIND = "openinference.span.kind": Str;
+    /// A span's input as one value (content capture only): a run's or flow's arguments,
+    /// a model call's last user message.
+    INPUT_VALUE = "input.value": Str;
+    /// The MIME type of `input.value` (`text/plain` or `application/json`).
+    INPUT_MIME_TYPE = "input.mime_type": Str;
+    /// A span's output as one value (content capture only): a run's or flow's result, a
+    /// model call's answer text.
+    OUTPUT_VALUE = "output.value": Str;
+    /// The MIME type of `output.value`.
+    OUTPUT_MIME_TYPE = "output.mime_type": Str;
+    /// A run's metadata as one JSON object (OpenInference; Phoenix's metadata panel).
+    METADATA = "metadata": Json;
+    /// A run's tags (OpenInference).
+    TAG_TAGS = "tag.tags": StrArray;
+    /// MLflow's span type, where the OpenInference kind would lose detail (`CHAT_MODEL`).
+    MLFLOW_SPAN_TYPE = "mlflow.spanType": Str;
+    /// A model call's cost as MLflow reads it (`{"input_cost","output_cost","total_cost"}`
+    /// JSON, USD), from `crux.cost`: MLflow then shows crux's cost instead of pricing it.
+    MLFLOW_LLM_COST = "mlflow.llm.cost": Json;
 
     // ---- general OpenTelemetry keys ----
     /// The application session.
@@ -205,6 +231,20 @@ registry! {
     CRUX_PROMPT_SOURCE = "crux.prompt.source": Str;
     /// The `use_reason` call's id.
     CRUX_REASON_ID = "crux.reason.id": Str;
+    /// What the reasoning call does (`telemetry(operation = ..)`, `chat` unless given); its
+    /// `gen_ai.operation.name` is `invoke_agent`, so no backend takes it for a model call.
+    CRUX_REASON_OPERATION = "crux.reason.operation": Str;
+    /// Input tokens summed over the model calls inside a `use_reason` (crux's own key:
+    /// backends that add up `gen_ai.usage.*` would count the calls twice).
+    CRUX_REASON_USAGE_INPUT_TOKENS = "crux.reason.usage.input_tokens": Int;
+    /// Output tokens summed over the model calls inside a `use_reason`.
+    CRUX_REASON_USAGE_OUTPUT_TOKENS = "crux.reason.usage.output_tokens": Int;
+    /// Reasoning output tokens summed over the model calls inside a `use_reason`.
+    CRUX_REASON_USAGE_REASONING_OUTPUT_TOKENS = "crux.reason.usage.reasoning.output_tokens": Int;
+    /// Cache-read input tokens summed over the model calls inside a `use_reason`.
+    CRUX_REASON_USAGE_CACHE_READ_INPUT_TOKENS = "crux.reason.usage.cache_read.input_tokens": Int;
+    /// Cache-creation input tokens summed over the model calls inside a `use_reason`.
+    CRUX_REASON_USAGE_CACHE_CREATION_INPUT_TOKENS = "crux.reason.usage.cache_creation.input_tokens": Int;
 
     // ---- crux: tools ----
     /// The tool's name.
@@ -247,6 +287,13 @@ registry! {
     CRUX_COST_SOURCE = "crux.cost.source": Str;
     /// The budget threshold crossed, USD.
     CRUX_COST_THRESHOLD = "crux.cost.threshold": Double;
+    /// The model a cost report is for (not `gen_ai.request.model`: a report is not a
+    /// model call, and backends count any span with that key as one).
+    CRUX_COST_MODEL = "crux.cost.model": Str;
+    /// The provider a cost report is for.
+    CRUX_COST_PROVIDER = "crux.cost.provider": Str;
+    /// The input tokens a cost report covers (not `gen_ai.usage.*`, for the same reason).
+    CRUX_COST_INPUT_TOKENS = "crux.cost.input_tokens": Int;
 
     // ---- crux: compositions, delegation ----
     /// The composition's id.

@@ -12,6 +12,8 @@ pub(crate) mod context;
 pub mod hashing;
 pub mod hooks;
 pub(crate) mod ids;
+pub(crate) mod io;
+pub(crate) mod metrics;
 pub(crate) mod pipeline;
 pub mod propagation;
 pub(crate) mod span;

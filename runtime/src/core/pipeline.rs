@@ -23,6 +23,10 @@ pub enum SpanNaming {
     /// The GenAI convention's names: `invoke_workflow {name}`, `execute_tool {name}`,
     /// `chat {model}`; attribute keys are the same either way.
     GenAi,
+    /// Crux's names followed by what tells the spans apart in a backend's trace tree:
+    /// `crux.flow.step classify`, `crux.flow support_ticket`, `crux.generate gpt-4o-mini`,
+    /// `crux.run support` (tools, compositions and memory already carry theirs).
+    Readable,
 }
 
 /// How a resumed flow relates to the run it was suspended from.
@@ -117,6 +121,8 @@ pub(crate) struct Pipeline {
     /// The installed provider's tracer; `None` records through the global provider.
     pub tracer: Option<SdkTracer>,
     pub options: Options,
+    /// The GenAI metrics' instruments, when metrics are exported.
+    pub metrics: Option<crate::core::metrics::Metrics>,
 }
 
 static ENABLED: AtomicBool = AtomicBool::new(true);
@@ -195,6 +201,12 @@ impl Loaded {
         }
     }
 
+    /// The metrics' instruments, when the installed pipeline exports metrics.
+    #[inline]
+    pub(crate) fn metrics(&self) -> Option<&crate::core::metrics::Metrics> {
+        self.pipeline.as_deref().and_then(|p| p.metrics.as_ref())
+    }
+
     /// Starts `builder` under `parent`; the result is `parent` with the span in it.
     pub(crate) fn start(&self, builder: SpanBuilder, parent: &Context) -> Context {
         match self.pipeline.as_deref().and_then(|p| p.tracer.as_ref()) {
@@ -208,12 +220,17 @@ impl Loaded {
 }
 
 /// Starts one of crux's own spans (an instant, a composition agent) under `parent`: its
-/// attributes get the application's and pass through `map_attributes`, as a macro
-/// span's do. The result is `parent` with the span in it.
+/// OpenInference kind from the registry, then the application's attributes and
+/// `map_attributes`, as a macro span's. The result is `parent` with the span in it.
 pub(crate) fn start_span(mut builder: SpanBuilder, parent: &Context) -> Context {
     let loaded = load();
+    let kind = crate::attributes::spans::openinference_kind(&builder.name);
     let attrs = builder.attributes.get_or_insert_with(Vec::new);
     crate::core::attrs::inherit(parent, attrs);
+    attrs.push(KeyValue::new(
+        crate::attributes::OPENINFERENCE_SPAN_KIND,
+        kind,
+    ));
     loaded.options().start_attributes(&builder.name, attrs);
     loaded.start(builder, parent)
 }

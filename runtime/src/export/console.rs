@@ -230,7 +230,8 @@ pub(crate) fn render(trace_id: TraceId, spans: &[SpanData]) -> String {
         spans.len(),
         if spans.len() == 1 { "" } else { "s" }
     );
-    // Model calls (CLIENT spans) carry the usage; `use_reason` spans repeat their sums.
+    // Model calls (CLIENT spans) carry the usage; `use_reason` spans repeat their sums
+    // under crux's own keys.
     let calls = || {
         spans
             .iter()
@@ -343,13 +344,15 @@ fn short_key(k: &str) -> &str {
 fn details(span: &SpanData) -> String {
     let mut d = String::new();
     let text = |k: &str| attr(span, k).map(|v| v.as_str().into_owned());
+    // Under readable naming the span name already ends with the label.
+    let named = |label: &str| span.name.ends_with(&format!(" {label}"));
     if span.name.starts_with("crux.flow") || span.name.starts_with("invoke_workflow") {
         if let Some(name) = text(key::CRUX_FLOW_NAME)
             .filter(|_| span.name == "crux.flow" || span.name == "crux.flow.resume")
         {
             let _ = write!(d, " {name}");
         }
-        if let Some(label) = text(key::CRUX_STEP_LABEL) {
+        if let Some(label) = text(key::CRUX_STEP_LABEL).filter(|l| !named(l)) {
             let _ = write!(d, " {label}");
         }
         if let Some(id) =
@@ -377,14 +380,23 @@ fn details(span: &SpanData) -> String {
     if let Some(provider) = text(key::GEN_AI_PROVIDER_NAME) {
         let _ = write!(d, " {provider}");
     }
-    if let Some(model) =
-        text(key::GEN_AI_RESPONSE_MODEL).or_else(|| text(key::GEN_AI_REQUEST_MODEL))
+    if let Some(model) = text(key::GEN_AI_RESPONSE_MODEL)
+        .or_else(|| text(key::GEN_AI_REQUEST_MODEL))
+        .or_else(|| text(key::CRUX_COST_MODEL))
     {
         let _ = write!(d, " {model}");
     }
+    // A model call's usage, or the sums of a `use_reason` (under crux's keys).
+    let usage = |genai: &str, reason: &str| attr(span, genai).or_else(|| attr(span, reason));
     if let (Some(i), Some(o)) = (
-        attr(span, key::GEN_AI_USAGE_INPUT_TOKENS),
-        attr(span, key::GEN_AI_USAGE_OUTPUT_TOKENS),
+        usage(
+            key::GEN_AI_USAGE_INPUT_TOKENS,
+            key::CRUX_REASON_USAGE_INPUT_TOKENS,
+        ),
+        usage(
+            key::GEN_AI_USAGE_OUTPUT_TOKENS,
+            key::CRUX_REASON_USAGE_OUTPUT_TOKENS,
+        ),
     ) {
         let _ = write!(d, "  tokens {i} in / {o} out");
     }

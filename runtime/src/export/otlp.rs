@@ -67,6 +67,9 @@ pub struct Otlp {
     pub(crate) timeout: Option<Duration>,
     pub(crate) gzip: bool,
     pub(crate) retries: bool,
+    /// Whether this destination also receives the GenAI metrics (not the devtools or the
+    /// URL exporter, which take traces only).
+    pub(crate) metrics: bool,
 }
 
 impl Otlp {
@@ -74,6 +77,7 @@ impl Otlp {
     pub fn new() -> Otlp {
         Otlp {
             retries: true,
+            metrics: true,
             ..Otlp::default()
         }
     }
@@ -106,6 +110,13 @@ impl Otlp {
     /// Compresses exports with gzip.
     pub fn gzip(mut self) -> Otlp {
         self.gzip = true;
+        self
+    }
+
+    /// Sends traces only: the GenAI metrics go elsewhere (a destination without a
+    /// metrics intake).
+    pub(crate) fn traces_only(mut self) -> Otlp {
+        self.metrics = false;
         self
     }
 
@@ -271,17 +282,7 @@ impl Otlp {
             b = b.with_timeout(t);
         }
         if !self.headers.is_empty() {
-            let mut metadata = tonic::metadata::MetadataMap::new();
-            for (k, v) in &self.headers {
-                let key =
-                    tonic::metadata::MetadataKey::from_bytes(k.to_ascii_lowercase().as_bytes())
-                        .map_err(|e| format!("invalid gRPC metadata name {k}: {e}"))?;
-                let value = v
-                    .parse()
-                    .map_err(|e| format!("invalid gRPC metadata value for {k}: {e}"))?;
-                metadata.insert(key, value);
-            }
-            b = b.with_metadata(metadata);
+            b = b.with_metadata(grpc_metadata(&self.headers)?);
         }
         if self.gzip {
             b = b.with_compression(Compression::Gzip);
@@ -377,6 +378,121 @@ fn percent_decode(value: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
+impl Otlp {
+    /// The metrics' protocol: the builder's, else `OTEL_EXPORTER_OTLP_METRICS_PROTOCOL`,
+    /// else the traces' resolution.
+    fn metrics_protocol(&self) -> Result<OtlpProtocol, String> {
+        if let Some(p) = self.protocol {
+            return Ok(p);
+        }
+        match std::env::var("OTEL_EXPORTER_OTLP_METRICS_PROTOCOL") {
+            Ok(v) if !v.trim().is_empty() => OtlpProtocol::parse(&v).ok_or_else(|| {
+                format!("OTEL_EXPORTER_OTLP_METRICS_PROTOCOL={v} is not one of grpc, http/protobuf, http/json")
+            }),
+            _ => OtlpProtocol::from_env(),
+        }
+    }
+
+    /// The metrics endpoint for an endpoint set in code: over HTTP the same collector's
+    /// `/v1/metrics`. Unset, the exporter reads `OTEL_EXPORTER_OTLP_METRICS_ENDPOINT`, then
+    /// `OTEL_EXPORTER_OTLP_ENDPOINT`.
+    fn metrics_endpoint_for(&self, protocol: OtlpProtocol) -> Option<String> {
+        let url = self.endpoint.as_ref()?.trim_end_matches('/');
+        if protocol == OtlpProtocol::Grpc {
+            return Some(url.to_owned());
+        }
+        let (scheme, rest) = url.split_once("://").unwrap_or(("http", url));
+        let authority = rest.split('/').next().unwrap_or(rest);
+        Some(format!("{scheme}://{authority}/v1/metrics"))
+    }
+
+    /// The OTLP metric exporter of this destination: the same protocol, collector,
+    /// headers, timeout and compression as its traces, with the metrics' own variables
+    /// (`OTEL_EXPORTER_OTLP_METRICS_*`) where nothing is set in code.
+    pub(crate) fn build_metrics(&self) -> Result<opentelemetry_otlp::MetricExporter, String> {
+        use opentelemetry_otlp::{Compression, Protocol, WithExportConfig, WithHttpConfig};
+        let protocol = self.metrics_protocol()?;
+        let endpoint = self.metrics_endpoint_for(protocol);
+        let built = match protocol {
+            OtlpProtocol::HttpProtobuf | OtlpProtocol::HttpJson => {
+                let mut b = opentelemetry_otlp::MetricExporter::builder()
+                    .with_http()
+                    .with_protocol(if protocol == OtlpProtocol::HttpJson {
+                        Protocol::HttpJson
+                    } else {
+                        Protocol::HttpBinary
+                    });
+                if let Some(url) = endpoint {
+                    b = b.with_endpoint(url);
+                }
+                if let Some(t) = self.timeout {
+                    b = b.with_timeout(t);
+                }
+                if !self.headers.is_empty() {
+                    b = b.with_headers(self.headers.iter().cloned().collect());
+                }
+                if self.gzip {
+                    b = b.with_compression(Compression::Gzip);
+                }
+                b.build()
+            }
+            OtlpProtocol::Grpc => self.build_grpc_metrics(endpoint)?,
+        };
+        built.map_err(|e| format!("cannot build the OTLP metric exporter: {e}"))
+    }
+
+    #[cfg(feature = "grpc")]
+    fn build_grpc_metrics(
+        &self,
+        endpoint: Option<String>,
+    ) -> Result<
+        Result<opentelemetry_otlp::MetricExporter, opentelemetry_otlp::ExporterBuildError>,
+        String,
+    > {
+        use opentelemetry_otlp::{Compression, WithExportConfig, WithTonicConfig};
+        let mut b = opentelemetry_otlp::MetricExporter::builder().with_tonic();
+        if let Some(url) = endpoint {
+            b = b.with_endpoint(url);
+        }
+        if let Some(t) = self.timeout {
+            b = b.with_timeout(t);
+        }
+        if !self.headers.is_empty() {
+            b = b.with_metadata(grpc_metadata(&self.headers)?);
+        }
+        if self.gzip {
+            b = b.with_compression(Compression::Gzip);
+        }
+        Ok(b.build())
+    }
+
+    #[cfg(not(feature = "grpc"))]
+    fn build_grpc_metrics(
+        &self,
+        _endpoint: Option<String>,
+    ) -> Result<
+        Result<opentelemetry_otlp::MetricExporter, opentelemetry_otlp::ExporterBuildError>,
+        String,
+    > {
+        Err("OTLP gRPC needs crux's `grpc` feature".into())
+    }
+}
+
+/// Headers as gRPC metadata.
+#[cfg(feature = "grpc")]
+fn grpc_metadata(headers: &[(String, String)]) -> Result<tonic::metadata::MetadataMap, String> {
+    let mut metadata = tonic::metadata::MetadataMap::new();
+    for (k, v) in headers {
+        let key = tonic::metadata::MetadataKey::from_bytes(k.to_ascii_lowercase().as_bytes())
+            .map_err(|e| format!("invalid gRPC metadata name {k}: {e}"))?;
+        let value = v
+            .parse()
+            .map_err(|e| format!("invalid gRPC metadata value for {k}: {e}"))?;
+        metadata.insert(key, value);
+    }
+    Ok(metadata)
+}
+
 /// Whether the environment sets the OTLP export timeout.
 fn env_timeout_set() -> bool {
     [
@@ -466,6 +582,27 @@ mod tests {
             .unwrap_err()
             .contains("percent-encoding"));
         assert!(check_headers("a=").unwrap_err().contains("empty value"));
+    }
+
+    #[test]
+    fn metrics_go_to_the_same_collector() {
+        for traces in ["http://collector:4318", "http://collector:4318/v1/traces"] {
+            let otlp = Otlp::new().endpoint(traces);
+            assert_eq!(
+                otlp.metrics_endpoint_for(OtlpProtocol::HttpProtobuf)
+                    .unwrap(),
+                "http://collector:4318/v1/metrics"
+            );
+        }
+        let otlp = Otlp::new().endpoint("http://collector:4317");
+        assert_eq!(
+            otlp.metrics_endpoint_for(OtlpProtocol::Grpc).unwrap(),
+            "http://collector:4317"
+        );
+        assert_eq!(
+            Otlp::new().metrics_endpoint_for(OtlpProtocol::HttpJson),
+            None
+        );
     }
 
     #[test]

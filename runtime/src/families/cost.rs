@@ -67,12 +67,12 @@ impl CostReport {
         self.source = CostSource::Estimate;
         self
     }
-    /// The model it is for.
+    /// The model it is for (`crux.cost.model`).
     pub fn model(mut self, model: impl Into<String>) -> Self {
         self.model = Some(model.into());
         self
     }
-    /// The provider (`gen_ai.system`).
+    /// The provider (`crux.cost.provider`).
     pub fn system(mut self, system: impl Into<String>) -> Self {
         self.system = Some(system.into());
         self
@@ -82,7 +82,7 @@ impl CostReport {
         self.prompt_id = Some(id.into());
         self
     }
-    /// Input tokens it covers.
+    /// Input tokens it covers (`crux.cost.input_tokens`).
     pub fn input_tokens(mut self, tokens: u64) -> Self {
         self.input_tokens = Some(tokens);
         self
@@ -104,6 +104,7 @@ pub(crate) fn scope_total(cx: &Context) -> Option<f64> {
 /// Adds `usd` to every enclosing flow's total; returns the innermost flow's new total.
 /// Crossing the budget of the outermost flow emits its warn or limit span, once.
 pub(crate) fn add(cx: &Context, usd: f64, source: CostSource) -> Option<f64> {
+    crate::core::metrics::with(|m| m.cost(usd, source.as_str()));
     let scope = crate::core::total::innermost(cx)?;
     let innermost = scope.add(usd);
     let mut node = scope.parent.clone();
@@ -157,8 +158,10 @@ pub fn report(report: CostReport) {
             attrs.push(KeyValue::new(k, v));
         }
     };
-    opt(key::GEN_AI_REQUEST_MODEL, report.model);
-    opt(key::GEN_AI_SYSTEM, report.system);
+    // Never `gen_ai.request.model` / `gen_ai.usage.*`: backends take any span with those
+    // for a model call and add its tokens to the trace.
+    opt(key::CRUX_COST_MODEL, report.model);
+    opt(key::CRUX_COST_PROVIDER, report.system);
     opt(key::CRUX_PROMPT_ID, report.prompt_id);
     opt(
         key::CRUX_SESSION_ID,
@@ -174,9 +177,11 @@ pub fn report(report: CostReport) {
     );
     if let Some(tokens) = report.input_tokens.filter(|t| *t > 0) {
         attrs.push(KeyValue::new(
-            key::GEN_AI_USAGE_INPUT_TOKENS,
+            key::CRUX_COST_INPUT_TOKENS,
             i64::try_from(tokens).unwrap_or(i64::MAX),
         ));
     }
+    // Crux counts a reported cost in the trace's total: so does MLflow.
+    attrs.push(crate::families::generate::mlflow_cost(report.cost));
     instant(&cx, spans::COST_REPORT, attrs);
 }

@@ -6,13 +6,23 @@
 use crate::attributes as key;
 use crate::attributes::events;
 use crate::core::attrs::AttrList;
+use crate::core::callsite::Callsite;
 use crate::core::content::CaptureContent;
 use crate::core::span::Span;
 use crate::families::flow::FlowScope;
-use crate::families::generate::{usage_attributes, PassReport, Usage};
+use crate::families::generate::{usage_attributes, PassReport, Usage, UsageKeys};
 use opentelemetry::{Context, KeyValue};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, PoisonError};
+
+/// The GenAI span name: `invoke_agent {id}` (the reasoning call's id, else the fn name),
+/// never the `{operation} {model}` of the model calls inside it.
+pub(crate) fn genai_name(callsite: &Callsite, attrs: &AttrList) -> String {
+    let id = attrs
+        .text(key::CRUX_REASON_ID)
+        .unwrap_or_else(|| callsite.label.to_owned());
+    format!("invoke_agent {id}")
+}
 
 /// The capture a `use_reason` inside which a span starts imposes on it, if any.
 pub(crate) fn inherited_capture(parent: &Context) -> Option<CaptureContent> {
@@ -249,7 +259,7 @@ impl ReasonScope {
         let s = self.lock();
         let mut attrs = Vec::new();
         if let Some(u) = s.usage {
-            usage_attributes(&u, &mut attrs);
+            usage_attributes(&u, REASON_USAGE, &mut attrs);
         }
         if let Some(c) = s.cost {
             attrs.push(KeyValue::new(key::CRUX_COST, c));
@@ -276,6 +286,16 @@ impl ReasonScope {
         end.extend(attrs);
     }
 }
+
+/// Where a `use_reason` records its sums: crux's own keys, since a backend that adds up
+/// every span's `gen_ai.usage.*` would count the model calls inside twice.
+const REASON_USAGE: UsageKeys = [
+    key::CRUX_REASON_USAGE_INPUT_TOKENS,
+    key::CRUX_REASON_USAGE_OUTPUT_TOKENS,
+    key::CRUX_REASON_USAGE_REASONING_OUTPUT_TOKENS,
+    key::CRUX_REASON_USAGE_CACHE_READ_INPUT_TOKENS,
+    key::CRUX_REASON_USAGE_CACHE_CREATION_INPUT_TOKENS,
+];
 
 impl ToolCall {
     /// The tool finished: returned (`is_error` for an `Err`) or panicked.

@@ -48,6 +48,19 @@ pub(crate) fn start_defaults(callsite: &Callsite, attrs: &mut AttrList) {
     // The conversation id comes only from a real session id, never invented.
     attrs.mirror(key::SESSION_ID, key::GEN_AI_CONVERSATION_ID);
     attrs.mirror(key::SESSION_ID, key::CRUX_SESSION_ID);
+    // The same metadata and tags as OpenInference readers expect them on a trace.
+    let metadata: serde_json::Map<String, serde_json::Value> = attrs
+        .iter()
+        .filter_map(|kv| {
+            let name = kv.key.as_str().strip_prefix(key::CRUX_TRACE_METADATA)?;
+            Some((name.to_owned(), kv.value.as_str().into_owned().into()))
+        })
+        .collect();
+    if !metadata.is_empty() {
+        let json = serde_json::Value::Object(metadata).to_string();
+        attrs.upsert(key::METADATA, opentelemetry::Value::String(json.into()));
+    }
+    attrs.mirror(key::CRUX_TRACE_TAGS, key::TAG_TAGS);
 }
 
 /// The keys of a run's identity, which every span inside the run carries too (as

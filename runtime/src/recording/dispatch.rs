@@ -33,8 +33,9 @@ pub(super) enum Family {
     Flow(flow::Opening),
     Step(Option<StepScope>),
     Tool(ToolState),
-    Generate,
-    Embedding,
+    /// A model call, measured when the pipeline records metrics.
+    Generate(Option<Box<generate::Metered>>),
+    Embedding(Option<Box<generate::Metered>>),
     Run(RunScope),
     Reason(reason::Opening),
     Composition(CompositionScope),
@@ -61,6 +62,10 @@ pub(super) fn start_defaults(
     start.record_tags();
     let attrs = &mut start.attrs;
     attrs.inherit(parent);
+    attrs.upsert_static(
+        crate::attributes::OPENINFERENCE_SPAN_KIND,
+        callsite.kind.openinference_kind(),
+    );
     match callsite.kind {
         Kind::Flow => flow::start_defaults(callsite, attrs, start.resume.as_ref(), parent),
         Kind::FlowStep => flow::step_defaults(callsite, attrs, parent),
@@ -91,7 +96,8 @@ pub(super) fn genai_name(callsite: &'static Callsite, attrs: &AttrList) -> Cow<'
         Kind::Flow => flow::genai_name(attrs),
         Kind::Tool => tool::genai_name(callsite),
         Kind::Run => run::genai_name(attrs),
-        Kind::Generate | Kind::UseReason | Kind::Embedding => generate::genai_name(callsite, attrs),
+        Kind::Generate | Kind::Embedding => generate::genai_name(callsite, attrs),
+        Kind::UseReason => reason::genai_name(callsite, attrs),
         Kind::Retrieval => retrieval::retrieval_genai_name(attrs),
         _ => return Cow::Borrowed(callsite.name),
     };
@@ -99,20 +105,22 @@ pub(super) fn genai_name(callsite: &'static Callsite, attrs: &AttrList) -> Cow<'
 }
 
 /// What the family reads from the start attributes (after hooks) before the span takes
-/// them, and what it does before the span starts (a tool joins the tool loop).
+/// them, and what it does before the span starts (a tool joins the tool loop; a model
+/// call starts its clock when `metered`).
 pub(super) fn open(
     kind: Kind,
     attrs: &AttrList,
     parent: &Context,
     resume: Option<&Checkpoint>,
     options: &Options,
+    metered: bool,
 ) -> Family {
     match kind {
         Kind::Flow => Family::Flow(flow::open(attrs, resume)),
         Kind::FlowStep => Family::Step(flow::open_step(attrs)),
-        Kind::Tool => Family::Tool(tool::open(attrs, parent)),
-        Kind::Generate => Family::Generate,
-        Kind::Embedding => Family::Embedding,
+        Kind::Tool => Family::Tool(tool::open(attrs, parent, metered)),
+        Kind::Generate => Family::Generate(generate::open(attrs, metered)),
+        Kind::Embedding => Family::Embedding(generate::open(attrs, metered)),
         Kind::Run => Family::Run(run::open(attrs, options)),
         Kind::UseReason => Family::Reason(reason::open(attrs)),
         Kind::Composition => Family::Composition(composition::open(attrs)),
@@ -158,7 +166,7 @@ pub(super) fn enter(
         }
         Family::Step(Some(step)) => flow::enter_step(step, span_cx),
         // An embedding call reports usage and cost the way a model call does.
-        Family::Generate | Family::Embedding => {
+        Family::Generate(_) | Family::Embedding(_) => {
             generate::enter(span_cx, span_id, capture.content, capture.cap)
         }
         Family::Run(scope) => run::enter(scope, span_cx),
@@ -191,19 +199,24 @@ pub(super) fn error(family: &Family, message: &str) {
 
 /// How the body ended, for the families' end attributes.
 #[derive(Clone, Copy, Debug)]
-pub(super) struct Ending {
+pub(super) struct Ending<'a> {
     /// The body returned (it did not panic and was not cancelled).
     pub returned: bool,
     /// An error was recorded.
     pub errored: bool,
+    /// The recorded error's `error.type`.
+    pub error_type: Option<&'a str>,
 }
 
 /// The family's end attributes, and what its end tells the enclosing scopes. Returns
 /// false when the family ended the span itself already (a flow that suspended).
-pub(super) fn end(family: &Family, cx: &Context, attrs: &mut AttrList, ending: Ending) -> bool {
+pub(super) fn end(family: &Family, cx: &Context, attrs: &mut AttrList, ending: Ending<'_>) -> bool {
     match family {
-        Family::Generate => {
+        Family::Generate(metered) => {
             if let Some(report) = generate::take_report(cx) {
+                if let Some(metered) = metered {
+                    generate::record_metrics(metered, &report, ending.error_type);
+                }
                 if let Some(usd) = report.cost {
                     cost::add(cx, usd, CostSource::Actual);
                 }
@@ -211,9 +224,14 @@ pub(super) fn end(family: &Family, cx: &Context, attrs: &mut AttrList, ending: E
             }
         }
         // Its cost feeds the flow's total; its usage is not a reasoning pass.
-        Family::Embedding => {
-            if let Some(usd) = generate::take_report(cx).and_then(|r| r.cost) {
-                cost::add(cx, usd, CostSource::Actual);
+        Family::Embedding(metered) => {
+            if let Some(report) = generate::take_report(cx) {
+                if let Some(metered) = metered {
+                    generate::record_metrics(metered, &report, ending.error_type);
+                }
+                if let Some(usd) = report.cost {
+                    cost::add(cx, usd, CostSource::Actual);
+                }
             }
         }
         Family::Flow(opening) => return flow::end(opening, cx, attrs),
@@ -222,7 +240,7 @@ pub(super) fn end(family: &Family, cx: &Context, attrs: &mut AttrList, ending: E
         Family::Judge(state) => state.end(attrs),
         Family::Reason(_) => reason::end(cx, attrs),
         Family::Run(scope) => run::end(scope, attrs),
-        Family::Tool(state) => state.end(attrs, ending.returned, ending.errored),
+        Family::Tool(state) => state.end(attrs, ending.returned, ending.errored, ending.error_type),
         Family::Workspace => workspace::end(attrs, ending.errored),
         Family::Cache(scope) => scope.end(attrs),
         Family::Validation => validation::end(cx, attrs, ending.errored),
@@ -287,7 +305,7 @@ mod tests {
                     "{kind:?}: the runtime sets `{key}`, which the registry does not list"
                 );
             }
-            for d in kind.derived() {
+            for d in Kind::COMMON.iter().chain(kind.derived()) {
                 match d {
                     Derived::Set(key) | Derived::Default(key) | Derived::Mirror { key, .. } => {
                         // Set only inside an enclosing flow or on a resumed one.
@@ -305,7 +323,7 @@ mod tests {
                             "{kind:?}: the registry says the runtime sets `{key}`, it does not"
                         );
                     }
-                    Derived::Argument { .. } | Derived::End(_) => {}
+                    Derived::Argument { .. } | Derived::End(_) | Derived::Captured(_) => {}
                 }
             }
         }

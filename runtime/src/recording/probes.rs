@@ -16,6 +16,7 @@ use crate::families::judge::Score;
 use crate::families::retrieval::{Embeddings, Retrieved};
 use crate::families::semantic_cache::CacheLookup;
 use crate::families::tool::{ToolOutput, ToolState};
+use serde::Serialize;
 use std::fmt::{Debug, Display};
 
 /// The tool state of a recording `#[crux::tool]` span.
@@ -301,4 +302,12 @@ output_probe! {
     ResponseProbe reads ModelResponse with crux_response,
     traits ResultResponse, DirectResponse, NoResponse,
     record |guard, response| Span::from_context(guard.context()).record_response(response)
+}
+
+output_probe! {
+    /// Wraps a reference to a run's or flow's output: with output capture on, its value
+    /// as the span's `output.value`.
+    OutputProbe reads Serialize with crux_output_value,
+    traits ResultOutputValue, DirectOutputValue, NoOutputValue,
+    record |guard, value| guard.record_output_value(value)
 }
