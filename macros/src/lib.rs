@@ -116,40 +116,37 @@ pub fn judge(args: TokenStream, item: TokenStream) -> TokenStream {
     attribute(&spec::JUDGE, args.into(), item.into()).into()
 }
 
-/// Wraps one stage of a retrieval pipeline in a `crux.retrieval.stage` span. See
-/// `crux::retrieval_stage`.
+#[doc = include_str!("../docs/retrieval_stage.md")]
 #[proc_macro_attribute]
 pub fn retrieval_stage(args: TokenStream, item: TokenStream) -> TokenStream {
     attribute(&spec::RETRIEVAL_STAGE, args.into(), item.into()).into()
 }
 
-/// Wraps a workspace file operation in a `crux.workspace.<op>` span. See `crux::workspace`.
+#[doc = include_str!("../docs/workspace.md")]
 #[proc_macro_attribute]
 pub fn workspace(args: TokenStream, item: TokenStream) -> TokenStream {
     attribute(&spec::WORKSPACE, args.into(), item.into()).into()
 }
 
-/// Wraps a semantic-cache lookup in a `crux.semantic_cache.lookup` span. See
-/// `crux::semantic_cache`.
+#[doc = include_str!("../docs/semantic_cache.md")]
 #[proc_macro_attribute]
 pub fn semantic_cache(args: TokenStream, item: TokenStream) -> TokenStream {
     attribute(&spec::SEMANTIC_CACHE, args.into(), item.into()).into()
 }
 
-/// Wraps a validation-retry loop in a `crux.validation.retry` span. See
-/// `crux::validation_retry`.
+#[doc = include_str!("../docs/validation_retry.md")]
 #[proc_macro_attribute]
 pub fn validation_retry(args: TokenStream, item: TokenStream) -> TokenStream {
     attribute(&spec::VALIDATION_RETRY, args.into(), item.into()).into()
 }
 
-/// Wraps a model router in a `crux.router.select` span. See `crux::router`.
+#[doc = include_str!("../docs/router.md")]
 #[proc_macro_attribute]
 pub fn router(args: TokenStream, item: TokenStream) -> TokenStream {
     attribute(&spec::ROUTER, args.into(), item.into()).into()
 }
 
-/// Wraps a cascade of model tiers in a `crux.cascade.run` span. See `crux::cascade`.
+#[doc = include_str!("../docs/cascade.md")]
 #[proc_macro_attribute]
 pub fn cascade(args: TokenStream, item: TokenStream) -> TokenStream {
     attribute(&spec::CASCADE, args.into(), item.into()).into()

@@ -94,33 +94,10 @@
 //! ```
 
 pub use crux_macros::{
-    agent, compact, composition, corpus_sync, delegate, embedding, flow, flow_step, generate,
-    indexing, ingest, judge, memory, retrieval, tool, use_reason, Prompt,
+    agent, cascade, compact, composition, corpus_sync, delegate, embedding, flow, flow_step,
+    generate, indexing, ingest, judge, memory, retrieval, retrieval_stage, router, semantic_cache,
+    tool, use_reason, validation_retry, workspace, Prompt,
 };
-
-#[doc = include_str!("macro_docs/retrieval_stage.md")]
-#[doc(inline)]
-pub use crux_macros::retrieval_stage;
-
-#[doc = include_str!("macro_docs/workspace.md")]
-#[doc(inline)]
-pub use crux_macros::workspace;
-
-#[doc = include_str!("macro_docs/semantic_cache.md")]
-#[doc(inline)]
-pub use crux_macros::semantic_cache;
-
-#[doc = include_str!("macro_docs/validation_retry.md")]
-#[doc(inline)]
-pub use crux_macros::validation_retry;
-
-#[doc = include_str!("macro_docs/router.md")]
-#[doc(inline)]
-pub use crux_macros::router;
-
-#[doc = include_str!("macro_docs/cascade.md")]
-#[doc(inline)]
-pub use crux_macros::cascade;
 
 /// Every attribute key crux emits, as constants, and the table they come from; the
 /// kinds of span, and every span and event name.
@@ -170,24 +147,6 @@ pub use telemetry::{ShutdownReport, Telemetry, TelemetryBuilder, TelemetryError,
 pub use opentelemetry;
 pub use opentelemetry_sdk;
 pub use opentelemetry_sdk::trace::Sampler;
-
-/// The examples of the macros' pages (`macro_docs/`), compiled and run as doctests
-/// (rustdoc does not test the docs of a re-export).
-#[cfg(doctest)]
-pub mod macro_doctests {
-    #[doc = include_str!("macro_docs/retrieval_stage.md")]
-    pub struct RetrievalStage;
-    #[doc = include_str!("macro_docs/workspace.md")]
-    pub struct Workspace;
-    #[doc = include_str!("macro_docs/semantic_cache.md")]
-    pub struct SemanticCache;
-    #[doc = include_str!("macro_docs/validation_retry.md")]
-    pub struct ValidationRetry;
-    #[doc = include_str!("macro_docs/router.md")]
-    pub struct Router;
-    #[doc = include_str!("macro_docs/cascade.md")]
-    pub struct Cascade;
-}
 
 /// The README's snippets, compiled and run as doctests.
 #[doc = include_str!("../../README.md")]
