@@ -58,7 +58,8 @@ fn crux_run(protocol: OtlpProtocol, n: usize) -> f64 {
     for i in 0..n as u64 {
         std::hint::black_box(add(i, 1));
     }
-    guard.shutdown().expect("shutdown");
+    let report = guard.shutdown();
+    assert!(report.is_complete(), "shutdown: {report}");
     let took = started.elapsed();
     wait_for(&collector, n);
     n as f64 / took.as_secs_f64()

@@ -272,7 +272,8 @@ fn crux_on(
     let flush = || guard.force_flush().expect("crux flushes");
     let mut call = call;
     g.bench_function(id, |b| run(b, &mut calls, flush, &mut call));
-    guard.shutdown().expect("crux shuts down");
+    let report = guard.shutdown();
+    assert!(report.is_complete(), "crux shuts down: {report}");
     check_exporter(id, calls, &exporter)
 }
 

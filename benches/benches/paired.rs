@@ -79,7 +79,8 @@ fn crux_block(n: u64, sdk_batch: bool) -> Duration {
     // A round trip to the new export thread, so its start-up is not timed.
     guard.force_flush().expect("crux flushes");
     let elapsed = time(n, || add_crux(black_box(A), black_box(B)));
-    guard.shutdown().expect("crux shuts down");
+    let report = guard.shutdown();
+    assert!(report.is_complete(), "crux shuts down: {report}");
     assert_eq!(exporter.exported(), n, "every span must be exported");
     elapsed
 }

@@ -72,12 +72,23 @@ pub fn span_summary(span: &SpanRecord) -> String {
     if let Some(provider) = text("gen_ai.provider.name") {
         let _ = write!(d, " {provider}");
     }
-    if let Some(model) = text("gen_ai.response.model").or_else(|| text("gen_ai.request.model")) {
+    if let Some(model) = text("gen_ai.response.model")
+        .or_else(|| text("gen_ai.request.model"))
+        .or_else(|| text("crux.cost.model"))
+    {
         let _ = write!(d, " {model}");
     }
+    // A model call's usage, or a `use_reason`'s sums (under crux's keys).
+    let usage = |genai: &str, reason: &str| span.attr(genai).or_else(|| span.attr(reason));
     if let (Some(i), Some(o)) = (
-        span.attr("gen_ai.usage.input_tokens"),
-        span.attr("gen_ai.usage.output_tokens"),
+        usage(
+            "gen_ai.usage.input_tokens",
+            "crux.reason.usage.input_tokens",
+        ),
+        usage(
+            "gen_ai.usage.output_tokens",
+            "crux.reason.usage.output_tokens",
+        ),
     ) {
         let _ = write!(d, "  tokens {} in / {} out", show(i), show(o));
     }
@@ -216,12 +227,25 @@ mod tests {
         let reason = span(
             "crux.use_reason",
             1,
-            json!({"gen_ai.usage.input_tokens": 308, "gen_ai.usage.output_tokens": 40, "crux.cost": 0.001}),
+            json!({"crux.reason.usage.input_tokens": 308, "crux.reason.usage.output_tokens": 40, "crux.cost": 0.001}),
         );
         assert!(span_summary(&reason).contains("tokens 308 in / 40 out"));
         assert_eq!(counted_usage(&reason), (None, None, None));
-        let report = span("crux.cost.report", 1, json!({"crux.cost": 0.00002}));
+        // Older producers put the sums under the GenAI keys: shown, still not counted.
+        let older = span(
+            "crux.use_reason",
+            1,
+            json!({"gen_ai.usage.input_tokens": 308, "gen_ai.usage.output_tokens": 40}),
+        );
+        assert!(span_summary(&older).contains("tokens 308 in / 40 out"));
+        assert_eq!(counted_usage(&older), (None, None, None));
+        let report = span(
+            "crux.cost.report",
+            1,
+            json!({"crux.cost": 0.00002, "crux.cost.model": "text-embedding-3-small"}),
+        );
         assert_eq!(counted_usage(&report), (None, None, Some(0.00002)));
+        assert!(span_summary(&report).contains("text-embedding-3-small"));
     }
 
     #[test]

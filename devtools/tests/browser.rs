@@ -142,9 +142,11 @@ fn chromium_shows_the_support_agents_traces() {
         }
         replies
     });
-    telemetry
-        .shutdown()
-        .expect("every span delivered to the devtools");
+    let report = telemetry.shutdown();
+    assert!(
+        report.is_complete(),
+        "every span delivered to the devtools: {report}"
+    );
     let spans = spans.spans();
 
     // What the DOM must show, from the spans themselves.

@@ -1,8 +1,10 @@
 //! Shared pieces of the crux examples: a scripted chat model that answers from a script
-//! instead of the network, with realistic token usage and prices, and the support agent.
+//! instead of the network, with realistic token usage and prices, the support agent and
+//! the research agent.
 
 #[cfg(feature = "openai-mock")]
 pub mod openai_mock;
+pub mod research;
 pub mod support;
 
 use std::collections::VecDeque;

@@ -12,8 +12,9 @@ use std::collections::HashMap;
 pub const SYSTEM: &str = "You are the support agent of Parcel & Co. Be brief, be kind, \
     call tools to look orders up and to issue refunds within the refund policy.";
 
-/// A ticket as it arrives from the help desk.
-#[derive(Clone, Debug)]
+/// A ticket as it arrives from the help desk. It serializes, so with content capture on
+/// it is the run's and the flow's `input.value`: the trace's input in LLM backends.
+#[derive(Clone, Debug, serde::Serialize)]
 pub struct Ticket {
     /// The ticket's id.
     pub id: String,

@@ -14,8 +14,10 @@ use syn::{Expr, ExprLit, Lit, LitInt, LitStr, UnOp};
 pub fn function(spec: &MacroSpec, checked: &Checked, f: Function) -> TokenStream {
     let callsite = callsite(spec, checked, &f);
     let arguments = match spec.kind {
-        Kind::Tool => Some(tool_arguments(&f)),
+        Kind::Tool => Some(arguments(&f, "tool_arguments")),
         Kind::Generate => request_arguments(&f),
+        // A run's or flow's arguments are the trace's input in LLM backends.
+        Kind::Run | Kind::Flow => Some(arguments(&f, "input_arguments")),
         _ => None,
     };
     let start = start(checked, arguments);
@@ -190,14 +192,16 @@ fn named_parameters(f: &Function) -> impl Iterator<Item = &syn::Ident> {
     })
 }
 
-/// For content capture: each parameter bound to a plain name, recorded if it serializes.
-fn tool_arguments(f: &Function) -> TokenStream {
+/// For content capture: each parameter bound to a plain name, recorded if it serializes,
+/// through the `Start` method `method`.
+fn arguments(f: &Function, method: &str) -> TokenStream {
+    let method = format_ident!("{}", method);
     let records = named_parameters(f).map(|name| {
         let label = name.unraw().to_string();
         quote!((&&::crux::__private::ArgumentProbe(&#name)).crux_argument(#label, __crux_args);)
     });
     quote! {
-        __crux_start.tool_arguments(|__crux_args| {
+        __crux_start.#method(|__crux_args| {
             #[allow(unused_imports)]
             use ::crux::__private::probes::*;
             #(#records)*
@@ -290,6 +294,12 @@ fn finish(spec: &MacroSpec) -> TokenStream {
         }
         Probe::Retrieved => {
             quote!((&&&::crux::__private::RetrievedProbe(&__crux_output)).crux_retrieved(&__crux_span);)
+        }
+        Probe::CacheLookup => {
+            quote!((&&&::crux::__private::CacheLookupProbe(&__crux_output)).crux_cache_lookup(&__crux_span);)
+        }
+        Probe::Output => {
+            quote!((&&&::crux::__private::OutputProbe(&__crux_output)).crux_output_value(&__crux_span);)
         }
     });
     quote! {

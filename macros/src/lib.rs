@@ -20,104 +20,139 @@ mod validate;
 use proc_macro::TokenStream;
 use proc_macro2::TokenStream as TokenStream2;
 
-/// Wraps a tool function in a `crux.tool.<name>` span. See `crux::tool`.
+#[doc = include_str!("../docs/tool.md")]
 #[proc_macro_attribute]
 pub fn tool(args: TokenStream, item: TokenStream) -> TokenStream {
     attribute(&spec::TOOL, args.into(), item.into()).into()
 }
 
-/// Wraps a flow in a `crux.flow` span. See `crux::flow`.
+#[doc = include_str!("../docs/flow.md")]
 #[proc_macro_attribute]
 pub fn flow(args: TokenStream, item: TokenStream) -> TokenStream {
     attribute(&spec::FLOW, args.into(), item.into()).into()
 }
 
-/// Wraps a flow step in a `crux.flow.step` span. See `crux::flow_step`.
+#[doc = include_str!("../docs/flow_step.md")]
 #[proc_macro_attribute]
 pub fn flow_step(args: TokenStream, item: TokenStream) -> TokenStream {
     attribute(&spec::FLOW_STEP, args.into(), item.into()).into()
 }
 
-/// Wraps a model call in a `crux.generate` span. See `crux::generate`.
+#[doc = include_str!("../docs/generate.md")]
 #[proc_macro_attribute]
 pub fn generate(args: TokenStream, item: TokenStream) -> TokenStream {
     attribute(&spec::GENERATE, args.into(), item.into()).into()
 }
 
-/// Wraps a hand-off to a remote agent in a `crux.delegate` span. See `crux::delegate`.
+#[doc = include_str!("../docs/delegate.md")]
 #[proc_macro_attribute]
 pub fn delegate(args: TokenStream, item: TokenStream) -> TokenStream {
     attribute(&spec::DELEGATE, args.into(), item.into()).into()
 }
 
-/// Wraps an agent run in a `crux.run` span. See `crux::agent`.
+#[doc = include_str!("../docs/agent.md")]
 #[proc_macro_attribute]
 pub fn agent(args: TokenStream, item: TokenStream) -> TokenStream {
     attribute(&spec::AGENT, args.into(), item.into()).into()
 }
 
-/// Wraps a reasoning call (model passes and its tool loop) in a `crux.use_reason` span.
-/// See `crux::use_reason`.
+#[doc = include_str!("../docs/use_reason.md")]
 #[proc_macro_attribute]
 pub fn use_reason(args: TokenStream, item: TokenStream) -> TokenStream {
     attribute(&spec::USE_REASON, args.into(), item.into()).into()
 }
 
-/// Wraps a composition of agents in a `crux.composition.<kind>` span. See `crux::composition`.
+#[doc = include_str!("../docs/composition.md")]
 #[proc_macro_attribute]
 pub fn composition(args: TokenStream, item: TokenStream) -> TokenStream {
     attribute(&spec::COMPOSITION, args.into(), item.into()).into()
 }
 
-/// Wraps a memory read or write in a `crux.memory.<op>` span. See `crux::memory`.
+#[doc = include_str!("../docs/memory.md")]
 #[proc_macro_attribute]
 pub fn memory(args: TokenStream, item: TokenStream) -> TokenStream {
     attribute(&spec::MEMORY, args.into(), item.into()).into()
 }
 
-/// Wraps a corpus sync in a `crux.corpus.sync` span. See `crux::corpus_sync`.
+#[doc = include_str!("../docs/corpus_sync.md")]
 #[proc_macro_attribute]
 pub fn corpus_sync(args: TokenStream, item: TokenStream) -> TokenStream {
     attribute(&spec::CORPUS_SYNC, args.into(), item.into()).into()
 }
 
-/// Wraps an embedding call in a `crux.embedding` span (CLIENT). See `crux::embedding`.
+#[doc = include_str!("../docs/embedding.md")]
 #[proc_macro_attribute]
 pub fn embedding(args: TokenStream, item: TokenStream) -> TokenStream {
     attribute(&spec::EMBEDDING, args.into(), item.into()).into()
 }
 
-/// Wraps a retrieval in a `crux.retrieval` span (CLIENT). See `crux::retrieval`.
+#[doc = include_str!("../docs/retrieval.md")]
 #[proc_macro_attribute]
 pub fn retrieval(args: TokenStream, item: TokenStream) -> TokenStream {
     attribute(&spec::RETRIEVAL, args.into(), item.into()).into()
 }
 
-/// Wraps an indexing run in a `crux.indexing` span. See `crux::indexing`.
+#[doc = include_str!("../docs/indexing.md")]
 #[proc_macro_attribute]
 pub fn indexing(args: TokenStream, item: TokenStream) -> TokenStream {
     attribute(&spec::INDEXING, args.into(), item.into()).into()
 }
 
-/// Wraps the parsing of one source in a `crux.ingest.parse` span. See `crux::ingest`.
+#[doc = include_str!("../docs/ingest.md")]
 #[proc_macro_attribute]
 pub fn ingest(args: TokenStream, item: TokenStream) -> TokenStream {
     attribute(&spec::INGEST, args.into(), item.into()).into()
 }
 
-/// Wraps a context compaction in a `crux.compact` span. See `crux::compact`.
+#[doc = include_str!("../docs/compact.md")]
 #[proc_macro_attribute]
 pub fn compact(args: TokenStream, item: TokenStream) -> TokenStream {
     attribute(&spec::COMPACT, args.into(), item.into()).into()
 }
 
-/// Wraps an evaluator in a `crux.judge` span. See `crux::judge`.
+#[doc = include_str!("../docs/judge.md")]
 #[proc_macro_attribute]
 pub fn judge(args: TokenStream, item: TokenStream) -> TokenStream {
     attribute(&spec::JUDGE, args.into(), item.into()).into()
 }
 
-/// Implements `crux::Prompt` for a prompt struct. See `crux::Prompt`.
+#[doc = include_str!("../docs/retrieval_stage.md")]
+#[proc_macro_attribute]
+pub fn retrieval_stage(args: TokenStream, item: TokenStream) -> TokenStream {
+    attribute(&spec::RETRIEVAL_STAGE, args.into(), item.into()).into()
+}
+
+#[doc = include_str!("../docs/workspace.md")]
+#[proc_macro_attribute]
+pub fn workspace(args: TokenStream, item: TokenStream) -> TokenStream {
+    attribute(&spec::WORKSPACE, args.into(), item.into()).into()
+}
+
+#[doc = include_str!("../docs/semantic_cache.md")]
+#[proc_macro_attribute]
+pub fn semantic_cache(args: TokenStream, item: TokenStream) -> TokenStream {
+    attribute(&spec::SEMANTIC_CACHE, args.into(), item.into()).into()
+}
+
+#[doc = include_str!("../docs/validation_retry.md")]
+#[proc_macro_attribute]
+pub fn validation_retry(args: TokenStream, item: TokenStream) -> TokenStream {
+    attribute(&spec::VALIDATION_RETRY, args.into(), item.into()).into()
+}
+
+#[doc = include_str!("../docs/router.md")]
+#[proc_macro_attribute]
+pub fn router(args: TokenStream, item: TokenStream) -> TokenStream {
+    attribute(&spec::ROUTER, args.into(), item.into()).into()
+}
+
+#[doc = include_str!("../docs/cascade.md")]
+#[proc_macro_attribute]
+pub fn cascade(args: TokenStream, item: TokenStream) -> TokenStream {
+    attribute(&spec::CASCADE, args.into(), item.into()).into()
+}
+
+#[doc = include_str!("../docs/derive_prompt.md")]
 #[proc_macro_derive(Prompt, attributes(prompt))]
 pub fn derive_prompt(input: TokenStream) -> TokenStream {
     prompt::derive(input.into()).into()
@@ -139,5 +174,7 @@ fn attribute(spec: &spec::MacroSpec, args: TokenStream2, item: TokenStream2) -> 
     }
 }
 
+#[cfg(test)]
+mod doc_pages;
 #[cfg(test)]
 mod snapshots;

@@ -17,8 +17,8 @@ use syn::spanned::Spanned;
 use syn::{Data, DeriveInput, Expr, ExprLit, Fields, Lit, LitStr};
 
 const IDENTITY: [&str; 5] = ["name", "version", "kind", "source", "id"];
-const STRUCT_KEYS: [&str; 5] = IDENTITY;
-const FIELD_KEYS: [&str; 9] = [
+pub(crate) const STRUCT_KEYS: [&str; 5] = IDENTITY;
+pub(crate) const FIELD_KEYS: [&str; 9] = [
     "name",
     "version",
     "kind",

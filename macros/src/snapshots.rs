@@ -252,3 +252,82 @@ fn embedding_returning_vectors() {
         },
     ));
 }
+
+#[test]
+fn retrieval_stage_counting_hits() {
+    insta::assert_snapshot!(expand(
+        &spec::RETRIEVAL_STAGE,
+        quote!(
+            kind = "rerank",
+            phase = "hits",
+            input_hit_count = hits.len() as i64
+        ),
+        quote! {
+            fn rerank(hits: Vec<Hit>) -> Result<Vec<Hit>, RerankError> {
+                reranker::top(hits, 5)
+            }
+        },
+    ));
+}
+
+#[test]
+fn workspace_read_with_hashed_path() {
+    insta::assert_snapshot!(expand(
+        &spec::WORKSPACE,
+        quote!(op = "read", id = "notes", path = path, size = 12),
+        quote! {
+            fn read(path: &str) -> std::io::Result<String> {
+                std::fs::read_to_string(path)
+            }
+        },
+    ));
+}
+
+#[test]
+fn semantic_cache_lookup_returning_option() {
+    insta::assert_snapshot!(expand(
+        &spec::SEMANTIC_CACHE,
+        quote!(version = "v3", threshold = 0.92, prompt_id = prompt.id),
+        quote! {
+            async fn lookup(prompt: &Prompt) -> Option<String> {
+                cache::nearest(prompt).await
+            }
+        },
+    ));
+}
+
+#[test]
+fn validation_retry_async() {
+    insta::assert_snapshot!(expand(
+        &spec::VALIDATION_RETRY,
+        quote!(id = "summary-json", max_attempts = 3),
+        quote! {
+            async fn summarize(text: &str) -> Result<Summary, ValidationError> {
+                retry_until_valid(text).await
+            }
+        },
+    ));
+}
+
+#[test]
+fn router_and_cascade() {
+    let router = expand(
+        &spec::ROUTER,
+        quote!(name = "difficulty"),
+        quote! {
+            fn route(question: &str) -> &'static str {
+                pick(question)
+            }
+        },
+    );
+    let cascade = expand(
+        &spec::CASCADE,
+        quote!(budget = 0.01),
+        quote! {
+            async fn answer(question: &str) -> Option<String> {
+                tiers(question).await
+            }
+        },
+    );
+    insta::assert_snapshot!(format!("{router}\n{cascade}"));
+}

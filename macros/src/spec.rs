@@ -97,7 +97,7 @@ impl MacroSpec {
         Some(match self.kind.derives(key)? {
             Derived::Mirror { from, .. } => self.argument_for(from).map(|(_, written)| written),
             Derived::Argument { argument, .. } => self.written(argument),
-            Derived::Set(_) | Derived::Default(_) | Derived::End(_) => None,
+            Derived::Set(_) | Derived::Default(_) | Derived::End(_) | Derived::Captured(_) => None,
         })
     }
 
@@ -209,7 +209,7 @@ pub static FLOW: MacroSpec = MacroSpec {
         ATTRIBUTES,
     ],
     // A resumed flow keeps the id in its checkpoint.
-    exclusive: &[("resume", "id")],
+    exclusive: &[],
     required: &[],
     primary: "name",
 };
@@ -308,7 +308,7 @@ pub static AGENT: MacroSpec = MacroSpec {
 
 /// `telemetry(..)` inside `#[crux::use_reason]`.
 static TELEMETRY: &[ArgSpec] = &[
-    value("operation", ValueType::Str, GEN_AI_OPERATION_NAME),
+    value("operation", ValueType::Str, CRUX_REASON_OPERATION),
     runtime("prompt", "prompt"),
     TAGS,
     METADATA,
@@ -502,11 +502,119 @@ pub static JUDGE: MacroSpec = MacroSpec {
     primary: "metric",
 };
 
+pub static RETRIEVAL_STAGE: MacroSpec = MacroSpec {
+    name: "retrieval_stage",
+    kind: Kind::RetrievalStage,
+    span_name: "crux.retrieval.stage",
+    args: &[
+        value("stage", ValueType::Str, CRUX_RETRIEVAL_STAGE_NAME),
+        value("retriever", ValueType::Str, CRUX_RETRIEVER_ID),
+        value("pipeline", ValueType::Str, CRUX_RETRIEVAL_PIPELINE_ID),
+        value("kind", ValueType::Str, CRUX_RETRIEVAL_STAGE_KIND),
+        value("phase", ValueType::Str, CRUX_RETRIEVAL_STAGE_PHASE),
+        value(
+            "input_query_count",
+            ValueType::Int,
+            CRUX_RETRIEVAL_STAGE_INPUT_QUERY_COUNT,
+        ),
+        value(
+            "input_hit_count",
+            ValueType::Int,
+            CRUX_RETRIEVAL_STAGE_INPUT_HIT_COUNT,
+        ),
+        ATTRIBUTES,
+    ],
+    exclusive: &[],
+    required: &[],
+    primary: "stage",
+};
+
+pub static WORKSPACE: MacroSpec = MacroSpec {
+    name: "workspace",
+    kind: Kind::Workspace,
+    span_name: "crux.workspace.",
+    args: &[
+        ArgSpec {
+            name: "op",
+            shape: Shape::Name,
+            key: None,
+        },
+        value("id", ValueType::Str, CRUX_WORKSPACE_ID),
+        hashed("path", CRUX_WORKSPACE_PATH_HASH),
+        value("mount", ValueType::Str, CRUX_WORKSPACE_MOUNT),
+        value("mime_type", ValueType::Str, CRUX_WORKSPACE_MIME_TYPE),
+        value("size", ValueType::Int, CRUX_WORKSPACE_SIZE),
+        ATTRIBUTES,
+    ],
+    exclusive: &[],
+    required: &["op"],
+    primary: "op",
+};
+
+pub static SEMANTIC_CACHE: MacroSpec = MacroSpec {
+    name: "semantic_cache",
+    kind: Kind::SemanticCache,
+    span_name: "crux.semantic_cache.lookup",
+    args: &[
+        value("operation", ValueType::Str, CRUX_SEMANTIC_CACHE_OPERATION),
+        value("version", ValueType::Str, CRUX_SEMANTIC_CACHE_VERSION),
+        value(
+            "threshold",
+            ValueType::Double,
+            CRUX_SEMANTIC_CACHE_THRESHOLD,
+        ),
+        value("prompt_id", ValueType::Str, CRUX_PROMPT_ID),
+        ATTRIBUTES,
+    ],
+    exclusive: &[],
+    required: &[],
+    primary: "operation",
+};
+
+pub static VALIDATION_RETRY: MacroSpec = MacroSpec {
+    name: "validation_retry",
+    kind: Kind::ValidationRetry,
+    span_name: "crux.validation.retry",
+    args: &[
+        value("id", ValueType::Str, CRUX_VALIDATION_RETRY_ID),
+        value("max_attempts", ValueType::Int, CRUX_VALIDATION_MAX_ATTEMPTS),
+        value("prompt_id", ValueType::Str, CRUX_VALIDATION_PROMPT_ID),
+        ATTRIBUTES,
+    ],
+    exclusive: &[],
+    required: &[],
+    primary: "id",
+};
+
+pub static ROUTER: MacroSpec = MacroSpec {
+    name: "router",
+    kind: Kind::Router,
+    span_name: "crux.router.select",
+    args: &[value("name", ValueType::Str, CRUX_ROUTER_NAME), ATTRIBUTES],
+    exclusive: &[],
+    required: &[],
+    primary: "name",
+};
+
+pub static CASCADE: MacroSpec = MacroSpec {
+    name: "cascade",
+    kind: Kind::Cascade,
+    span_name: "crux.cascade.run",
+    args: &[
+        value("id", ValueType::Str, CRUX_CASCADE_ID),
+        value("budget", ValueType::Double, CRUX_CASCADE_BUDGET),
+        ATTRIBUTES,
+    ],
+    exclusive: &[],
+    required: &[],
+    primary: "id",
+};
+
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    const ALL: [&MacroSpec; 16] = [
+    pub(crate) const ALL: [&MacroSpec; 22] = [
         &TOOL,
         &FLOW,
         &DELEGATE,
@@ -523,6 +631,12 @@ mod tests {
         &INGEST,
         &COMPACT,
         &JUDGE,
+        &RETRIEVAL_STAGE,
+        &WORKSPACE,
+        &SEMANTIC_CACHE,
+        &VALIDATION_RETRY,
+        &ROUTER,
+        &CASCADE,
     ];
 
     #[test]
@@ -599,7 +713,7 @@ mod tests {
     #[test]
     fn nested_arguments_are_found_with_their_path() {
         assert_eq!(
-            USE_REASON.argument_for(GEN_AI_OPERATION_NAME),
+            USE_REASON.argument_for(CRUX_REASON_OPERATION),
             Some(("operation", "telemetry(operation = ...)".to_owned()))
         );
         assert_eq!(

@@ -4,12 +4,52 @@
 //! OpenTelemetry span with the names and attributes of crux's span contract and the
 //! GenAI semantic conventions:
 //!
-//! | macro | span |
-//! |---|---|
-//! | [`#[crux::flow]`](macro@flow) | `crux.flow` |
-//! | [`#[crux::flow_step]`](macro@flow_step) | `crux.flow.step` |
-//! | [`#[crux::tool]`](macro@tool) | `crux.tool.<name>` |
-//! | [`#[crux::generate]`](macro@generate) | `crux.generate` (CLIENT) |
+//! | macro | span | wraps |
+//! |---|---|---|
+//! | [`#[crux::agent]`](macro@agent) | `crux.run` | one run of an agent, with its identity (session, user, tenant, metadata, tags) |
+//! | [`#[crux::flow]`](macro@flow) | `crux.flow` (`crux.flow.resume`) | a flow; suspends and resumes across processes |
+//! | [`#[crux::flow_step]`](macro@flow_step) | `crux.flow.step` | one step of a flow |
+//! | [`#[crux::use_reason]`](macro@use_reason) | `crux.use_reason` | a reasoning call: model passes and their tool loop, with its prompt |
+//! | [`#[crux::generate]`](macro@generate) | `crux.generate` (CLIENT) | a model call: request, usage, response, cost |
+//! | [`#[crux::tool]`](macro@tool) | `crux.tool.<name>` | a tool the model calls |
+//! | [`#[crux::delegate]`](macro@delegate) | `crux.delegate` (CLIENT) | a hand-off to a remote agent |
+//! | [`#[crux::composition]`](macro@composition) | `crux.composition.<kind>` | agents run in parallel, as a pipeline, to consensus, or as a swarm |
+//! | [`#[crux::memory]`](macro@memory) | `crux.memory.read` / `.write` | a memory read or write |
+//! | [`#[crux::embedding]`](macro@embedding) | `crux.embedding` (CLIENT) | a call to an embedding model |
+//! | [`#[crux::retrieval]`](macro@retrieval) | `crux.retrieval` (CLIENT) | a query to a retriever |
+//! | [`#[crux::corpus_sync]`](macro@corpus_sync) | `crux.corpus.sync` | a corpus brought up to date, source by source |
+//! | [`#[crux::indexing]`](macro@indexing) | `crux.indexing` | sources written into an index |
+//! | [`#[crux::ingest]`](macro@ingest) | `crux.ingest.parse` | one source parsed |
+//! | [`#[crux::compact]`](macro@compact) | `crux.compact` | a context compaction |
+//! | [`#[crux::judge]`](macro@judge) | `crux.judge` | an evaluator's score |
+//! | [`#[crux::retrieval_stage]`](macro@retrieval_stage) | `crux.retrieval.stage` | one stage of a retrieval pipeline (rewrite, search, rerank, ...) |
+//! | [`#[crux::workspace]`](macro@workspace) | `crux.workspace.<op>` | a workspace file operation (paths hashed) |
+//! | [`#[crux::semantic_cache]`](macro@semantic_cache) | `crux.semantic_cache.lookup` | a semantic-cache lookup: hit or miss |
+//! | [`#[crux::validation_retry]`](macro@validation_retry) | `crux.validation.retry` | a loop retrying until the output validates |
+//! | [`#[crux::router]`](macro@router) | `crux.router.select` | the choice of a model |
+//! | [`#[crux::cascade]`](macro@cascade) | `crux.cascade.run` | model tiers tried in turn (`crux.cascade.tier.<i>` children) |
+//! | [`#[derive(crux::Prompt)]`](derive@Prompt) | — | a prompt's identity, attributes, variables, for `use_reason` |
+//!
+//! Each macro's page lists its arguments (name, type, the attribute each records), what
+//! its span carries and an example. What they share:
+//!
+//! - **Arguments** are literals or any expression over the function's parameters
+//!   (`model = req.model`), borrowed, never moved, and evaluated only when telemetry is
+//!   on. `attributes(app.tier = tier, "app.region" = "eu")` adds attributes of your own
+//!   namespace, or convention keys crux knows. An unknown argument, a misspelled or
+//!   reserved key, a literal of the wrong type are compile errors on your token, all
+//!   reported at once, and your function is still emitted.
+//! - **Functions**: sync fns, `async fn`, fns returning `impl Future`,
+//!   `Pin<Box<dyn Future>>` or (with `#[crux::generate(stream)]`) `impl Stream`, methods,
+//!   generic fns, async fns in traits (native and `#[async_trait]`); the wrapped future
+//!   stays `Send` when the body is.
+//! - **Outcomes**: `Ok` or a plain value leaves the status Unset; an `Err` whose error
+//!   implements `Display` (or `Debug`) sets status Error, `error.type` and an `exception`
+//!   event; a panic does the same (`error.type = "panic"`) and keeps unwinding; a future
+//!   dropped before it finished gets `crux.cancelled = true`.
+//! - **Content** (prompts, completions, tool arguments and results, queries) is recorded
+//!   only with content capture on ([`TelemetryBuilder::capture_content`]).
+//! - With the `disabled` cargo feature every macro compiles to the unchanged function.
 //!
 //! The context follows `.await`, [`spawn`]ed tasks and threads ([`bind`]); errors,
 //! panics and cancellation become the span's outcome; [`Span::current`] records what only
@@ -54,15 +94,16 @@
 //! ```
 
 pub use crux_macros::{
-    agent, compact, composition, corpus_sync, delegate, embedding, flow, flow_step, generate,
-    indexing, ingest, judge, memory, retrieval, tool, use_reason, Prompt,
+    agent, cascade, compact, composition, corpus_sync, delegate, embedding, flow, flow_step,
+    generate, indexing, ingest, judge, memory, retrieval, retrieval_stage, router, semantic_cache,
+    tool, use_reason, validation_retry, workspace, Prompt,
 };
 
 /// Every attribute key crux emits, as constants, and the table they come from; the
 /// kinds of span, and every span and event name.
 pub mod attributes {
     pub use crux_registry::keys::*;
-    pub use crux_registry::{events, spans};
+    pub use crux_registry::{events, openinference, spans};
     pub use crux_registry::{lookup, Derived, Key, ValueType, KEYS, PROMPT_IDENTITY};
 }
 
@@ -80,6 +121,10 @@ pub mod testing;
 pub mod __private;
 
 pub use crate::core::{hashing, hooks, propagation};
+pub use families::{
+    cascade, constraint, context_cache, plan, rag_eval, router, semantic_cache, skill, task,
+    tasklist, validation,
+};
 pub use families::generate::usage;
 pub use families::{composition, corpus, cost, flow, judge, retrieval};
 
@@ -100,7 +145,7 @@ pub use families::generate::stream::ModelStreamItem;
 pub use families::generate::{ModelResponse, Usage};
 pub use families::prompt::{Prompt, ReasonTelemetry};
 pub use families::tool::{approval, ModelOutput, ToolOutput};
-pub use telemetry::{Telemetry, TelemetryBuilder, TelemetryError, TelemetryGuard};
+pub use telemetry::{ShutdownReport, Telemetry, TelemetryBuilder, TelemetryError, TelemetryGuard};
 
 pub use opentelemetry;
 pub use opentelemetry_sdk;

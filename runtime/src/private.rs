@@ -5,7 +5,9 @@ pub use crate::core::callsite::{Callsite, Kind};
 pub use crate::recording::guard::SpanGuard;
 pub use crate::recording::instrument::{Instrumented, InstrumentedStream};
 pub use crate::recording::probes::{ArgumentProbe, JudgeProbe, OutcomeProbe, ToolOutputProbe};
-pub use crate::recording::probes::{EmbeddingsProbe, ResponseProbe, RetrievedProbe};
+pub use crate::recording::probes::{
+    CacheLookupProbe, EmbeddingsProbe, OutputProbe, ResponseProbe, RetrievedProbe,
+};
 pub use crate::recording::probes::{RequestProbe, StreamItemProbe, StreamReaders};
 pub use crate::recording::start::Start;
 
@@ -20,7 +22,13 @@ pub mod probes {
     };
     pub use crate::recording::probes::{DeclaredOutput as _, ResultDeclaredOutput as _};
     pub use crate::recording::probes::{
+        DirectCacheLookup as _, NoCacheLookup as _, ResultCacheLookup as _,
+    };
+    pub use crate::recording::probes::{
         DirectEmbeddings as _, NoEmbeddings as _, ResultEmbeddings as _,
+    };
+    pub use crate::recording::probes::{
+        DirectOutputValue as _, NoOutputValue as _, ResultOutputValue as _,
     };
     pub use crate::recording::probes::{DirectResponse as _, NoResponse as _, ResultResponse as _};
     pub use crate::recording::probes::{

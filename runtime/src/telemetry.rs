@@ -1,20 +1,23 @@
 //! Setting telemetry up: [`Telemetry::builder`] → [`TelemetryBuilder::install`] →
-//! a [`TelemetryGuard`] that flushes and shuts down when dropped.
+//! a [`TelemetryGuard`] that flushes and shuts down, within one deadline, when dropped.
 
+use crate::core::metrics::Metrics;
 use crate::core::pipeline::{self, Options, Pipeline, SpanNaming};
 use crate::core::value::AttrValue;
 use crate::export::callback::CallbackExporter;
 use crate::export::{
-    BatchProcessor, BatchSettings, Console, Counters, Driver, Health, InMemorySpans, Otlp,
-    OtlpProtocol,
+    after, BatchOptions, BatchProcessor, BatchSettings, Console, Counters, Driver, Health,
+    InMemorySpans, Otlp, OtlpProtocol, CONSOLE_DELAY,
 };
 use opentelemetry::KeyValue;
+use opentelemetry_sdk::error::OTelSdkResult;
+use opentelemetry_sdk::metrics::SdkMeterProvider;
 use opentelemetry_sdk::trace::{
-    Sampler, SdkTracerProvider, SpanExporter, SpanProcessor, TracerProviderBuilder,
+    Sampler, SdkTracerProvider, SpanExporter, SpanLimits, SpanProcessor, TracerProviderBuilder,
 };
 use opentelemetry_sdk::Resource;
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 /// Entry point of the configuration; see [`Telemetry::builder`].
 #[derive(Debug)]
@@ -30,7 +33,7 @@ impl Telemetry {
     ///     .otlp_from_env()    // and OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set
     ///     .install()
     ///     .expect("telemetry");
-    /// // ... run the agent; dropping the guard exports every finished span.
+    /// // ... run the agent; dropping the guard exports what it can within 5 s.
     /// drop(guard);
     /// ```
     pub fn builder() -> TelemetryBuilder {
@@ -47,6 +50,9 @@ type AddDestination =
 struct Installed {
     processors: Vec<AddProcessor>,
     health: Vec<(String, Counters)>,
+    /// Whether OTLP destinations also get the GenAI metrics ([`TelemetryBuilder::metrics`]).
+    metrics_on: bool,
+    metric_exporters: Vec<opentelemetry_otlp::MetricExporter>,
     #[cfg(feature = "grpc")]
     runtime: Option<tokio::runtime::Runtime>,
 }
@@ -98,7 +104,10 @@ pub struct TelemetryBuilder {
     options: Options,
     destinations: Vec<AddDestination>,
     sampler: Option<Sampler>,
-    batch: BatchSettings,
+    span_limits: Option<SpanLimits>,
+    batch: BatchOptions,
+    /// `Some(false)` when [`TelemetryBuilder::metrics`] turned the metrics off.
+    metrics: Option<bool>,
     /// Install the `tracing` layer as the global subscriber (feature `tracing`).
     #[cfg(feature = "tracing")]
     tracing: bool,
@@ -294,8 +303,18 @@ impl TelemetryBuilder {
         self
     }
 
+    /// Whether every span inside an agent run (`#[crux::agent]`) carries the run's
+    /// identity — `session.id`, `gen_ai.conversation.id`, `user.id`, `crux.tenant.id`,
+    /// `crux.session.id`, trace metadata and tags — so backends can filter any span by
+    /// session or user. On by default; a span's own value wins.
+    pub fn identity_on_every_span(mut self, on: bool) -> Self {
+        self.options.identity_on_every_span = on;
+        self
+    }
+
     /// A cost budget for each outermost flow: `crux.cost.warn` and `crux.cost.limit` are
-    /// emitted once each when its running total crosses `warn_usd` and `limit_usd`.
+    /// emitted once each when its running total crosses `warn_usd` and `limit_usd`, and
+    /// with the limit a `crux.budget.exceeded` (`crux.budget.type = cost`).
     pub fn cost_budget(mut self, warn_usd: f64, limit_usd: f64) -> Self {
         self.options.budget = Some(pipeline::Budget {
             warn_usd,
@@ -304,14 +323,51 @@ impl TelemetryBuilder {
         self
     }
 
+    /// A latency budget for each outermost flow: once the flow has run longer than
+    /// `limit`, the next crux span to end inside it (or the flow itself) emits one
+    /// `crux.budget.exceeded` with `crux.budget.type = latency` and the limit and the
+    /// elapsed time in ms. Nothing is interrupted: it is a signal, not a timeout.
+    pub fn latency_budget(mut self, limit: std::time::Duration) -> Self {
+        self.options.latency_budget = Some(limit);
+        self
+    }
+
+    /// Whether OTLP destinations also receive the GenAI metrics (on by default):
+    /// `gen_ai.client.token.usage` and `gen_ai.client.operation.duration` per the GenAI
+    /// conventions, and crux's `crux.cost` and `crux.tool.calls` counters, over the same
+    /// protocol, collector, headers and timeout as the traces (the
+    /// `OTEL_EXPORTER_OTLP_METRICS_*` variables where nothing is set in code), every 60 s
+    /// (`OTEL_METRIC_EXPORT_INTERVAL`) and at shutdown. Off for a backend that takes
+    /// traces only (Phoenix, MLflow), or with `OTEL_METRICS_EXPORTER=none`:
+    ///
+    /// ```
+    /// let guard = crux::Telemetry::builder().otlp_from_env().metrics(false).install().unwrap();
+    /// # drop(guard);
+    /// ```
+    pub fn metrics(mut self, on: bool) -> Self {
+        self.metrics = Some(on);
+        self
+    }
+
     /// Prints each finished trace as a tree on stderr.
     pub fn console(self) -> Self {
         self.console_with(Console::stderr())
     }
 
-    /// Prints each finished trace as a tree through `console`.
-    pub fn console_with(self, console: Console) -> Self {
-        self.processor(console.processor())
+    /// Prints each finished trace as a tree through `console`, from the console's own
+    /// export thread (a blocked stderr never blocks the application; counted in
+    /// [`TelemetryGuard::health`] as `console`).
+    pub fn console_with(mut self, console: Console) -> Self {
+        self.destinations
+            .push(Box::new(move |_, settings, installed| {
+                let settings = BatchSettings {
+                    scheduled_delay: CONSOLE_DELAY,
+                    retry_for: Duration::ZERO,
+                    ..settings.clone()
+                };
+                installed.batch("console", console.exporter(), settings, Driver::Thread)
+            }));
+        self
     }
 
     /// Exports over OTLP configured by the standard `OTEL_EXPORTER_OTLP_*` variables
@@ -357,15 +413,26 @@ impl TelemetryBuilder {
                 }
                 #[cfg(feature = "grpc")]
                 if protocol == OtlpProtocol::Grpc {
+                    let metrics_on = installed.metrics_on && otlp.metrics;
                     let (driver, entered) = installed.tokio_driver()?;
                     let built = otlp.build(settings.retry_for).map_err(TelemetryError);
+                    let metrics = metrics_on.then(|| otlp.build_metrics());
                     drop(entered);
+                    if let Some(metrics) = metrics {
+                        installed
+                            .metric_exporters
+                            .push(metrics.map_err(TelemetryError)?);
+                    }
                     let (mut exporter, _) = built?;
                     exporter.set_resource(resource);
                     return installed.batch(name, exporter, settings, driver);
                 }
                 let (mut exporter, _) = otlp.build(settings.retry_for).map_err(TelemetryError)?;
                 exporter.set_resource(resource);
+                if installed.metrics_on && otlp.metrics {
+                    let metrics = otlp.build_metrics().map_err(TelemetryError)?;
+                    installed.metric_exporters.push(metrics);
+                }
                 installed.batch(name, exporter, settings, Driver::Thread)
             }));
         self
@@ -398,7 +465,8 @@ impl TelemetryBuilder {
                 .protocol(OtlpProtocol::HttpProtobuf)
                 .endpoint(url)
                 .timeout(Duration::from_secs(2))
-                .retries(false),
+                .retries(false)
+                .traces_only(),
         )
     }
 
@@ -414,7 +482,8 @@ impl TelemetryBuilder {
             .protocol(OtlpProtocol::HttpJson)
             .endpoint(url)
             .timeout(Duration::from_secs(5))
-            .retries(false);
+            .retries(false)
+            .traces_only();
         for (k, v) in headers {
             otlp = otlp.header(k, v);
         }
@@ -478,30 +547,58 @@ impl TelemetryBuilder {
 
     /// The most spans a batched destination queues before new ones are dropped and
     /// counted (default 2048, or `OTEL_BSP_MAX_QUEUE_SIZE`): the memory bound while a
-    /// collector is down or slow.
+    /// collector is down or slow. 0 is an install error.
     pub fn max_queue_size(mut self, spans: usize) -> Self {
-        self.batch.max_queue_size = spans.max(1);
+        self.batch.max_queue_size = Some(spans);
         self
     }
 
     /// The most spans in one export (default 512, or `OTEL_BSP_MAX_EXPORT_BATCH_SIZE`).
+    /// 0 is an install error.
     pub fn max_export_batch_size(mut self, spans: usize) -> Self {
-        self.batch.max_batch_size = spans.max(1);
+        self.batch.max_batch_size = Some(spans);
         self
     }
 
     /// How long a batched destination waits before exporting what it has (default 5 s,
     /// or `OTEL_BSP_SCHEDULE_DELAY`).
     pub fn scheduled_delay(mut self, delay: Duration) -> Self {
-        self.batch.scheduled_delay = delay;
+        self.batch.scheduled_delay = Some(delay);
         self
     }
 
-    /// How long an OTLP export keeps retrying, with backoff, before its batch counts as
-    /// failed (default 10 s; a collector restarting within it loses nothing). Other
-    /// exporters are called once per batch.
+    /// How long an OTLP export keeps retrying, with backoff (at most a second apart),
+    /// before its batch counts as failed (default 30 s: a collector restarting within it
+    /// loses nothing, as long as the queue holds what arrives meanwhile). Other exporters
+    /// are called once per batch.
     pub fn export_retry_for(mut self, duration: Duration) -> Self {
-        self.batch.retry_for = duration;
+        self.batch.retry_for = Some(duration);
+        self
+    }
+
+    /// The most a flush or shutdown waits, for every destination together (default 5 s,
+    /// or `CRUX_SHUTDOWN_TIMEOUT` in milliseconds). Spans not delivered by then count as
+    /// abandoned in the [`ShutdownReport`].
+    pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
+        self.batch.shutdown_timeout = Some(timeout);
+        self
+    }
+
+    /// The most characters one string attribute value keeps, in every batched
+    /// destination (default 32,768, or `OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT` /
+    /// `OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT`); a span with a value cut gets
+    /// `crux.truncated = true`.
+    pub fn max_attribute_value_length(mut self, chars: usize) -> Self {
+        self.batch.max_attribute_value_length = Some(chars);
+        self
+    }
+
+    /// How many attributes, events and links a span keeps (default: OpenTelemetry's
+    /// 128 of each, or the `OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT`, `OTEL_SPAN_EVENT_COUNT_LIMIT`,
+    /// `OTEL_SPAN_LINK_COUNT_LIMIT`, `OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT`,
+    /// `OTEL_LINK_ATTRIBUTE_COUNT_LIMIT` and `OTEL_ATTRIBUTE_COUNT_LIMIT` variables).
+    pub fn span_limits(mut self, limits: SpanLimits) -> Self {
+        self.span_limits = Some(limits);
         self
     }
 
@@ -517,13 +614,31 @@ impl TelemetryBuilder {
             resource = resource.with_service_name(name);
         }
         let resource = resource.with_attributes(self.resource).build();
+        let settings = self.batch.resolve().map_err(TelemetryError)?;
+        let span_limits = crate::export::span_limits(self.span_limits).map_err(TelemetryError)?;
         let has_destinations = !self.destinations.is_empty();
-        let mut installed = Installed::default();
+        let mut installed = Installed {
+            // OTEL_METRICS_EXPORTER=none is the SDKs' standard off switch.
+            metrics_on: self.metrics.unwrap_or_else(|| {
+                !std::env::var("OTEL_METRICS_EXPORTER")
+                    .is_ok_and(|v| v.trim().eq_ignore_ascii_case("none"))
+            }),
+            ..Installed::default()
+        };
         for add in self.destinations {
-            add(&resource, &self.batch, &mut installed)?;
+            add(&resource, &settings, &mut installed)?;
         }
+        let meter_provider = (!installed.metric_exporters.is_empty()).then(|| {
+            let mut builder = SdkMeterProvider::builder().with_resource(resource.clone());
+            for exporter in installed.metric_exporters.drain(..) {
+                builder = builder.with_periodic_exporter(exporter);
+            }
+            builder.build()
+        });
         let provider = has_destinations.then(|| {
-            let mut builder = SdkTracerProvider::builder().with_resource(resource);
+            let mut builder = SdkTracerProvider::builder()
+                .with_resource(resource)
+                .with_span_limits(span_limits);
             if let Some(sampler) = self.sampler {
                 builder = builder.with_sampler(sampler);
             }
@@ -539,13 +654,17 @@ impl TelemetryBuilder {
         let pipeline = pipeline::install(Pipeline {
             tracer: provider.as_ref().map(pipeline::tracer_from),
             options,
+            metrics: meter_provider.as_ref().map(Metrics::new),
         });
         let guard = TelemetryGuard {
             provider,
+            meter_provider,
             pipeline,
             health: installed.health,
+            shutdown_timeout: settings.shutdown_timeout,
+            report: Mutex::new(None),
             #[cfg(feature = "grpc")]
-            runtime: installed.runtime,
+            runtime: Mutex::new(installed.runtime),
         };
         #[cfg(feature = "tracing")]
         if self.tracing {
@@ -562,14 +681,18 @@ impl TelemetryBuilder {
 }
 
 /// Keeps telemetry installed; dropping it (or [`TelemetryGuard::shutdown`]) stops
-/// recording through it and exports every finished span.
+/// recording through it and exports what it can within the shutdown deadline.
 #[must_use = "dropping the guard shuts telemetry down at once"]
 pub struct TelemetryGuard {
     provider: Option<SdkTracerProvider>,
+    meter_provider: Option<SdkMeterProvider>,
     pipeline: Arc<Pipeline>,
     health: Vec<(String, Counters)>,
+    shutdown_timeout: Duration,
+    /// The first shutdown's report; later calls (and the drop) return it again.
+    report: Mutex<Option<ShutdownReport>>,
     #[cfg(feature = "grpc")]
-    runtime: Option<tokio::runtime::Runtime>,
+    runtime: Mutex<Option<tokio::runtime::Runtime>>,
 }
 
 impl std::fmt::Debug for TelemetryGuard {
@@ -577,7 +700,82 @@ impl std::fmt::Debug for TelemetryGuard {
         f.debug_struct("TelemetryGuard")
             .field("provider", &self.provider)
             .field("health", &self.destination_health())
+            .field("shutdown_timeout", &self.shutdown_timeout)
             .finish_non_exhaustive()
+    }
+}
+
+/// What a shutdown achieved; see [`TelemetryGuard::shutdown`]. Its one-line `Display`
+/// is what an application prints on the way out.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShutdownReport {
+    /// Summed over the batched destinations; `queued` is 0 and
+    /// `created == exported + dropped + failed + abandoned`.
+    pub health: Health,
+    /// The same per destination.
+    pub destinations: Vec<(String, Health)>,
+    /// The deadline the shutdown had.
+    pub deadline: Duration,
+    /// How long it took.
+    pub elapsed: Duration,
+    /// What other span processors reported while shutting down (an error, or not
+    /// finishing within the deadline).
+    pub errors: Vec<String>,
+    /// User hooks that panicked in this process (caught; see
+    /// [`crate::hooks::panicked_hooks`]).
+    pub hook_panics: u64,
+}
+
+impl ShutdownReport {
+    /// Whether every span created was exported and every processor shut down cleanly.
+    pub fn is_complete(&self) -> bool {
+        self.health.undelivered() == 0 && self.errors.is_empty()
+    }
+}
+
+impl std::fmt::Display for ShutdownReport {
+    /// One line: `telemetry shut down in 0.1s (deadline 5.0s); console: 56 of 56 spans
+    /// exported; otlp-http-protobuf: 0 of 56 spans exported, 56 not delivered (56
+    /// abandoned at the deadline)`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "telemetry shut down in {:.1}s (deadline {:.1}s)",
+            self.elapsed.as_secs_f64(),
+            self.deadline.as_secs_f64()
+        )?;
+        for (name, h) in &self.destinations {
+            write!(
+                f,
+                "; {name}: {} of {} spans exported",
+                h.exported, h.created
+            )?;
+            if h.undelivered() > 0 {
+                let parts: Vec<String> = [
+                    (h.dropped, "dropped with the queue full"),
+                    (h.failed, "failed"),
+                    (h.abandoned, "abandoned at the deadline"),
+                    (h.queued, "still queued"),
+                ]
+                .iter()
+                .filter(|(n, _)| *n > 0)
+                .map(|(n, what)| format!("{n} {what}"))
+                .collect();
+                write!(
+                    f,
+                    ", {} not delivered ({})",
+                    h.undelivered(),
+                    parts.join(", ")
+                )?;
+            }
+        }
+        if self.hook_panics > 0 {
+            write!(f, "; {} hook panics caught", self.hook_panics)?;
+        }
+        for error in &self.errors {
+            write!(f, "; {error}")?;
+        }
+        Ok(())
     }
 }
 
@@ -613,8 +811,9 @@ impl TelemetryGuard {
     }
 
     /// The telemetry's own health, summed over the batched destinations (OTLP, URL,
-    /// callback, exporters): spans created, exported, dropped (queue full), failed
-    /// (export errors), still queued.
+    /// callback, exporters, console): spans created, exported, dropped (queue full),
+    /// failed (export errors), abandoned at the shutdown deadline, still queued. Still
+    /// readable after [`TelemetryGuard::shutdown`].
     pub fn health(&self) -> Health {
         self.health
             .iter()
@@ -623,7 +822,7 @@ impl TelemetryGuard {
     }
 
     /// [`TelemetryGuard::health`] per destination, named `otlp-grpc`, `otlp-http-json`,
-    /// `otlp-http-protobuf`, `callback` or `exporter`.
+    /// `otlp-http-protobuf`, `callback`, `exporter` or `console`.
     pub fn destination_health(&self) -> Vec<(String, Health)> {
         self.health
             .iter()
@@ -631,40 +830,126 @@ impl TelemetryGuard {
             .collect()
     }
 
-    /// Exports everything finished so far, without stopping.
+    /// Exports everything finished so far, without stopping, waiting at most the
+    /// shutdown timeout for every destination together. An error says what is still
+    /// queued; nothing is lost by it.
     pub fn force_flush(&self) -> Result<(), TelemetryError> {
+        let deadline = after(self.shutdown_timeout);
+        let tickets: Vec<u64> = self.health.iter().map(|(_, c)| c.request(false)).collect();
+        for ((name, counters), ticket) in self.health.iter().zip(tickets) {
+            if !counters.wait(ticket, deadline) {
+                return Err(TelemetryError(format!(
+                    "flush did not finish within {:?}: {name} still has {} spans queued",
+                    self.shutdown_timeout,
+                    counters.health().queued
+                )));
+            }
+        }
         match &self.provider {
-            Some(p) => p
-                .force_flush()
-                .map_err(|e| TelemetryError(format!("flush failed: {e}"))),
+            Some(p) => {
+                let provider = p.clone();
+                within(Some(deadline), move || provider.force_flush())
+                    .map_err(|e| TelemetryError(format!("flush failed: {e}")))
+            }
             None => Ok(()),
         }
     }
 
-    /// Stops recording through this pipeline and exports every finished span.
-    pub fn shutdown(mut self) -> Result<(), TelemetryError> {
-        self.stop()
-    }
-
-    fn stop(&mut self) -> Result<(), TelemetryError> {
+    /// Stops recording through this pipeline, exports what it can until the shutdown
+    /// deadline (every destination at once, one deadline for all), gives up on the rest
+    /// and reports every span's fate. Never fails and never waits past the deadline;
+    /// calling it again returns the same report.
+    pub fn shutdown(&self) -> ShutdownReport {
+        let mut stored = self.report.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(report) = &*stored {
+            return report.clone();
+        }
+        let started = Instant::now();
+        let deadline = after(self.shutdown_timeout);
         pipeline::uninstall(&self.pipeline);
-        let result = match self.provider.take() {
-            Some(p) => p
-                .shutdown()
-                .map_err(|e| TelemetryError(format!("shutdown failed: {e}"))),
-            None => Ok(()),
-        };
+        // Ask every destination first, so that they drain side by side.
+        let tickets: Vec<u64> = self.health.iter().map(|(_, c)| c.request(true)).collect();
+        for ((_, counters), ticket) in self.health.iter().zip(tickets) {
+            if !counters.wait(ticket, deadline) {
+                counters.abandon();
+            }
+        }
+        // The other processors (and the batched ones, which return at once now).
+        let mut errors = Vec::new();
+        if let Some(p) = &self.provider {
+            let provider = p.clone();
+            let left = deadline.saturating_duration_since(Instant::now());
+            // With no time left, the batched destinations are given up on already and
+            // the rest get none: start their shutdown, wait for nothing.
+            let wait_until = if left.is_zero() { None } else { Some(deadline) };
+            if let Err(e) = within(wait_until, move || provider.shutdown_with_timeout(left)) {
+                errors.push(e);
+            }
+        }
+        // The metrics' last export, within what is left of the deadline. A collector
+        // without a metrics intake (a traces-only backend) is not an error of the
+        // application's telemetry, so its outcome is not reported.
+        if let Some(meters) = &self.meter_provider {
+            let meters = meters.clone();
+            let left = deadline.saturating_duration_since(Instant::now());
+            if !left.is_zero() {
+                let _ = within(Some(deadline), move || meters.shutdown_with_timeout(left));
+            }
+        }
         // Never blocks, so the guard may be dropped inside an async context.
         #[cfg(feature = "grpc")]
-        if let Some(runtime) = self.runtime.take() {
+        if let Some(runtime) = self
+            .runtime
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+        {
             runtime.shutdown_background();
         }
-        result
+        let destinations = self.destination_health();
+        let report = ShutdownReport {
+            health: self.health(),
+            destinations,
+            deadline: self.shutdown_timeout,
+            elapsed: started.elapsed(),
+            errors,
+            hook_panics: crate::core::hooks::panicked_hooks(),
+        };
+        *stored = Some(report.clone());
+        report
     }
 }
 
+/// Runs `work` on a helper thread and waits for it until `deadline` (`None`: not at
+/// all), so that a span processor that ignores its timeout cannot hold the application
+/// past it.
+fn within(
+    deadline: Option<Instant>,
+    work: impl FnOnce() -> OTelSdkResult + Send + 'static,
+) -> Result<(), String> {
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name("crux-shutdown".into())
+        .spawn(move || {
+            let _ = sender.send(work());
+        })
+        .map_err(|e| format!("cannot start the shutdown thread: {e}"))?;
+    let Some(deadline) = deadline else {
+        return Ok(());
+    };
+    let left = deadline.saturating_duration_since(Instant::now());
+    match receiver.recv_timeout(left) {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err("a span processor did not finish within the deadline".into()),
+    }
+}
+
+/// How long a shutdown waits for the last exports: as long as an export may keep
+/// retrying, plus slack, and at least the SDK's 5 s. A collector that is slow but
+/// answers (MLflow storing its first traces takes longer than 5 s) is not a failure.
 impl Drop for TelemetryGuard {
     fn drop(&mut self) {
-        let _ = self.stop();
+        let _ = self.shutdown();
     }
 }

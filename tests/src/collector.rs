@@ -1,7 +1,8 @@
 //! A real OpenTelemetry collector for the integration tests: the `rotel` OTLP collector
 //! (a Rust binary shipped in the `rotel` package on PyPI, which `scripts/test` installs
 //! into `.tools/`), started on free loopback ports. It prints every span it receives
-//! (debug log, detailed); [`Collector::spans`] parses that back into [`ReceivedSpan`]s.
+//! (debug log, detailed); [`Collector::spans`] parses that back into [`ReceivedSpan`]s,
+//! and every metric data point, [`Collector::metric_points`].
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
@@ -116,7 +117,12 @@ impl Collector {
     /// Starts a collector that only counts what it receives (for throughput: printing
     /// every span would make the collector the bottleneck); see [`Collector::received`].
     pub fn counting() -> Collector {
-        Collector::launch(free_port(), free_port(), "basic")
+        Collector::counting_on(free_port(), free_port())
+    }
+
+    /// A counting collector on the given ports (to restart one where clients expect it).
+    pub fn counting_on(grpc_port: u16, http_port: u16) -> Collector {
+        Collector::launch(grpc_port, http_port, "basic")
     }
 
     /// How many spans the collector has received (works in both modes).
@@ -147,6 +153,7 @@ impl Collector {
         std::fs::create_dir_all(&dir).expect("temp dir");
         let mut child = Command::new(rotel_binary())
             .args(["start", "--exporter", "blackhole", "--debug-log", "traces"])
+            .args(["--debug-log", "metrics"])
             .args(["--debug-log-verbosity", verbosity])
             .args(["--otlp-grpc-endpoint", &format!("127.0.0.1:{grpc_port}")])
             .args(["--otlp-http-endpoint", &format!("127.0.0.1:{http_port}")])
@@ -223,6 +230,31 @@ impl Collector {
         parse(&self.output())
     }
 
+    /// The metric data points received so far.
+    pub fn metric_points(&self) -> Vec<ReceivedPoint> {
+        parse_metrics(&self.output())
+    }
+
+    /// Waits until `done(points)` holds, or panics after `timeout` with what arrived.
+    pub fn wait_for_metrics(
+        &self,
+        timeout: Duration,
+        done: impl Fn(&[ReceivedPoint]) -> bool,
+    ) -> Vec<ReceivedPoint> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let points = self.metric_points();
+            if done(&points) {
+                return points;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the collector did not receive the expected metrics within {timeout:?}: {points:#?}"
+            );
+            std::thread::sleep(Duration::from_millis(25));
+        }
+    }
+
     /// Waits until `done(spans)` holds, or panics after `timeout` with what arrived.
     pub fn wait_for(
         &self,
@@ -250,6 +282,28 @@ impl Collector {
                 );
             }
             std::thread::sleep(Duration::from_millis(25));
+        }
+    }
+
+    /// Stops the collector process without ending it (`SIGSTOP`): connections are
+    /// accepted by the kernel but nothing is answered, as with a hung collector.
+    pub fn pause(&self) {
+        self.signal("-STOP");
+    }
+
+    /// Lets a paused collector run again (`SIGCONT`).
+    pub fn resume(&self) {
+        self.signal("-CONT");
+    }
+
+    fn signal(&self, signal: &str) {
+        if let Some(child) = &self.child {
+            let status = Command::new("kill")
+                .arg(signal)
+                .arg(child.id().to_string())
+                .status()
+                .expect("kill runs");
+            assert!(status.success(), "kill {signal} failed");
         }
     }
 
@@ -312,6 +366,10 @@ pub fn parse(output: &str) -> Vec<ReceivedSpan> {
         if trimmed.starts_with("ResourceSpans #") {
             spans.extend(current.take());
             resource.clear();
+            section = Section::Other;
+        } else if trimmed.starts_with("ResourceMetrics #") {
+            // Metrics until the next `ResourceSpans`: see `parse_metrics`.
+            spans.extend(current.take());
             section = Section::Other;
         } else if trimmed == "Resource attributes:" {
             section = Section::Resource;
@@ -387,4 +445,88 @@ pub fn parse(output: &str) -> Vec<ReceivedSpan> {
     }
     spans.extend(current);
     spans
+}
+
+/// One metric data point as the collector received it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ReceivedPoint {
+    /// The metric's name.
+    pub metric: String,
+    /// Its unit.
+    pub unit: String,
+    /// `Histogram`, `Sum`, ...
+    pub data_type: String,
+    /// The point's attributes, printed values (`Str(chat)`).
+    pub attributes: Vec<(String, String)>,
+    /// A histogram point's count.
+    pub count: Option<u64>,
+    /// A histogram point's sum.
+    pub sum: Option<f64>,
+    /// A sum's (counter's) value.
+    pub value: Option<f64>,
+    /// A histogram's explicit bucket boundaries.
+    pub bounds: Vec<f64>,
+}
+
+impl ReceivedPoint {
+    /// The printed value of attribute `key`.
+    pub fn attr(&self, key: &str) -> Option<&str> {
+        self.attributes
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Parses rotel's detailed metrics debug output.
+pub fn parse_metrics(output: &str) -> Vec<ReceivedPoint> {
+    let mut points = Vec::new();
+    let mut metric = ReceivedPoint::default();
+    let mut in_metrics = false;
+    let mut in_point_attributes = false;
+    for line in output.lines() {
+        let trimmed = line.trim();
+        if trimmed.starts_with("ResourceMetrics #") {
+            in_metrics = true;
+        } else if trimmed.starts_with("ResourceSpans #") {
+            in_metrics = false;
+        }
+        if !in_metrics {
+            continue;
+        }
+        if trimmed.starts_with("Metric #") {
+            metric = ReceivedPoint::default();
+            in_point_attributes = false;
+        } else if trimmed.starts_with("HistogramDataPoints #")
+            || trimmed.starts_with("NumberDataPoints #")
+        {
+            points.push(ReceivedPoint {
+                attributes: Vec::new(),
+                ..metric.clone()
+            });
+            in_point_attributes = false;
+        } else if trimmed == "Data point attributes:" {
+            in_point_attributes = true;
+        } else if let Some((k, v)) = key_value(line) {
+            match (in_point_attributes, points.last_mut(), k.as_str()) {
+                (true, Some(point), _) => point.attributes.push((k, v)),
+                (false, _, "Name") => metric.metric = v,
+                (false, _, "Unit") => metric.unit = v,
+                (false, _, "DataType") => metric.data_type = v,
+                _ => {}
+            }
+        } else if let (Some((k, v)), Some(point)) = (trimmed.split_once(": "), points.last_mut()) {
+            in_point_attributes = false;
+            match k {
+                "Count" => point.count = v.parse().ok(),
+                "Sum" => point.sum = v.parse().ok(),
+                "Value" => point.value = v.parse().ok(),
+                k if k.starts_with("ExplicitBounds #") => {
+                    point.bounds.extend(v.parse::<f64>().ok())
+                }
+                _ => {}
+            }
+        }
+    }
+    points
 }

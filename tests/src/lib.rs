@@ -1,9 +1,34 @@
 //! Helpers shared by the integration tests.
 
 pub mod collector;
+pub mod fake;
 
+use crux::opentelemetry::Value;
 use crux::opentelemetry_sdk::trace::SpanData;
 use crux::testing::SpanDataExt;
+use std::sync::{Arc, Mutex};
+
+/// The value of the attribute `key` of `span`, as recorded.
+pub fn value(span: &SpanData, key: &str) -> Option<Value> {
+    span.attributes
+        .iter()
+        .find(|kv| kv.key.as_str() == key)
+        .map(|kv| kv.value.clone())
+}
+
+/// What a callback destination receives: the spans so far, and the callback to pass to
+/// `.callback(..)`.
+#[allow(clippy::type_complexity)]
+pub fn collected() -> (
+    Arc<Mutex<Vec<SpanData>>>,
+    impl Fn(Vec<SpanData>) + Send + Sync + 'static,
+) {
+    let spans = Arc::new(Mutex::new(Vec::new()));
+    let sink = spans.clone();
+    (spans, move |batch| {
+        sink.lock().expect("spans").extend(batch)
+    })
+}
 
 /// Asserts that every attribute key on `spans` and their events is in crux's key table,
 /// except keys under `app.` that the tests set themselves.
@@ -28,18 +53,30 @@ pub fn assert_keys_registered(spans: &[SpanData]) {
     }
 }
 
+/// The attribute `key` among `attrs` (of the span or event `owner`), panicking with
+/// the keys there are if absent.
+pub fn required<'a>(
+    owner: &str,
+    attrs: &'a [crux::opentelemetry::KeyValue],
+    key: &str,
+) -> &'a crux::opentelemetry::Value {
+    attrs
+        .iter()
+        .find(|kv| kv.key.as_str() == key)
+        .map(|kv| &kv.value)
+        .unwrap_or_else(|| {
+            panic!(
+                "{owner} has no `{key}`; it has {:?}",
+                attrs.iter().map(|kv| kv.key.as_str()).collect::<Vec<_>>()
+            )
+        })
+}
+
 /// The attribute `key` of `span` as text, panicking with the span's attributes if absent.
 pub fn text(span: &SpanData, key: &str) -> String {
-    span.str_attr(key).unwrap_or_else(|| {
-        panic!(
-            "span {} has no `{key}`; it has {:?}",
-            span.name,
-            span.attributes
-                .iter()
-                .map(|kv| kv.key.as_str())
-                .collect::<Vec<_>>()
-        )
-    })
+    required(&format!("span {}", span.name), &span.attributes, key)
+        .as_str()
+        .into_owned()
 }
 
 /// The JSON attribute `key` of `span` (captured messages, tool definitions), parsed.

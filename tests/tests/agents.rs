@@ -153,7 +153,11 @@ async fn run_use_reason_and_generate_nest_with_every_attribute() {
     }
 
     assert_eq!(text(&reason, "crux.reason.id"), "triage-1");
-    assert_eq!(text(&reason, "gen_ai.operation.name"), "triage");
+    // An agent's loop for the GenAI conventions (a model call's `chat` would make
+    // backends count it as one); its own operation under crux's key.
+    assert_eq!(text(&reason, "gen_ai.operation.name"), "invoke_agent");
+    assert_eq!(text(&reason, "crux.reason.operation"), "triage");
+    assert_eq!(text(&reason, "openinference.span.kind"), "AGENT");
     assert_eq!(text(&reason, "gen_ai.provider.name"), "openai");
     assert_eq!(text(&reason, "gen_ai.request.model"), "gpt-4o");
     assert_eq!(text(&reason, "gen_ai.prompt.name"), "triage");
@@ -183,12 +187,20 @@ async fn run_use_reason_and_generate_nest_with_every_attribute() {
         "skip is never recorded"
     );
 
-    // Usage summed over the three passes, finish reasons of the last.
-    assert_eq!(reason.i64_attr("gen_ai.usage.input_tokens"), Some(600));
-    assert_eq!(reason.i64_attr("gen_ai.usage.output_tokens"), Some(30));
+    // Usage summed over the three passes (under crux's keys: backends adding up
+    // `gen_ai.usage.*` would count the passes twice), finish reasons of the last.
+    assert_eq!(reason.i64_attr("crux.reason.usage.input_tokens"), Some(600));
+    assert_eq!(reason.i64_attr("crux.reason.usage.output_tokens"), Some(30));
     assert_eq!(
-        reason.i64_attr("gen_ai.usage.cache_read.input_tokens"),
+        reason.i64_attr("crux.reason.usage.cache_read.input_tokens"),
         Some(300)
+    );
+    assert!(
+        !reason
+            .attributes
+            .iter()
+            .any(|kv| kv.key.as_str().starts_with("gen_ai.usage.")),
+        "no model-call usage on the wrapper"
     );
     assert_eq!(reason.f64_attr("crux.cost"), Some(0.75));
     assert_eq!(
@@ -203,6 +215,7 @@ async fn run_use_reason_and_generate_nest_with_every_attribute() {
     assert_eq!(
         names,
         [
+            "use_reason.first-pass.complete",
             "use_reason.tool-step.start",
             "use_reason.tool-call.start",
             "use_reason.tool-call.complete",
@@ -213,7 +226,8 @@ async fn run_use_reason_and_generate_nest_with_every_attribute() {
             "use_reason.tool-call.complete",
         ]
     );
-    let ev = &reason.events.events;
+    // The tool loop's events, after the first pass completed.
+    let ev: Vec<&opentelemetry::trace::Event> = reason.events.iter().skip(1).collect();
     let i64_of = |e: &opentelemetry::trace::Event, k: &str| {
         e.attributes
             .iter()
@@ -221,19 +235,19 @@ async fn run_use_reason_and_generate_nest_with_every_attribute() {
             .map(|kv| kv.value.clone())
     };
     assert_eq!(
-        i64_of(&ev[0], "crux.tool.step.index"),
+        i64_of(ev[0], "crux.tool.step.index"),
         Some(opentelemetry::Value::I64(0))
     );
     assert_eq!(
-        i64_of(&ev[0], "crux.tool.count"),
+        i64_of(ev[0], "crux.tool.count"),
         Some(opentelemetry::Value::I64(2))
     );
     assert_eq!(
-        i64_of(&ev[5], "crux.tool.step.index"),
+        i64_of(ev[5], "crux.tool.step.index"),
         Some(opentelemetry::Value::I64(1))
     );
     assert_eq!(
-        i64_of(&ev[5], "crux.tool.count"),
+        i64_of(ev[5], "crux.tool.count"),
         Some(opentelemetry::Value::I64(1))
     );
     assert_eq!(
@@ -250,11 +264,11 @@ async fn run_use_reason_and_generate_nest_with_every_attribute() {
         failed_call.str_attr("crux.tool.call_id")
     );
     assert_eq!(
-        i64_of(&ev[4], "crux.tool.is_error"),
+        i64_of(ev[4], "crux.tool.is_error"),
         Some(opentelemetry::Value::Bool(true))
     );
     assert_eq!(
-        i64_of(&ev[2], "crux.tool.is_error"),
+        i64_of(ev[2], "crux.tool.is_error"),
         Some(opentelemetry::Value::Bool(false))
     );
 }
@@ -318,7 +332,7 @@ async fn after_a_resume_usage_is_never_counted_twice() {
     assert_eq!(reasons.len(), 2);
     let inputs: Vec<_> = reasons
         .iter()
-        .map(|r| r.i64_attr("gen_ai.usage.input_tokens").unwrap())
+        .map(|r| r.i64_attr("crux.reason.usage.input_tokens").unwrap())
         .collect();
     assert_eq!(
         inputs,
@@ -348,7 +362,8 @@ async fn telemetry_as_an_expression() {
         .metadata("job", "nightly");
     with_telemetry_value(&telemetry).await;
     let reason = capture.one("crux.use_reason");
-    assert_eq!(text(&reason, "gen_ai.operation.name"), "summarize");
+    assert_eq!(text(&reason, "crux.reason.operation"), "summarize");
+    assert_eq!(text(&reason, "gen_ai.operation.name"), "invoke_agent");
     assert_eq!(text(&reason, "gen_ai.prompt.name"), "triage");
     assert_eq!(text(&reason, "crux.trace.tags"), r#"["batch"]"#);
     assert_eq!(text(&reason, "crux.trace.metadata.job"), "nightly");
@@ -477,4 +492,86 @@ fn the_error_phase_can_redact_the_error_message_everywhere() {
     );
     assert_eq!(text(&span, "error.type"), "std::io::error::Error");
     assert!(!format!("{span:?}").contains("dana@example.com"));
+}
+
+#[tokio::test]
+async fn every_span_of_a_run_carries_its_identity_and_model_calls_their_prompt() {
+    let capture = capture();
+    run(Some("chat-9"), "acme", "refunds", &triage())
+        .await
+        .unwrap();
+    // A tool four levels below crux.run (flow, step, use_reason, tool).
+    let tool = &capture.named("crux.tool.search")[0];
+    assert_eq!(text(tool, "session.id"), "chat-9");
+    assert_eq!(text(tool, "gen_ai.conversation.id"), "chat-9");
+    assert_eq!(text(tool, "user.id"), "u-7");
+    assert_eq!(text(tool, "crux.tenant.id"), "acme");
+    assert_eq!(text(tool, "crux.trace.metadata.accountId"), "acct-9");
+    assert_eq!(text(tool, "crux.trace.tags"), r#"["support","refunds"]"#);
+    // The use_reason's own tags win over the run's.
+    let reason = capture.one("crux.use_reason");
+    assert_eq!(text(&reason, "crux.trace.tags"), r#"["vip","eu"]"#);
+    assert_eq!(text(&reason, "session.id"), "chat-9");
+    // Model calls inside a use_reason with a prompt carry the prompt's identity.
+    for generate in capture.named("crux.generate") {
+        assert_eq!(text(&generate, "gen_ai.prompt.name"), "triage");
+        assert_eq!(text(&generate, "crux.prompt.version"), "v3");
+        assert_eq!(text(&generate, "gen_ai.prompt.type"), "chat");
+    }
+}
+
+#[tokio::test]
+async fn identity_on_every_span_can_be_turned_off() {
+    let capture = capture_with(crux::Telemetry::builder().identity_on_every_span(false));
+    run(Some("chat-9"), "acme", "refunds", &triage())
+        .await
+        .unwrap();
+    let tool = &capture.named("crux.tool.search")[0];
+    assert!(tool.attr("session.id").is_none());
+    assert!(tool.attr("user.id").is_none());
+    assert_eq!(text(&capture.one("crux.run"), "session.id"), "chat-9");
+}
+
+/// A reasoning call cut by a human-in-the-loop pause, and taken up after the resume.
+#[crux::use_reason(provider = "openai", model = "gpt-4o")]
+async fn approve_refund(resumed: bool) -> Option<Checkpoint> {
+    pass(50, 0).await.ok()?;
+    if resumed {
+        return None;
+    }
+    crux::flow::suspend("manager_approval").ok()
+}
+
+#[crux::flow(name = "refund_with_reasoning", resume = checkpoint)]
+async fn refund_flow(checkpoint: Option<&Checkpoint>) -> Option<Checkpoint> {
+    approve_refund(checkpoint.is_some()).await
+}
+
+#[tokio::test]
+async fn a_use_reason_cut_by_a_suspend_is_marked_and_the_resumed_one_continues() {
+    let capture = capture();
+    let checkpoint = refund_flow(None).await.expect("suspended");
+    let cut = capture.one("crux.use_reason");
+    assert_eq!(cut.attr("crux.use_reason.interrupted"), Some(&true.into()));
+    assert!(cut.event("use_reason.first-pass.complete").is_some());
+    assert!(cut.event("use_reason.interrupt").is_some());
+    assert!(cut
+        .attr("crux.use_reason.resumed_from_checkpoint")
+        .is_none());
+    capture.clear();
+
+    refund_flow(Some(&checkpoint)).await;
+    let resumed = capture.one("crux.use_reason");
+    assert_eq!(
+        resumed.attr("crux.use_reason.resumed_from_checkpoint"),
+        Some(&true.into())
+    );
+    let event = resumed.event("use_reason.resume").expect("resume event");
+    assert_eq!(
+        event.str_attr("crux.flow.suspend_point").as_deref(),
+        Some("manager_approval")
+    );
+    assert!(resumed.event("use_reason.continuation.complete").is_some());
+    assert!(resumed.event("use_reason.first-pass.complete").is_none());
+    assert!(resumed.attr("crux.use_reason.interrupted").is_none());
 }

@@ -375,3 +375,162 @@ fn telemetry_off_never_inspects_the_returned_value() {
     assert_eq!(INSPECTED.load(Relaxed), 2, "inspected once each when on");
     assert_eq!(capture.spans().len(), 2);
 }
+
+/// What LLM backends classify a span by (issue 14): one OpenInference kind per family,
+/// and MLflow's own type on model calls so a chat stays a chat there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_span_carries_its_openinference_kind() {
+    let capture = capture();
+    support("where is my order?").await.unwrap();
+    raw_call("anthropic");
+    let expected = [
+        ("crux.flow", "CHAIN"),
+        ("crux.flow.step", "CHAIN"),
+        ("crux.tool.refund", "TOOL"),
+        ("crux.tool.lookup_order", "TOOL"),
+        ("crux.generate", "LLM"),
+    ];
+    for span in capture.spans() {
+        let kind = expected
+            .iter()
+            .find(|(name, _)| *name == span.name)
+            .map(|(_, kind)| *kind)
+            .unwrap_or_else(|| panic!("unexpected span {}", span.name));
+        assert_eq!(
+            text(&span, "openinference.span.kind"),
+            kind,
+            "{}",
+            span.name
+        );
+    }
+    let generates = capture.named("crux.generate");
+    let chat = generates
+        .iter()
+        .find(|g| text(g, "gen_ai.operation.name") == "chat")
+        .unwrap();
+    assert_eq!(text(chat, "mlflow.spanType"), "CHAT_MODEL");
+    assert_eq!(text(chat, "mlflow.llm.cost"), r#"{"total_cost":0.00042}"#);
+    let completion = generates
+        .iter()
+        .find(|g| text(g, "gen_ai.operation.name") == "text_completion")
+        .unwrap();
+    assert_eq!(text(completion, "mlflow.spanType"), "LLM");
+}
+
+#[derive(serde::Serialize)]
+struct Ticket<'a> {
+    id: &'a str,
+    text: &'a str,
+}
+
+struct Answer;
+
+impl crux::ModelResponse for Answer {
+    fn output_messages(&self) -> Vec<crux::Message> {
+        vec![crux::Message::assistant("Your parcel arrives Monday.").with_finish_reason("stop")]
+    }
+}
+
+#[crux::generate(provider = "openai", model = "gpt-4o",
+                 messages = [crux::Message::user("earlier"), crux::Message::assistant("ok"), crux::Message::user(question)])]
+fn answer(question: &str) -> Answer {
+    Answer
+}
+
+#[crux::flow(name = "ticket")]
+fn ticket_flow(ticket: &Ticket<'_>) -> Result<String, ApiError> {
+    answer(ticket.text);
+    Ok("Your parcel arrives Monday.".to_owned())
+}
+
+#[crux::agent(name = "support", session_id = session, user_id = "u-1",
+              metadata(channel = "chat", tier = "gold"), tags("vip", "eu"))]
+fn support_run(session: &str, question: &str) -> String {
+    ticket_flow(&Ticket {
+        id: "T-9",
+        text: question,
+    })
+    .unwrap()
+}
+
+/// With content capture on, a run's and a flow's input and output and a model call's
+/// prompt and answer are what backends show as the trace's request and response; the
+/// run's metadata and tags are there in OpenInference's keys.
+#[test]
+fn trace_input_output_metadata_and_tags_for_llm_backends() {
+    let capture = crux::testing::capture_with(crux::Telemetry::builder().capture_content(true));
+    support_run("s-1", "where is my parcel?");
+    let run = capture.one("crux.run");
+    assert_eq!(text(&run, "openinference.span.kind"), "AGENT");
+    assert_eq!(
+        text(&run, "input.value"),
+        r#"{"question":"where is my parcel?","session":"s-1"}"#
+    );
+    assert_eq!(text(&run, "input.mime_type"), "application/json");
+    assert_eq!(text(&run, "output.value"), "Your parcel arrives Monday.");
+    assert_eq!(text(&run, "output.mime_type"), "text/plain");
+    assert_eq!(
+        text(&run, "metadata"),
+        r#"{"channel":"chat","tier":"gold"}"#
+    );
+    assert_eq!(text(&run, "tag.tags"), r#"["vip","eu"]"#);
+
+    let flow = capture.one("crux.flow");
+    assert_eq!(
+        text(&flow, "input.value"),
+        r#"{"ticket":{"id":"T-9","text":"where is my parcel?"}}"#,
+        "arguments by name, unless the only one is a string"
+    );
+    assert_eq!(text(&flow, "output.value"), "Your parcel arrives Monday.");
+
+    let generate = capture.one("crux.generate");
+    assert_eq!(
+        text(&generate, "input.value"),
+        "where is my parcel?",
+        "the last user message"
+    );
+    assert_eq!(text(&generate, "input.mime_type"), "text/plain");
+    assert_eq!(
+        text(&generate, "output.value"),
+        "Your parcel arrives Monday."
+    );
+    assert_keys_registered(&capture.spans());
+}
+
+#[test]
+fn without_capture_no_input_or_output_is_recorded() {
+    let capture = capture();
+    support_run("s-1", "where is my parcel?");
+    for span in capture.spans() {
+        for key in [
+            "input.value",
+            "output.value",
+            "input.mime_type",
+            "output.mime_type",
+        ] {
+            assert!(span.attr(key).is_none(), "{key} on {}", span.name);
+        }
+    }
+    assert_eq!(
+        text(&capture.one("crux.run"), "tag.tags"),
+        r#"["vip","eu"]"#
+    );
+}
+
+#[test]
+fn readable_naming_puts_labels_in_span_names() {
+    let capture = crux::testing::capture_with(
+        crux::Telemetry::builder().span_naming(crux::SpanNaming::Readable),
+    );
+    support_run("s-1", "where is my parcel?");
+    refund_step();
+    for name in [
+        "crux.run support",
+        "crux.flow ticket",
+        "crux.generate gpt-4o",
+        "crux.flow.step refund_step",
+        "crux.tool.refund",
+    ] {
+        assert_eq!(capture.named(name).len(), 1, "{name}");
+    }
+}

@@ -5,8 +5,7 @@
 
 use crux::export::{Health, Otlp, OtlpProtocol};
 use crux_tests::collector::Collector;
-use std::io::{Read, Write};
-use std::net::TcpListener;
+use crux_tests::fake::{closed_port, fake_collector, hanging_collector};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -18,45 +17,6 @@ fn work(id: &str) -> usize {
 fn accounted(h: Health) {
     assert_eq!(h.queued, 0, "{h:?}");
     assert_eq!(h.created, h.exported + h.dropped + h.failed, "{h:?}");
-}
-
-/// A port nothing listens on.
-fn closed_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// A loopback server that accepts connections and answers each request with `reply`
-/// after `delay` (an endless delay: never answers). Stops by itself after `lifetime`.
-fn fake_collector(reply: &'static str, delay: Duration, lifetime: Duration) -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    listener.set_nonblocking(true).unwrap();
-    std::thread::spawn(move || {
-        let end = Instant::now() + lifetime;
-        let mut open = Vec::new();
-        while Instant::now() < end {
-            match listener.accept() {
-                Ok((mut stream, _)) => {
-                    stream
-                        .set_read_timeout(Some(Duration::from_millis(200)))
-                        .ok();
-                    let mut buf = [0u8; 65536];
-                    let _ = stream.read(&mut buf);
-                    if delay < lifetime {
-                        std::thread::sleep(delay);
-                        let _ = stream.write_all(reply.as_bytes());
-                    }
-                    open.push(stream);
-                }
-                Err(_) => std::thread::sleep(Duration::from_millis(5)),
-            }
-        }
-    });
-    port
 }
 
 #[test]
@@ -77,7 +37,7 @@ fn collector_not_running_at_start() {
     assert_eq!(health.created, 200);
     assert_eq!(health.exported, 0);
     assert_eq!(health.failed + health.dropped, 200);
-    guard.shutdown().unwrap();
+    guard.shutdown();
 }
 
 #[test]
@@ -121,13 +81,13 @@ fn annotated_calls_return_while_the_exporter_is_blocked() {
     let after = guard.health();
     accounted(after);
     assert!(after.exported >= 1);
-    guard.shutdown().unwrap();
+    guard.shutdown();
 }
 
 #[test]
 fn a_slow_collector_costs_the_application_nothing() {
     let _turn = crux::testing::exclusive();
-    let port = fake_collector("", Duration::from_secs(3600), Duration::from_secs(20));
+    let port = hanging_collector(Duration::from_secs(20));
     let guard = crux::Telemetry::builder()
         .otlp_with(
             Otlp::new()
@@ -150,7 +110,7 @@ fn a_slow_collector_costs_the_application_nothing() {
     accounted(health);
     assert_eq!(health.exported, 0);
     assert_eq!(health.failed + health.dropped, 100, "{health:?}");
-    guard.shutdown().unwrap();
+    guard.shutdown();
 }
 
 #[test]
@@ -174,7 +134,7 @@ fn a_collector_answering_errors_is_counted_as_failed() {
     let health = guard.health();
     accounted(health);
     assert_eq!(health.failed, 50, "{health:?}");
-    guard.shutdown().unwrap();
+    guard.shutdown();
 }
 
 #[test]
@@ -206,7 +166,7 @@ fn a_short_outage_loses_nothing() {
         work(&format!("after-{i}"));
     }
     let health_before_shutdown = guard.health();
-    guard.shutdown().unwrap();
+    guard.shutdown();
     assert_eq!(health_before_shutdown.dropped, 0);
 
     let spans = restarted.wait_for(Duration::from_secs(20), |s| {
@@ -238,7 +198,7 @@ fn a_graceful_grpc_shutdown_exports_every_finished_span() {
     for i in 0..2000 {
         work(&format!("g{i}"));
     }
-    guard.shutdown().unwrap();
+    guard.shutdown();
     let spans = collector.wait_for(Duration::from_secs(20), |s| s.len() >= 2000);
     assert_eq!(spans.len(), 2000);
 }
@@ -293,6 +253,6 @@ fn extreme_batch_settings_neither_panic_nor_lose_spans() {
         .install()
         .unwrap();
     work("one");
-    guard.shutdown().unwrap();
+    guard.shutdown();
     assert_eq!(received.try_iter().sum::<usize>(), 1);
 }

@@ -33,7 +33,8 @@ async fn round_trip(collector: &Collector, builder: crux::TelemetryBuilder) -> V
     wire_check(Some(&checkpoint)).await;
     guard.force_flush().unwrap();
     let health = guard.health();
-    guard.shutdown().unwrap();
+    let report = guard.shutdown();
+    assert!(report.is_complete(), "{report}");
     assert_eq!(health.created, 4);
     assert_eq!(health.exported, 4, "{health:?}");
     collector.wait_for(Duration::from_secs(15), |s| s.len() >= 4)
@@ -115,7 +116,8 @@ fn grpc_works_without_any_tokio_runtime_in_the_application() {
     #[crux::tool]
     fn plain() {}
     plain();
-    guard.shutdown().unwrap();
+    let report = guard.shutdown();
+    assert!(report.is_complete(), "{report}");
     let spans = collector.wait_for(Duration::from_secs(15), |s| !s.is_empty());
     assert_eq!(spans[0].name, "crux.tool.plain");
 }
@@ -145,7 +147,8 @@ async fn protocol_from_the_environment_variable() {
     let guard = installed.unwrap();
     assert_eq!(guard.destination_health()[0].0, "otlp-grpc");
     lookup().await;
-    guard.shutdown().unwrap();
+    let report = guard.shutdown();
+    assert!(report.is_complete(), "{report}");
     collector.wait_for(Duration::from_secs(15), |s| s.len() == 1);
 }
 
@@ -179,7 +182,9 @@ async fn the_callback_receives_batches_and_a_panicking_one_is_contained() {
     assert_eq!(health[1].1.exported, 0);
     // The application keeps working after the panic.
     assert_eq!(lookup().await, 7);
-    guard.shutdown().unwrap();
+    let report = guard.shutdown();
+    assert_eq!(report.destinations[1].1.failed, 4, "{report}");
+    assert_eq!(report.health.abandoned, 0, "{report}");
 }
 
 /// A one-request HTTP server on loopback: answers 200 and hands back the request's
@@ -225,7 +230,8 @@ async fn the_url_exporter_sends_the_headers_given_and_json() {
         .install()
         .unwrap();
     lookup().await;
-    guard.shutdown().unwrap();
+    let report = guard.shutdown();
+    assert!(report.is_complete(), "{report}");
     let (head, body) = request
         .recv_timeout(Duration::from_secs(15))
         .expect("the URL exporter posted");

@@ -83,16 +83,24 @@ async fn cost_feeds_every_enclosing_flow_and_budgets_cross_once() {
         "the flow's running total, this cost included"
     );
     assert_eq!(text(&report, "crux.cost.source"), "estimate");
-    assert_eq!(
-        text(&report, "gen_ai.request.model"),
-        "text-embedding-3-small"
-    );
-    assert_eq!(text(&report, "gen_ai.system"), "openai");
+    // Under crux's keys: a cost report is not a model call, and backends count any span
+    // with `gen_ai.request.model` or `gen_ai.usage.*` as one (issue 14).
+    assert_eq!(text(&report, "crux.cost.model"), "text-embedding-3-small");
+    assert_eq!(text(&report, "crux.cost.provider"), "openai");
+    for genai in [
+        "gen_ai.request.model",
+        "gen_ai.system",
+        "gen_ai.usage.input_tokens",
+    ] {
+        assert!(report.attr(genai).is_none(), "{genai} on a cost report");
+    }
+    assert_eq!(text(&report, "openinference.span.kind"), "CHAIN");
+    assert_eq!(text(&report, "mlflow.llm.cost"), r#"{"total_cost":0.5}"#);
     assert_eq!(text(&report, "crux.prompt.id"), "p-1");
     assert_eq!(text(&report, "crux.flow.id"), "flow-c");
     assert_eq!(text(&report, "crux.step.id"), "step-1");
     assert_eq!(text(&report, "crux.session.id"), "sess-1");
-    assert_eq!(report.i64_attr("gen_ai.usage.input_tokens"), Some(800));
+    assert_eq!(report.i64_attr("crux.cost.input_tokens"), Some(800));
 
     let warns = capture.named("crux.cost.warn");
     let limits = capture.named("crux.cost.limit");
@@ -119,7 +127,7 @@ async fn a_cost_report_outside_a_flow_has_no_flow_ids() {
     assert_eq!(report.parent_span_id, SpanId::INVALID);
     assert_eq!(report.f64_attr("crux.cost.total"), Some(0.1));
     assert!(report.attr("crux.flow.id").is_none());
-    assert!(report.attr("gen_ai.usage.input_tokens").is_none());
+    assert!(report.attr("crux.cost.input_tokens").is_none());
 }
 
 #[derive(Debug)]
@@ -226,12 +234,15 @@ async fn memory_reads_and_writes_never_record_queries_contents_or_results() {
     let read = capture.one("crux.memory.read");
     assert_eq!(text(&read, "crux.memory.type"), "semantic");
     assert_eq!(text(&read, "crux.memory.operation"), "search");
+    assert_eq!(text(&read, "gen_ai.operation.name"), "search_memory");
+    assert_eq!(text(&read, "openinference.span.kind"), "CHAIN");
     assert_eq!(
         text(&read, "crux.memory.namespace_hash"),
         "93332d7b",
         "FNV-1a of tenant-a"
     );
     let write = capture.one("crux.memory.write");
+    assert_eq!(text(&write, "gen_ai.operation.name"), "upsert_memory");
     assert_eq!(
         text(&write, "crux.memory.operation"),
         "write",
@@ -742,21 +753,23 @@ async fn instant_and_agent_spans_get_the_custom_attributes_and_the_start_phase()
     );
     every_instant().await;
     let mapped = mapped.lock().unwrap();
+    // Each with the OpenInference kind backends classify it by.
     let names = [
-        "crux.cost.report",
-        "crux.judge",
-        "crux.tool.approval.request",
-        "crux.tool.approval.decision",
-        "crux.corpus.source",
-        "crux.composition.agent.alpha",
-        "crux.flow.expired",
+        ("crux.cost.report", "CHAIN"),
+        ("crux.judge", "EVALUATOR"),
+        ("crux.tool.approval.request", "GUARDRAIL"),
+        ("crux.tool.approval.decision", "GUARDRAIL"),
+        ("crux.corpus.source", "CHAIN"),
+        ("crux.composition.agent.alpha", "AGENT"),
+        ("crux.flow.expired", "CHAIN"),
     ];
-    for name in names {
+    for (name, kind) in names {
         let spans = capture.named(name);
         assert!(!spans.is_empty(), "no {name} span");
         for span in spans {
             assert_eq!(text(&span, "app.region"), "eu", "{name}");
             assert_eq!(span.bool_attr("app.mapped"), Some(true), "{name}");
+            assert_eq!(text(&span, "openinference.span.kind"), kind, "{name}");
         }
         assert!(mapped.iter().any(|m| m == name), "{name} not mapped");
     }

@@ -329,3 +329,97 @@ async fn http_header_maps_carry_trace_context_and_baggage() {
     );
     assert!(headers.contains_key("baggage"));
 }
+
+#[crux::generate(provider = "openai", model = "gpt-4o-mini")]
+fn priced_call(usd: f64) -> u32 {
+    crux::Span::current().record_cost(usd);
+    1
+}
+
+/// Costs 0.25 + 0.5 before suspending; when resumed, 1.0 more.
+#[crux::flow(name = "priced", resume = checkpoint)]
+fn priced(checkpoint: Option<&Checkpoint>) -> Option<Checkpoint> {
+    match checkpoint {
+        None => {
+            priced_call(0.25);
+            priced_call(0.5);
+            crux::flow::suspend("approval").ok()
+        }
+        Some(_) => {
+            priced_call(1.0);
+            None
+        }
+    }
+}
+
+#[test]
+fn a_suspended_flow_keeps_its_cost_and_the_resumed_flow_continues_it() {
+    let ends = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = ends.clone();
+    let capture = capture_with(crux::Telemetry::builder().map_attributes(
+        move |phase, span, attrs| {
+            if phase == crux::hooks::Phase::End
+                && (span == "crux.flow" || span == "crux.flow.resume")
+            {
+                let total = attrs.get("crux.cost.total").map(|v| v.to_string());
+                seen.lock().unwrap().push(total);
+            }
+        },
+    ));
+    let checkpoint = priced(None).expect("suspended");
+    let suspended = capture.one("crux.flow");
+    assert_eq!(suspended.f64_attr("crux.cost.total"), Some(0.75));
+    assert_eq!(checkpoint.cost_total(), Some(0.75));
+    // The checkpoint carries it through its JSON form, to another process.
+    let checkpoint = Checkpoint::from_json(&checkpoint.to_json()).unwrap();
+    // The End phase of map_attributes saw the suspended span's end, once.
+    assert_eq!(*ends.lock().unwrap(), vec![Some("0.75".to_owned())]);
+    capture.clear();
+    assert!(priced(Some(&checkpoint)).is_none());
+    let resumed = capture.one("crux.flow.resume");
+    assert_eq!(resumed.f64_attr("crux.cost.total"), Some(1.75));
+    assert_eq!(ends.lock().unwrap().len(), 2);
+}
+
+/// A ticket flow keeps the application's own id, and can be resumed.
+#[crux::flow(name = "ticket", id = ticket, resume = checkpoint)]
+fn ticket_flow(ticket: &str, checkpoint: Option<&Checkpoint>) -> Option<Checkpoint> {
+    match checkpoint {
+        None => crux::flow::suspend("customer_reply").ok(),
+        Some(_) => None,
+    }
+}
+
+#[test]
+fn a_resumable_flow_carries_the_applications_id_and_the_checkpoints_wins_on_resume() {
+    let capture = capture();
+    let checkpoint = ticket_flow("T-7", None).expect("suspended");
+    assert_eq!(text(&capture.one("crux.flow"), "crux.flow.id"), "T-7");
+    assert_eq!(checkpoint.flow_id(), "T-7");
+    capture.clear();
+    ticket_flow("T-7", Some(&checkpoint));
+    assert_eq!(
+        text(&capture.one("crux.flow.resume"), "crux.flow.id"),
+        "T-7"
+    );
+    capture.clear();
+    // An id that disagrees with the checkpoint's: the resumed flow is the suspended one.
+    ticket_flow("T-8", Some(&checkpoint));
+    assert_eq!(
+        text(&capture.one("crux.flow.resume"), "crux.flow.id"),
+        "T-7"
+    );
+}
+
+#[test]
+fn headers_carry_tracestate_and_baggage_only_when_set() {
+    let _capture = capture();
+    #[crux::tool]
+    fn headers_now() -> HashMap<String, String> {
+        crux::propagation::headers()
+    }
+    let headers = headers_now();
+    assert!(headers.contains_key("traceparent"));
+    assert!(!headers.contains_key("tracestate"), "{headers:?}");
+    assert!(!headers.contains_key("baggage"), "{headers:?}");
+}

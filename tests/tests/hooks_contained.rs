@@ -38,10 +38,12 @@ fn quiet<R>(run: impl FnOnce() -> R) -> R {
 
 #[test]
 fn a_panicking_map_attributes_in_any_phase_is_contained() {
-    let capture = capture_with(crux::Telemetry::builder().map_attributes(|phase, _, attrs| {
-        attrs.set("app.phase_seen", format!("{phase:?}"));
-        panic!("map_attributes fails in {phase:?}");
-    }));
+    let capture = capture_with(
+        crux::Telemetry::builder().map_attributes(|phase, _, attrs| {
+            attrs.set("app.phase_seen", format!("{phase:?}"));
+            panic!("map_attributes fails in {phase:?}");
+        }),
+    );
     let before = crux::hooks::panicked_hooks();
     let out = quiet(|| lookup("A-1"));
     assert_eq!(out, "order A-1: shipped");
@@ -69,7 +71,8 @@ fn panicking_start_end_and_prompt_hooks_are_contained() {
     assert_eq!(n, 19);
     let span = capture.one("crux.use_reason");
     assert_eq!(
-        span.attr("gen_ai.prompt.name").map(|v| v.as_str().into_owned()),
+        span.attr("gen_ai.prompt.name")
+            .map(|v| v.as_str().into_owned()),
         Some("triage".to_owned())
     );
     assert_eq!(crux::hooks::panicked_hooks(), before + 3);
@@ -83,7 +86,10 @@ fn a_hook_panicking_while_the_fn_unwinds_does_not_abort() {
     // whole test process.
     let caught = quiet(|| catch_unwind(AssertUnwindSafe(explode)));
     let payload = caught.expect_err("the tool's own panic keeps unwinding");
-    assert_eq!(payload.downcast_ref::<&str>(), Some(&"the tool's own panic"));
+    assert_eq!(
+        payload.downcast_ref::<&str>(),
+        Some(&"the tool's own panic")
+    );
     let span = capture.one("crux.tool.explode");
     assert_eq!(
         span.error_description().as_deref(),

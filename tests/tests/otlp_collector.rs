@@ -52,7 +52,8 @@ async fn spans_arrive_in_the_collector_as_recorded() {
         .install()
         .unwrap();
     checkout().await;
-    guard.shutdown().unwrap();
+    let report = guard.shutdown();
+    assert!(report.is_complete(), "{report}");
 
     let spans = collector.wait_for(Duration::from_secs(10), |s| s.len() >= 5);
     assert_eq!(spans.len(), 5, "{spans:#?}");
@@ -151,7 +152,8 @@ async fn several_destinations_each_receive_every_span() {
     for _ in 0..3 {
         checkout().await;
     }
-    guard.shutdown().unwrap();
+    let report = guard.shutdown();
+    assert!(report.is_complete(), "{report}");
     let received = collector.wait_for(Duration::from_secs(10), |s| s.len() >= 15);
     assert_eq!(received.len(), 15);
     assert_eq!(memory.spans().len(), 15);
@@ -159,5 +161,230 @@ async fn several_destinations_each_receive_every_span() {
     assert_eq!(
         buffer.contents().matches("crux.tool.lookup_order").count(),
         6
+    );
+}
+
+/// The printed type of a value, as the collector prints it (`Str(..)`, `Int(..)`, ...).
+fn printed_type(value: &crux::opentelemetry::Value) -> &'static str {
+    use crux::opentelemetry::Value;
+    match value {
+        Value::String(_) => "Str(",
+        Value::I64(_) => "Int(",
+        Value::F64(_) => "Double(",
+        Value::Bool(_) => "Bool(",
+        _ => "Slice(",
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_research_agents_families_arrive_in_the_collector_as_recorded() {
+    let _turn = crux::testing::exclusive();
+    let collector = Collector::start();
+    let memory = crux::export::InMemorySpans::new();
+    let guard = crux::Telemetry::builder()
+        .in_memory(&memory)
+        .otlp_endpoint(collector.http_traces_url())
+        .latency_budget(Duration::from_millis(100))
+        .install()
+        .unwrap();
+    let agent = crux_examples::research::ResearchAgent::new();
+    let question = crux_examples::research::QUESTION;
+    agent.research("s-1", question).await.unwrap();
+    agent.research("s-1", question).await.unwrap();
+    let report = guard.shutdown();
+    assert!(report.is_complete(), "{report}");
+
+    let recorded = memory.spans();
+    let received = collector.wait_for(Duration::from_secs(10), |s| s.len() >= recorded.len());
+    assert_eq!(received.len(), recorded.len());
+    for span in &recorded {
+        let id = span.span_context.span_id().to_string();
+        let got = received
+            .iter()
+            .find(|r| r.id == id)
+            .unwrap_or_else(|| panic!("{} never arrived", span.name));
+        assert_eq!(got.name, span.name);
+        let parent = if span.parent_span_id == crux::opentelemetry::trace::SpanId::INVALID {
+            String::new()
+        } else {
+            span.parent_span_id.to_string()
+        };
+        assert_eq!(got.parent_id, parent, "{}", span.name);
+        for kv in &span.attributes {
+            let printed = got
+                .attr(kv.key.as_str())
+                .unwrap_or_else(|| panic!("{}: {} lost", span.name, kv.key));
+            assert!(
+                printed.starts_with(printed_type(&kv.value)),
+                "{}: {} arrived as {printed}",
+                span.name,
+                kv.key
+            );
+        }
+    }
+    for name in [
+        "crux.cascade.tier.1",
+        "crux.validation.retry",
+        "crux.workspace.read",
+        "crux.semantic_cache.hit",
+        "crux.budget.exceeded",
+        "crux.constraint.violation",
+    ] {
+        assert!(received.iter().any(|s| s.name == name), "no {name}");
+    }
+    let attempt = received
+        .iter()
+        .find(|s| s.name == "crux.validation.retry")
+        .and_then(|s| {
+            s.events
+                .iter()
+                .find(|(name, _)| name == "validation.attempt.1")
+        })
+        .expect("the attempt event arrived");
+    assert!(attempt
+        .1
+        .contains(&("crux.validation.attempt_number".into(), "Int(1)".into())));
+}
+
+struct Priced;
+
+impl crux::ModelResponse for Priced {
+    fn usage(&self) -> Option<crux::Usage> {
+        Some(crux::Usage::new(100, 20))
+    }
+    fn response_model(&self) -> Option<&str> {
+        Some("gpt-4o-2024-08-06")
+    }
+    fn cost_usd(&self) -> Option<f64> {
+        Some(0.25)
+    }
+}
+
+#[crux::generate(provider = "openai", model = "gpt-4o")]
+async fn priced() -> Priced {
+    Priced
+}
+
+#[crux::generate(provider = "openai", model = "gpt-4o")]
+async fn rate_limited() -> Result<Priced, NotFound> {
+    Err(NotFound)
+}
+
+/// The GenAI metrics reach the collector over the traces' OTLP configuration, with the
+/// conventions' names, units, buckets and attributes, and crux's counters beside them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn genai_metrics_arrive_with_the_conventions_names_and_units() {
+    let _turn = crux::testing::exclusive();
+    let collector = Collector::start();
+    let guard = crux::Telemetry::builder()
+        .otlp_endpoint(collector.http_traces_url())
+        .install()
+        .unwrap();
+    priced().await;
+    priced().await;
+    let _ = rate_limited().await;
+    ask().await;
+    let _ = lookup("call_1", true).await;
+    let _ = lookup("call_2", false).await;
+    crux::cost::report(crux::cost::CostReport::new(0.5).estimate());
+    let report = guard.shutdown();
+    assert!(report.is_complete(), "{report}");
+
+    let points = collector.wait_for_metrics(Duration::from_secs(20), |p| {
+        p.iter().any(|p| p.metric == "crux.tool.calls")
+    });
+    let of = |name: &str| -> Vec<_> { points.iter().filter(|p| p.metric == name).collect() };
+
+    let tokens = of("gen_ai.client.token.usage");
+    assert!(tokens
+        .iter()
+        .all(|p| p.unit == "{token}" && p.data_type == "Histogram"));
+    let token_buckets = [
+        1.0, 4.0, 16.0, 64.0, 256.0, 1024.0, 4096.0, 16384.0, 65536.0,
+    ];
+    assert!(
+        tokens.iter().all(|p| p.bounds.starts_with(&token_buckets)),
+        "{tokens:#?}"
+    );
+    let gpt4o = |kind: &str| {
+        tokens
+            .iter()
+            .find(|p| {
+                p.attr("gen_ai.request.model") == Some("Str(gpt-4o)")
+                    && p.attr("gen_ai.token.type") == Some(&format!("Str({kind})")[..])
+            })
+            .unwrap_or_else(|| panic!("no {kind} tokens for gpt-4o: {tokens:#?}"))
+    };
+    let input = gpt4o("input");
+    assert_eq!(
+        (input.count, input.sum),
+        (Some(2), Some(200.0)),
+        "two calls, the failed one not"
+    );
+    assert_eq!(input.attr("gen_ai.operation.name"), Some("Str(chat)"));
+    assert_eq!(input.attr("gen_ai.provider.name"), Some("Str(openai)"));
+    assert_eq!(
+        input.attr("gen_ai.response.model"),
+        Some("Str(gpt-4o-2024-08-06)")
+    );
+    assert_eq!(gpt4o("output").sum, Some(40.0));
+    assert!(
+        tokens.iter().any(
+            |p| p.attr("gen_ai.request.model") == Some("Str(gpt-4o-mini)") && p.sum == Some(11.0)
+        ),
+        "usage recorded through the span handle counts too"
+    );
+
+    let durations = of("gen_ai.client.operation.duration");
+    assert!(durations
+        .iter()
+        .all(|p| p.unit == "s" && p.data_type == "Histogram"));
+    assert!(durations
+        .iter()
+        .all(|p| p.bounds.first() == Some(&0.01) && p.bounds.last() == Some(&81.92)));
+    let calls: u64 = durations.iter().filter_map(|p| p.count).sum();
+    assert_eq!(calls, 4, "every model call, failed ones included");
+    assert!(
+        durations
+            .iter()
+            .any(|p| p.count == Some(1)
+                && p.attr("error.type").is_some_and(|e| e.contains("NotFound"))),
+        "the failed call has its error.type: {durations:#?}"
+    );
+
+    let cost = of("crux.cost");
+    let total = |source: &str| {
+        cost.iter()
+            .find(|p| p.attr("crux.cost.source") == Some(&format!("Str({source})")[..]))
+            .and_then(|p| p.value)
+    };
+    assert_eq!(total("actual"), Some(0.5), "two priced calls");
+    assert_eq!(total("estimate"), Some(0.5), "the report");
+
+    let tools = of("crux.tool.calls");
+    assert_eq!(tools.iter().filter_map(|p| p.value).sum::<f64>(), 2.0);
+    assert!(tools
+        .iter()
+        .any(|p| p.value == Some(1.0)
+            && p.attr("error.type").is_some_and(|e| e.contains("NotFound"))));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_off_sends_traces_only() {
+    let _turn = crux::testing::exclusive();
+    let collector = Collector::start();
+    let guard = crux::Telemetry::builder()
+        .otlp_endpoint(collector.http_traces_url())
+        .metrics(false)
+        .install()
+        .unwrap();
+    priced().await;
+    let report = guard.shutdown();
+    assert!(report.is_complete(), "{report}");
+    collector.wait_for(Duration::from_secs(10), |s| !s.is_empty());
+    assert!(
+        collector.metric_points().is_empty(),
+        "{:#?}",
+        collector.metric_points()
     );
 }

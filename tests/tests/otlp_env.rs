@@ -26,7 +26,8 @@ fn otel_exporter_otlp_variables_configure_the_exporter() {
         "the endpoint variable enables OTLP"
     );
     ping();
-    guard.shutdown().unwrap();
+    let report = guard.shutdown();
+    assert!(report.is_complete(), "{report}");
 
     let spans = collector.wait_for(Duration::from_secs(10), |s| !s.is_empty());
     assert_eq!(spans[0].name, "crux.tool.ping");
@@ -34,6 +35,28 @@ fn otel_exporter_otlp_variables_configure_the_exporter() {
         spans[0].resource_attr("service.name"),
         Some("Str(from-env)")
     );
+
+    // The metrics follow the traces' configuration.
+    collector.wait_for_metrics(Duration::from_secs(10), |p| !p.is_empty());
+
+    // The metrics' own variable sends them elsewhere; the traces stay.
+    let metrics = Collector::start();
+    std::env::set_var(
+        "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
+        format!("{}/v1/metrics", metrics.http_endpoint()),
+    );
+    let guard = crux::Telemetry::builder()
+        .otlp_from_env()
+        .install()
+        .unwrap();
+    ping();
+    let report = guard.shutdown();
+    assert!(report.is_complete(), "{report}");
+    metrics.wait_for_metrics(Duration::from_secs(10), |p| {
+        p.iter().any(|p| p.metric == "crux.tool.calls")
+    });
+    assert!(metrics.spans().is_empty(), "only metrics go there");
+    std::env::remove_var("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT");
 
     std::env::remove_var("OTEL_EXPORTER_OTLP_ENDPOINT");
     let guard = crux::Telemetry::builder()

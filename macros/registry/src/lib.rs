@@ -13,7 +13,7 @@ mod kinds;
 mod names;
 mod table;
 
-pub use kinds::{events, spans, Derived, Kind, Probe, PROMPT_IDENTITY};
+pub use kinds::{events, openinference, spans, Derived, Kind, Probe, PROMPT_IDENTITY};
 pub use names::{
     check_user_key, did_you_mean, edit_distance, invalid_name_reason, lookup, nearest_key,
     reserved_prefix, KeyError,
@@ -72,4 +72,13 @@ pub const RESERVED_PREFIXES: &[&str] = &[
     "code.",
     "error.",
     "exception.",
+    // What LLM backends read (OpenInference, MLflow), where crux sets it. Only the keys
+    // crux sets in MLflow's namespace: `mlflow.traceTag.<k>` stays the application's.
+    "openinference.",
+    "input.",
+    "output.",
+    "tag.",
+    "metadata",
+    "mlflow.spanType",
+    "mlflow.llm.",
 ];

@@ -67,6 +67,8 @@ registry! {
     GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS = "gen_ai.usage.cache_read.input_tokens": Int;
     /// Input tokens written to the provider's cache.
     GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS = "gen_ai.usage.cache_creation.input_tokens": Int;
+    /// Input plus output tokens (a common convention beside the GenAI ones; Kortyx emits it).
+    GEN_AI_USAGE_TOTAL_TOKENS = "gen_ai.usage.total_tokens": Int;
     /// The conversation (session) id; only ever a real id, never invented.
     GEN_AI_CONVERSATION_ID = "gen_ai.conversation.id": Str;
     /// The agent's name.
@@ -91,6 +93,8 @@ registry! {
     GEN_AI_TOOL_CALL_RESULT = "gen_ai.tool.call.result": Json;
     /// The tools offered to the model.
     GEN_AI_TOOL_DEFINITIONS = "gen_ai.tool.definitions": Json;
+    /// `input` or `output`: which tokens a `gen_ai.client.token.usage` point counts.
+    GEN_AI_TOKEN_TYPE = "gen_ai.token.type": Str;
     /// Input messages (content capture only).
     GEN_AI_INPUT_MESSAGES = "gen_ai.input.messages": Json;
     /// Output messages (content capture only).
@@ -101,6 +105,8 @@ registry! {
     GEN_AI_PROMPT_NAME = "gen_ai.prompt.name": Str;
     /// The prompt template's version.
     GEN_AI_PROMPT_VERSION = "gen_ai.prompt.version": Str;
+    /// The prompt's type (`chat`, `text`), as Kortyx records it next to `crux.prompt.type`.
+    GEN_AI_PROMPT_TYPE = "gen_ai.prompt.type": Str;
     /// A prompt variable (`gen_ai.prompt.variable.<name>`; content capture only).
     GEN_AI_PROMPT_VARIABLE = "gen_ai.prompt.variable.": Str, template;
     /// The evaluation's name (on `gen_ai.evaluation.result`).
@@ -119,6 +125,30 @@ registry! {
     GEN_AI_RETRIEVAL_QUERY_TEXT = "gen_ai.retrieval.query.text": Str;
     /// The requested output modality.
     GEN_AI_OUTPUT_TYPE = "gen_ai.output.type": Str;
+
+    // ---- what LLM observability backends read (OpenInference, MLflow) ----
+    /// The OpenInference span kind (`AGENT`, `CHAIN`, `LLM`, `TOOL`, ...): Arize Phoenix,
+    /// MLflow and other OpenInference readers classify a span by it first.
+    OPENINFERENCE_SPAN_KIND = "openinference.span.kind": Str;
+    /// A span's input as one value (content capture only): a run's or flow's arguments,
+    /// a model call's last user message.
+    INPUT_VALUE = "input.value": Str;
+    /// The MIME type of `input.value` (`text/plain` or `application/json`).
+    INPUT_MIME_TYPE = "input.mime_type": Str;
+    /// A span's output as one value (content capture only): a run's or flow's result, a
+    /// model call's answer text.
+    OUTPUT_VALUE = "output.value": Str;
+    /// The MIME type of `output.value`.
+    OUTPUT_MIME_TYPE = "output.mime_type": Str;
+    /// A run's metadata as one JSON object (OpenInference; Phoenix's metadata panel).
+    METADATA = "metadata": Json;
+    /// A run's tags (OpenInference).
+    TAG_TAGS = "tag.tags": StrArray;
+    /// MLflow's span type, where the OpenInference kind would lose detail (`CHAT_MODEL`).
+    MLFLOW_SPAN_TYPE = "mlflow.spanType": Str;
+    /// A model call's cost as MLflow reads it (`{"input_cost","output_cost","total_cost"}`
+    /// JSON, USD), from `crux.cost`: MLflow then shows crux's cost instead of pricing it.
+    MLFLOW_LLM_COST = "mlflow.llm.cost": Json;
 
     // ---- general OpenTelemetry keys ----
     /// The application session.
@@ -189,10 +219,32 @@ registry! {
     CRUX_PROMPT_VERSION = "crux.prompt.version": Str;
     /// The prompt's type (`chat`, `text`).
     CRUX_PROMPT_TYPE = "crux.prompt.type": Str;
+    /// The provider's own finish reason, next to the normalised `gen_ai.response.finish_reasons`.
+    CRUX_FINISH_REASON_RAW = "crux.finish_reason.raw": Str;
+    /// A `use_reason` was cut by a suspend of its flow (a human-in-the-loop pause).
+    CRUX_USE_REASON_INTERRUPTED = "crux.use_reason.interrupted": Bool;
+    /// A `use_reason` continues the reasoning of a flow resumed from a checkpoint.
+    CRUX_USE_REASON_RESUMED = "crux.use_reason.resumed_from_checkpoint": Bool;
+    /// How many warnings the provider returned with the response.
+    CRUX_WARNING_COUNT = "crux.warning.count": Int;
     /// Where the prompt came from.
     CRUX_PROMPT_SOURCE = "crux.prompt.source": Str;
     /// The `use_reason` call's id.
     CRUX_REASON_ID = "crux.reason.id": Str;
+    /// What the reasoning call does (`telemetry(operation = ..)`, `chat` unless given); its
+    /// `gen_ai.operation.name` is `invoke_agent`, so no backend takes it for a model call.
+    CRUX_REASON_OPERATION = "crux.reason.operation": Str;
+    /// Input tokens summed over the model calls inside a `use_reason` (crux's own key:
+    /// backends that add up `gen_ai.usage.*` would count the calls twice).
+    CRUX_REASON_USAGE_INPUT_TOKENS = "crux.reason.usage.input_tokens": Int;
+    /// Output tokens summed over the model calls inside a `use_reason`.
+    CRUX_REASON_USAGE_OUTPUT_TOKENS = "crux.reason.usage.output_tokens": Int;
+    /// Reasoning output tokens summed over the model calls inside a `use_reason`.
+    CRUX_REASON_USAGE_REASONING_OUTPUT_TOKENS = "crux.reason.usage.reasoning.output_tokens": Int;
+    /// Cache-read input tokens summed over the model calls inside a `use_reason`.
+    CRUX_REASON_USAGE_CACHE_READ_INPUT_TOKENS = "crux.reason.usage.cache_read.input_tokens": Int;
+    /// Cache-creation input tokens summed over the model calls inside a `use_reason`.
+    CRUX_REASON_USAGE_CACHE_CREATION_INPUT_TOKENS = "crux.reason.usage.cache_creation.input_tokens": Int;
 
     // ---- crux: tools ----
     /// The tool's name.
@@ -235,6 +287,13 @@ registry! {
     CRUX_COST_SOURCE = "crux.cost.source": Str;
     /// The budget threshold crossed, USD.
     CRUX_COST_THRESHOLD = "crux.cost.threshold": Double;
+    /// The model a cost report is for (not `gen_ai.request.model`: a report is not a
+    /// model call, and backends count any span with that key as one).
+    CRUX_COST_MODEL = "crux.cost.model": Str;
+    /// The provider a cost report is for.
+    CRUX_COST_PROVIDER = "crux.cost.provider": Str;
+    /// The input tokens a cost report covers (not `gen_ai.usage.*`, for the same reason).
+    CRUX_COST_INPUT_TOKENS = "crux.cost.input_tokens": Int;
 
     // ---- crux: compositions, delegation ----
     /// The composition's id.
@@ -382,9 +441,178 @@ registry! {
     /// The judge's score.
     CRUX_JUDGE_SCORE = "crux.judge.score": Double;
 
+    // ---- crux: retrieval stages, workspace ----
+    /// The retrieval pipeline a stage belongs to.
+    CRUX_RETRIEVAL_PIPELINE_ID = "crux.retrieval.pipeline.id": Str;
+    /// The stage's name (default: the fn name).
+    CRUX_RETRIEVAL_STAGE_NAME = "crux.retrieval.stage.name": Str;
+    /// What the stage does (`rewrite`, `rerank`, `filter`, ...).
+    CRUX_RETRIEVAL_STAGE_KIND = "crux.retrieval.stage.kind": Str;
+    /// `query` (the stage works on queries) or `hits` (on results).
+    CRUX_RETRIEVAL_STAGE_PHASE = "crux.retrieval.stage.phase": Str;
+    /// Queries the stage received.
+    CRUX_RETRIEVAL_STAGE_INPUT_QUERY_COUNT = "crux.retrieval.stage.input_query_count": Int;
+    /// Hits the stage received.
+    CRUX_RETRIEVAL_STAGE_INPUT_HIT_COUNT = "crux.retrieval.stage.input_hit_count": Int;
+    /// Queries the stage produced (a `query` stage: from the value it returns).
+    CRUX_RETRIEVAL_STAGE_OUTPUT_QUERY_COUNT = "crux.retrieval.stage.output_query_count": Int;
+    /// Hits the stage produced (a `hits` stage: from the value it returns).
+    CRUX_RETRIEVAL_STAGE_OUTPUT_HIT_COUNT = "crux.retrieval.stage.output_hit_count": Int;
+    /// Warnings the stage reported.
+    CRUX_RETRIEVAL_STAGE_WARNING_COUNT = "crux.retrieval.stage.warning_count": Int;
+    /// The workspace's id.
+    CRUX_WORKSPACE_ID = "crux.workspace.id": Str;
+    /// The workspace operation (`read`, `write`, `list`, ...).
+    CRUX_WORKSPACE_OPERATION = "crux.workspace.operation": Str;
+    /// `ok` or `error`.
+    CRUX_WORKSPACE_STATUS = "crux.workspace.status": Str;
+    /// The hashed path (never the path itself).
+    CRUX_WORKSPACE_PATH_HASH = "crux.workspace.path_hash": Str;
+    /// The mount the path is under.
+    CRUX_WORKSPACE_MOUNT = "crux.workspace.mount": Str;
+    /// The file's MIME type.
+    CRUX_WORKSPACE_MIME_TYPE = "crux.workspace.mime_type": Str;
+    /// The file's size in bytes.
+    CRUX_WORKSPACE_SIZE = "crux.workspace.size": Int;
+
+    // ---- crux: plans, task lists, context cache, skills ----
+    /// The plan's id.
+    CRUX_PLAN_ID = "crux.plan.id": Str;
+    /// The plan's title (its content is never recorded).
+    CRUX_PLAN_TITLE = "crux.plan.title": Str;
+    /// The plan's version after an update.
+    CRUX_PLAN_VERSION = "crux.plan.version": Int;
+    /// The task list's id.
+    CRUX_TASKLIST_ID = "crux.tasklist.id": Str;
+    /// Tasks in a completed task list.
+    CRUX_TASKLIST_TOTAL_TASKS = "crux.tasklist.total_tasks": Int;
+    /// Tasks done when the list was discarded.
+    CRUX_TASKLIST_COMPLETED_COUNT = "crux.tasklist.completed_count": Int;
+    /// Tasks left when the list was discarded.
+    CRUX_TASKLIST_REMAINING_COUNT = "crux.tasklist.remaining_count": Int;
+    /// The task's id.
+    CRUX_TASK_ID = "crux.task.id": Str;
+    /// The task's label.
+    CRUX_TASK_LABEL = "crux.task.label": Str;
+    /// The task's status (`pending`, `in_progress`, `done`, ...).
+    CRUX_TASK_STATUS = "crux.task.status": Str;
+    /// `hit` or `miss`.
+    CRUX_CONTEXT_CACHE_STATUS = "crux.context.cache.status": Str;
+    /// The cached context's id.
+    CRUX_CONTEXT_ID = "crux.context.id": Str;
+    /// Age of the cached context on a hit, in ms.
+    CRUX_CONTEXT_CACHE_AGE_MS = "crux.context.cache.age_ms": Int;
+    /// The skill's id.
+    CRUX_SKILL_ID = "crux.skill.id": Str;
+    /// Where the skill was loaded from (`file`, `registry`, `inline`).
+    CRUX_SKILL_SOURCE = "crux.skill.source": Str;
+    /// `hit` or `miss`.
+    CRUX_SKILL_CACHE_STATUS = "crux.skill.cache.status": Str;
+
+    // ---- crux: semantic cache ----
+    /// `generate` or `stream`.
+    CRUX_SEMANTIC_CACHE_OPERATION = "crux.semantic_cache.operation": Str;
+    /// The cache's version.
+    CRUX_SEMANTIC_CACHE_VERSION = "crux.semantic_cache.version": Str;
+    /// The similarity a hit needs.
+    CRUX_SEMANTIC_CACHE_THRESHOLD = "crux.semantic_cache.threshold": Double;
+    /// `hit` or `miss`.
+    CRUX_SEMANTIC_CACHE_STATUS = "crux.semantic_cache.status": Str;
+    /// The similarity of the hit.
+    CRUX_SEMANTIC_CACHE_SCORE = "crux.semantic_cache.score": Double;
+    /// Age of the hit's entry, in ms.
+    CRUX_SEMANTIC_CACHE_AGE_MS = "crux.semantic_cache.age_ms": Int;
+    /// Time to live of a written entry, in ms.
+    CRUX_SEMANTIC_CACHE_TTL_MS = "crux.semantic_cache.ttl_ms": Int;
+    /// `text` or `object`.
+    CRUX_SEMANTIC_CACHE_RESULT_KIND = "crux.semantic_cache.result_kind": Str;
+    /// Why the cache was not used.
+    CRUX_SEMANTIC_CACHE_SKIP_REASON = "crux.semantic_cache.skip_reason": Str;
+
+    // ---- crux: validation retries, routing, cascades, budgets, constraints ----
+    /// The validation retry's id.
+    CRUX_VALIDATION_RETRY_ID = "crux.validation.retry_id": Str;
+    /// Attempts allowed.
+    CRUX_VALIDATION_MAX_ATTEMPTS = "crux.validation.max_attempts": Int;
+    /// The attempt's number, from 1.
+    CRUX_VALIDATION_ATTEMPT_NUMBER = "crux.validation.attempt_number": Int;
+    /// Why the attempt failed validation.
+    CRUX_VALIDATION_ERROR = "crux.validation.error": Str;
+    /// Whether a repair was tried.
+    CRUX_VALIDATION_REPAIR_ATTEMPTED = "crux.validation.repair_attempted": Bool;
+    /// Whether the repair worked.
+    CRUX_VALIDATION_REPAIR_SUCCEEDED = "crux.validation.repair_succeeded": Bool;
+    /// Attempts made.
+    CRUX_VALIDATION_TOTAL_ATTEMPTS = "crux.validation.total_attempts": Int;
+    /// Whether every attempt failed.
+    CRUX_VALIDATION_EXHAUSTED = "crux.validation.exhausted": Bool;
+    /// The prompt validated.
+    CRUX_VALIDATION_PROMPT_ID = "crux.validation.prompt_id": Str;
+    /// The router's name (default: the fn name).
+    CRUX_ROUTER_NAME = "crux.router.name": Str;
+    /// The class the router put the request in.
+    CRUX_ROUTER_CLASSIFIED_AS = "crux.router.classified_as": Str;
+    /// The model the router chose.
+    CRUX_ROUTER_SELECTED_MODEL = "crux.router.selected_model": Str;
+    /// Whether the choice was overridden.
+    CRUX_ROUTER_OVERRIDDEN = "crux.router.overridden": Bool;
+    /// The cascade's id (default: the fn name).
+    CRUX_CASCADE_ID = "crux.cascade.id": Str;
+    /// The cascade's cost budget, USD.
+    CRUX_CASCADE_BUDGET = "crux.cascade.budget": Double;
+    /// The tier's index, from 0.
+    CRUX_CASCADE_TIER_INDEX = "crux.cascade.tier_index": Int;
+    /// The tier's model.
+    CRUX_CASCADE_TIER_MODEL = "crux.cascade.tier_model": Str;
+    /// `accepted`, `rejected` or `skipped`.
+    CRUX_CASCADE_TIER_STATUS = "crux.cascade.tier_status": Str;
+    /// The tier's duration, ms.
+    CRUX_CASCADE_TIER_DURATION_MS = "crux.cascade.tier.duration_ms": Double;
+    /// What the tier cost, USD.
+    CRUX_CASCADE_TIER_COST = "crux.cascade.tier.cost": Double;
+    /// The tier whose answer was accepted.
+    CRUX_CASCADE_ACCEPTED_TIER = "crux.cascade.accepted_tier": Int;
+    /// Tiers run.
+    CRUX_CASCADE_TOTAL_TIERS = "crux.cascade.total_tiers": Int;
+    /// Whether the tiers cost more than the cascade's budget.
+    CRUX_CASCADE_BUDGET_EXCEEDED = "crux.cascade.budget_exceeded": Bool;
+    /// What the tiers cost together, USD.
+    CRUX_CASCADE_TOTAL_COST = "crux.cascade.total_cost": Double;
+    /// The tiers' durations together, ms.
+    CRUX_CASCADE_TOTAL_DURATION_MS = "crux.cascade.total_duration_ms": Double;
+    /// `cost` (USD) or `latency` (ms).
+    CRUX_BUDGET_TYPE = "crux.budget.type": Str;
+    /// The budget.
+    CRUX_BUDGET_LIMIT = "crux.budget.limit": Double;
+    /// What was spent when the budget was exceeded.
+    CRUX_BUDGET_ACTUAL = "crux.budget.actual": Double;
+    /// The constraint checked.
+    CRUX_CONSTRAINT_NAME = "crux.constraint.name": Str;
+    /// `assert` or `suggest`.
+    CRUX_CONSTRAINT_SEVERITY = "crux.constraint.severity": Str;
+    /// Whether the check passed.
+    CRUX_CONSTRAINT_PASS = "crux.constraint.pass": Bool;
+    /// The attempt checked, from 1.
+    CRUX_CONSTRAINT_ATTEMPT = "crux.constraint.attempt": Int;
+    /// The feedback of a failed check (may quote the model: recorded with output capture only).
+    CRUX_CONSTRAINT_FEEDBACK = "crux.constraint.feedback": Str;
+    /// The constraints that failed, comma-joined.
+    CRUX_CONSTRAINT_NAMES = "crux.constraint.names": Str;
+    /// Attempts made before the violation.
+    CRUX_CONSTRAINT_TOTAL_ATTEMPTS = "crux.constraint.total_attempts": Int;
+    /// The evaluated RAG system or data set.
+    CRUX_RAG_EVAL_NAME = "crux.rag_eval.name": Str;
+    /// Samples evaluated.
+    CRUX_RAG_EVAL_SAMPLE_COUNT = "crux.rag_eval.sample_count": Int;
+    /// The mean score of one metric (`crux.rag_eval.metric.faithfulness`).
+    CRUX_RAG_EVAL_METRIC = "crux.rag_eval.metric.": Double, template;
+
     // ---- crux: common ----
     /// Set when a future was dropped before it completed.
     CRUX_CANCELLED = "crux.cancelled": Bool;
     /// Set when captured content was cut at the length cap.
     CRUX_TRUNCATED = "crux.truncated": Bool;
+    /// Whole messages (or list items) left out of captured content to fit its cap
+    /// (middle-out: the first and the most recent stay).
+    CRUX_CONTENT_OMITTED = "crux.content.omitted": Int;
 }

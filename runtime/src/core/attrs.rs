@@ -2,7 +2,8 @@
 //! updated by key (OpenTelemetry hands over a plain `Vec<KeyValue>`, so every lookup
 //! goes through here instead of a hand-written loop).
 
-use opentelemetry::{Key, KeyValue, StringValue, Value};
+use opentelemetry::{Context, Key, KeyValue, StringValue, Value};
+use std::sync::Arc;
 
 /// The value of `key` among `items` (a span's exported attributes, an event's).
 #[inline]
@@ -106,9 +107,53 @@ impl AttrList {
         self.items
     }
 
+    /// Adds what `parent` makes every span inherit, for keys this list does not have.
+    pub(crate) fn inherit(&mut self, parent: &Context) {
+        inherit(parent, &mut self.items);
+    }
+
     /// The list made of `items` (the SDK's plain vector), without copying.
     pub(crate) fn from_vec(items: Vec<KeyValue>) -> AttrList {
         AttrList { items }
+    }
+}
+
+/// Attributes every span started below carries unless it sets them itself (an agent
+/// run's identity), held in the OpenTelemetry context.
+#[derive(Clone, Debug)]
+pub(crate) struct Inherited(Arc<[KeyValue]>);
+
+/// `cx` with `attrs` inherited by every span started in it (on top of what it inherits
+/// already). String values become shared, so each span copies a pointer, not the text.
+pub(crate) fn with_inherited(cx: Context, attrs: Vec<KeyValue>) -> Context {
+    if attrs.is_empty() {
+        return cx;
+    }
+    let mut all: Vec<KeyValue> = cx
+        .get::<Inherited>()
+        .map(|i| i.0.to_vec())
+        .unwrap_or_default();
+    for kv in attrs {
+        let value = match kv.value {
+            Value::String(s) => Value::String(StringValue::from(Arc::<str>::from(s.as_str()))),
+            other => other,
+        };
+        match all.iter_mut().find(|a| a.key == kv.key) {
+            Some(a) => a.value = value,
+            None => all.push(KeyValue::new(kv.key, value)),
+        }
+    }
+    cx.with_value(Inherited(all.into()))
+}
+
+/// Adds what `parent` makes every span inherit, for keys `attrs` does not have.
+pub(crate) fn inherit(parent: &Context, attrs: &mut Vec<KeyValue>) {
+    if let Some(inherited) = parent.get::<Inherited>() {
+        for kv in inherited.0.iter() {
+            if !attrs.iter().any(|a| a.key == kv.key) {
+                attrs.push(kv.clone());
+            }
+        }
     }
 }
 

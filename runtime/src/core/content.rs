@@ -2,6 +2,7 @@
 //! Off by default; on, content is recorded in the GenAI semantic conventions' JSON shape
 //! and cut at a length cap (`crux.truncated = true` when cut).
 
+use crate::core::truncate::{self, Fitted};
 use serde::{Deserialize, Serialize};
 
 /// Which sides of a call to capture.
@@ -153,40 +154,10 @@ impl Message {
     }
 }
 
-/// Serialises `value` for a content attribute, at most `cap` characters. When it is
-/// longer, the strings inside are shortened until the JSON fits (so it stays valid);
-/// only if even that fails is the text itself cut. Returns the text and whether
-/// anything was cut.
-pub(crate) fn capped_json<T: Serialize + ?Sized>(value: &T, cap: usize) -> Option<(String, bool)> {
-    let json = serde_json::to_value(value).ok()?;
-    let render = |v: &serde_json::Value| match v {
-        serde_json::Value::String(s) => Some(s.clone()),
-        other => serde_json::to_string(other).ok(),
-    };
-    let text = render(&json)?;
-    if text.chars().count() <= cap {
-        return Some((text, false));
-    }
-    let mut limit = longest_string(&json).min(cap);
-    while limit > 0 {
-        limit /= 2;
-        let mut shortened = json.clone();
-        shorten_strings(&mut shortened, limit);
-        let text = render(&shortened)?;
-        if text.chars().count() <= cap {
-            return Some((text, true));
-        }
-    }
-    Some((text.chars().take(cap).collect(), true))
-}
-
-fn longest_string(value: &serde_json::Value) -> usize {
-    match value {
-        serde_json::Value::String(s) => s.chars().count(),
-        serde_json::Value::Array(items) => items.iter().map(longest_string).max().unwrap_or(0),
-        serde_json::Value::Object(map) => map.values().map(longest_string).max().unwrap_or(0),
-        _ => 0,
-    }
+/// Serialises `value` for a content attribute of at most `cap` characters, valid JSON in
+/// the conventions' shape however long it is (see [`crate::core::truncate`]).
+pub(crate) fn capped_json<T: Serialize + ?Sized>(value: &T, cap: usize) -> Option<Fitted> {
+    Some(truncate::fit(serde_json::to_value(value).ok()?, cap))
 }
 
 /// The model-facing shape of a value and its size in characters: `("text", chars of the
@@ -232,35 +203,21 @@ pub(crate) fn capped_text(text: &str, cap: usize) -> (String, bool) {
     }
 }
 
-fn shorten_strings(value: &mut serde_json::Value, limit: usize) {
-    match value {
-        serde_json::Value::String(s) if s.chars().count() > limit => {
-            *s = s.chars().take(limit).collect()
-        }
-        serde_json::Value::Array(items) => items.iter_mut().for_each(|v| shorten_strings(v, limit)),
-        serde_json::Value::Object(map) => map.values_mut().for_each(|v| shorten_strings(v, limit)),
-        _ => {}
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
 
     #[test]
-    fn content_is_cut_keeping_json_valid_when_it_can() {
-        let messages = vec![Message::user("x".repeat(50))];
-        let (text, cut) = capped_json(&messages, 20).unwrap();
-        assert!(cut);
-        assert!(text.chars().count() <= 20);
-        let (text, cut) = capped_json(&vec![Message::user("short")], 1000).unwrap();
-        assert!(!cut);
-        let parsed: Vec<Message> = serde_json::from_str(&text).unwrap();
+    fn content_is_cut_keeping_json_valid() {
+        let fitted = capped_json(&vec![Message::user("short")], 1000).unwrap();
+        assert!(!fitted.cut);
+        let parsed: Vec<Message> = serde_json::from_str(&fitted.text).unwrap();
         assert_eq!(parsed[0], Message::user("short"));
-        let (text, cut) = capped_json(&vec![Message::user("y".repeat(300))], 100).unwrap();
-        assert!(cut, "the string inside was shortened");
-        assert!(text.chars().count() <= 100);
-        let parsed: Vec<Message> = serde_json::from_str(&text).expect("still valid JSON");
+        let fitted = capped_json(&vec![Message::user("y".repeat(300))], 100).unwrap();
+        assert!(fitted.cut, "the string inside was shortened");
+        assert!(fitted.text.chars().count() <= 100);
+        let parsed: Vec<Message> = serde_json::from_str(&fitted.text).expect("still valid JSON");
         assert_eq!(parsed[0].role, "user");
     }
 
@@ -276,5 +233,92 @@ mod tests {
         // The environment variable itself is tested in tests/tests/capture_env.rs.
         assert_eq!(CaptureContent::from(true), CaptureContent::ALL);
         assert_eq!(CaptureContent::default(), CaptureContent::OFF);
+    }
+
+    fn char_count(text: &str) -> usize {
+        text.chars().count()
+    }
+
+    fn history(n: usize, text_len: usize) -> Value {
+        let messages: Vec<Message> = (0..n)
+            .map(|i| {
+                let text = format!("{i:04} {}", "word ".repeat(text_len / 5));
+                if i % 2 == 0 {
+                    Message::user(text)
+                } else {
+                    Message::assistant(text).with_finish_reason("stop")
+                }
+            })
+            .collect();
+        serde_json::to_value(messages).unwrap()
+    }
+
+    #[test]
+    fn long_histories_stay_valid_messages_at_every_cap() {
+        for cap in [8192, 600, 200] {
+            let fitted = truncate::fit(history(300, 200), cap);
+            assert!(fitted.cut);
+            assert!(char_count(&fitted.text) <= cap, "cap {cap}");
+            let parsed: Vec<Message> = serde_json::from_str(&fitted.text)
+                .unwrap_or_else(|e| panic!("cap {cap}: {e}: {}", fitted.text));
+            assert!(!parsed.is_empty(), "cap {cap}");
+            for m in &parsed {
+                assert!(m.role == "user" || m.role == "assistant", "{}", m.role);
+                if m.role == "assistant" {
+                    assert_eq!(m.finish_reason.as_deref(), Some("stop"));
+                }
+            }
+            // Middle-out: the first message and the most recent one stay.
+            let first = |m: &Message| match &m.parts[0] {
+                Part::Text { content } => content.clone(),
+                _ => String::new(),
+            };
+            if parsed.len() > 1 {
+                assert!(first(&parsed[0]).starts_with("0000"), "cap {cap}");
+            }
+            assert!(
+                first(parsed.last().unwrap()).starts_with("0299"),
+                "cap {cap}"
+            );
+            assert_eq!(fitted.omitted, 300 - parsed.len(), "cap {cap}");
+        }
+    }
+
+    #[test]
+    fn one_long_completion_uses_the_cap() {
+        let value = serde_json::to_value(vec![Message::assistant("x".repeat(20_000))]).unwrap();
+        let fitted = truncate::fit(value, 8192);
+        assert!(char_count(&fitted.text) <= 8192);
+        assert!(
+            char_count(&fitted.text) > 8100,
+            "uses {} of 8192",
+            char_count(&fitted.text)
+        );
+        let parsed: Vec<Message> = serde_json::from_str(&fitted.text).unwrap();
+        match &parsed[0].parts[0] {
+            Part::Text { content } => assert!(content.ends_with('…')),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn roles_and_types_are_never_cut() {
+        let value = serde_json::to_value(vec![Message::user("y".repeat(300))]).unwrap();
+        let fitted = truncate::fit(value, 80);
+        let parsed: Vec<Message> = serde_json::from_str(&fitted.text).unwrap();
+        assert_eq!(parsed[0].role, "user");
+        assert!(char_count(&fitted.text) <= 80);
+        // Below a message's skeleton: an empty list, still valid.
+        let fitted = truncate::fit(serde_json::to_value(vec![Message::user("hi")]).unwrap(), 20);
+        assert_eq!(fitted.text, "[]");
+        assert_eq!(fitted.omitted, 1);
+    }
+
+    #[test]
+    fn content_that_fits_is_unchanged() {
+        let value = serde_json::json!({"query": "parcels", "limit": 3});
+        let fitted = truncate::fit(value.clone(), 100);
+        assert_eq!(fitted.text, serde_json::to_string(&value).unwrap());
+        assert!(!fitted.cut);
     }
 }

@@ -23,6 +23,10 @@ pub enum SpanNaming {
     /// The GenAI convention's names: `invoke_workflow {name}`, `execute_tool {name}`,
     /// `chat {model}`; attribute keys are the same either way.
     GenAi,
+    /// Crux's names followed by what tells the spans apart in a backend's trace tree:
+    /// `crux.flow.step classify`, `crux.flow support_ticket`, `crux.generate gpt-4o-mini`,
+    /// `crux.run support` (tools, compositions and memory already carry theirs).
+    Readable,
 }
 
 /// How a resumed flow relates to the run it was suspended from.
@@ -87,6 +91,11 @@ pub(crate) struct Options {
     pub hashing_key: Option<Arc<[u8]>>,
     /// The cost budget of each outermost flow.
     pub budget: Option<Budget>,
+    /// Whether every span inside an agent run carries the run's identity (session,
+    /// user, tenant, conversation, trace metadata and tags).
+    pub identity_on_every_span: bool,
+    /// The latency budget of each outermost flow.
+    pub latency_budget: Option<std::time::Duration>,
     /// Prices calls that report usage but no cost; `None` uses the built-in table.
     pub pricer: Option<Pricer>,
 }
@@ -102,6 +111,8 @@ impl Default for Options {
             max_content_length: 8192,
             hashing_key: None,
             budget: None,
+            identity_on_every_span: true,
+            latency_budget: None,
             pricer: None,
         }
     }
@@ -141,6 +152,8 @@ pub(crate) struct Pipeline {
     /// The installed provider's tracer; `None` records through the global provider.
     pub tracer: Option<SdkTracer>,
     pub options: Options,
+    /// The GenAI metrics' instruments, when metrics are exported.
+    pub metrics: Option<crate::core::metrics::Metrics>,
 }
 
 static ENABLED: AtomicBool = AtomicBool::new(true);
@@ -219,6 +232,12 @@ impl Loaded {
         }
     }
 
+    /// The metrics' instruments, when the installed pipeline exports metrics.
+    #[inline]
+    pub(crate) fn metrics(&self) -> Option<&crate::core::metrics::Metrics> {
+        self.pipeline.as_deref().and_then(|p| p.metrics.as_ref())
+    }
+
     /// Starts `builder` under `parent`; the result is `parent` with the span in it.
     pub(crate) fn start(&self, builder: SpanBuilder, parent: &Context) -> Context {
         match self.pipeline.as_deref().and_then(|p| p.tracer.as_ref()) {
@@ -232,11 +251,17 @@ impl Loaded {
 }
 
 /// Starts one of crux's own spans (an instant, a composition agent) under `parent`: its
-/// attributes get the application's and pass through `map_attributes`, as a macro
-/// span's do. The result is `parent` with the span in it.
+/// OpenInference kind from the registry, then the application's attributes and
+/// `map_attributes`, as a macro span's. The result is `parent` with the span in it.
 pub(crate) fn start_span(mut builder: SpanBuilder, parent: &Context) -> Context {
     let loaded = load();
+    let kind = crate::attributes::spans::openinference_kind(&builder.name);
     let attrs = builder.attributes.get_or_insert_with(Vec::new);
+    crate::core::attrs::inherit(parent, attrs);
+    attrs.push(KeyValue::new(
+        crate::attributes::OPENINFERENCE_SPAN_KIND,
+        kind,
+    ));
     loaded.options().start_attributes(&builder.name, attrs);
     loaded.start(builder, parent)
 }
@@ -249,6 +274,51 @@ pub(crate) fn instant(parent: &Context, name: &'static str, attrs: Vec<KeyValue>
             .with_kind(SpanKind::Internal)
             .with_attributes(attrs),
     );
+}
+
+/// Records a moment: an instant span `name` under the current span, when recording is on.
+pub(crate) fn moment(name: &'static str, attrs: Vec<KeyValue>) {
+    if enabled() {
+        instant(&Context::current(), name, attrs);
+    }
+}
+
+/// Attributes of a moment, some of them only when known.
+#[derive(Debug, Default)]
+pub(crate) struct MomentAttrs(pub Vec<KeyValue>);
+
+impl MomentAttrs {
+    /// Adds `key = value`.
+    pub(crate) fn with(
+        mut self,
+        key: &'static str,
+        value: impl Into<opentelemetry::Value>,
+    ) -> Self {
+        self.0.push(KeyValue::new(key, value));
+        self
+    }
+
+    /// Adds `key = value` when there is a value.
+    pub(crate) fn maybe<V: Into<opentelemetry::Value>>(
+        self,
+        key: &'static str,
+        value: Option<V>,
+    ) -> Self {
+        match value {
+            Some(v) => self.with(key, v),
+            None => self,
+        }
+    }
+
+    /// Records them as the moment `name` (see [`moment`]).
+    pub(crate) fn record(self, name: &'static str) {
+        moment(name, self.0);
+    }
+}
+
+/// A count as an attribute value (saturating at `i64::MAX`).
+pub(crate) fn count(n: impl TryInto<i64>) -> i64 {
+    n.try_into().unwrap_or(i64::MAX)
 }
 
 /// Starts and ends `builder`'s span at one and the same instant, under `parent`;

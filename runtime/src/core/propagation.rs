@@ -38,9 +38,22 @@ fn propagator() -> &'static TextMapCompositePropagator {
     })
 }
 
-/// Injects `cx` into any carrier.
+/// Injects `cx` into any carrier; a header with nothing to carry (an empty
+/// `tracestate` or `baggage`) is left out.
 pub fn inject_context(cx: &Context, carrier: &mut dyn Injector) {
-    propagator().inject_context(cx, carrier);
+    propagator().inject_context(cx, &mut SkipEmpty(carrier));
+}
+
+/// Passes on only headers with a value (the W3C propagator writes an empty
+/// `tracestate` when there is none).
+struct SkipEmpty<'a>(&'a mut dyn Injector);
+
+impl Injector for SkipEmpty<'_> {
+    fn set(&mut self, key: &str, value: String) {
+        if !value.is_empty() {
+            self.0.set(key, value);
+        }
+    }
 }
 
 /// Injects the current context into a string map.

@@ -4,7 +4,7 @@
 use crate::attributes as key;
 use crate::attributes::events;
 use crate::core::attrs::AttrList;
-use crate::core::hooks::{Hooks, Phase};
+use crate::core::hooks::{Hooks, Phase, SpanInfo};
 use crate::core::value::AttrValue;
 use opentelemetry::trace::{SpanId, Status, TraceContextExt};
 use opentelemetry::{Context, KeyValue};
@@ -88,8 +88,10 @@ impl Span {
         key: impl Into<opentelemetry::Key>,
         value: &V,
     ) {
-        if let Some(v) = value.to_value() {
-            self.put(vec![KeyValue::new(key.into(), v)]);
+        let key = key.into();
+        // An empty key is no attribute (a key set twice keeps its last value on export).
+        if let (Some(v), false) = (value.to_value(), key.as_str().is_empty()) {
+            self.put(vec![KeyValue::new(key, v)]);
         }
     }
 
@@ -155,5 +157,30 @@ impl Span {
             ],
         );
         span.set_status(Status::error(message));
+    }
+}
+
+/// Ends the span in `cx` with its end attributes: the `End` phase of `map_attributes`
+/// sees them first, the end hook runs after. The one end path of every annotated span
+/// (the guard's, and a flow's when it suspends).
+pub(crate) fn end_span(cx: &Context, hooks: &Hooks, span_name: &str, mut attrs: Vec<KeyValue>) {
+    hooks.map(Phase::End, span_name, &mut attrs);
+    let span = cx.span();
+    if !attrs.is_empty() {
+        span.set_attributes(attrs);
+    }
+    if hooks.on_end.is_some() {
+        hooks.ended(&span_info(span_name, cx));
+    }
+    span.end();
+}
+
+/// What the span start and end hooks are told about the span in `cx`.
+pub(crate) fn span_info<'a>(span_name: &'a str, cx: &Context) -> SpanInfo<'a> {
+    let sc = cx.span().span_context().clone();
+    SpanInfo {
+        name: span_name,
+        trace_id: sc.trace_id().to_string(),
+        span_id: sc.span_id().to_string(),
     }
 }

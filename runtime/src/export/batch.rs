@@ -1,14 +1,17 @@
 //! Crux's batch processor: finished spans go into a bounded queue (a full queue drops
-//! the span and counts it — the application never waits), a background thread exports
-//! them in batches, retries a failed batch with backoff for a while (so a short outage
-//! loses nothing), and counts every span's fate.
+//! the span and counts it — the application never waits), a background thread makes
+//! their attribute values safe and exports them in batches (OTLP exporters retry a failed
+//! batch with backoff for a while, so a short outage loses nothing), and every span's
+//! fate is counted. A flush or shutdown has a deadline; what is left at a shutdown's
+//! deadline is abandoned, counted and freed, and the thread is left to end on its own.
 
+use super::env;
+use super::limits::{ValueLimits, DEFAULT_MAX_ATTRIBUTE_VALUE_LENGTH};
 use opentelemetry::Context;
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::trace::{Span, SpanData, SpanExporter, SpanProcessor};
 use std::collections::VecDeque;
 use std::future::Future;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::task::{Poll, Wake, Waker};
 use std::thread::JoinHandle;
@@ -17,7 +20,9 @@ use std::time::{Duration, Instant};
 /// What happened to the spans sent to one destination.
 ///
 /// Every span handed to the destination is, at any moment, exactly one of exported,
-/// dropped, failed or queued: `created == exported + dropped + failed + queued`.
+/// dropped, failed, abandoned or queued:
+/// `created == exported + dropped + failed + abandoned + queued`, and `queued` is 0 once
+/// the destination is shut down.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Health {
     /// Spans handed to the destination (finished and sampled).
@@ -28,8 +33,18 @@ pub struct Health {
     pub dropped: u64,
     /// Spans whose export failed for good (after retries).
     pub failed: u64,
+    /// Spans still queued or being exported when the shutdown deadline passed: given up
+    /// so that the application can exit on time.
+    pub abandoned: u64,
     /// Spans waiting in the queue or being exported.
     pub queued: u64,
+}
+
+impl Health {
+    /// Spans created but not delivered: dropped, failed, abandoned or still queued.
+    pub fn undelivered(&self) -> u64 {
+        self.dropped + self.failed + self.abandoned + self.queued
+    }
 }
 
 impl std::ops::Add for Health {
@@ -40,39 +55,83 @@ impl std::ops::Add for Health {
             exported: self.exported + o.exported,
             dropped: self.dropped + o.dropped,
             failed: self.failed + o.failed,
+            abandoned: self.abandoned + o.abandoned,
             queued: self.queued + o.queued,
         }
     }
 }
 
-/// A destination's counters. `created` and `dropped` change only in `on_end`, under the
-/// queue's lock that it takes anyway, so the application's path pays no atomic for them;
-/// the export thread adds to `exported` and `failed`.
+/// A destination's counters, and its end of a flush or shutdown: the guard asks every
+/// destination at once, waits for all of them until one deadline, then abandons what is
+/// left. Every count changes under the queue's lock, which `on_end` takes anyway, so the
+/// application's path pays no atomic for them.
+#[derive(Clone)]
 pub(crate) struct Counters {
     shared: Arc<Shared>,
 }
 
 impl Counters {
     pub(crate) fn health(&self) -> Health {
-        let counts = &self.shared;
-        // Read the outcomes before `created`, so `queued` is never negative.
-        let exported = counts.exported.load(Ordering::Acquire);
-        let failed = counts.failed.load(Ordering::Acquire);
-        let (created, dropped) = {
-            let queue = counts.queue.lock().unwrap_or_else(PoisonError::into_inner);
-            (queue.created, queue.dropped)
-        };
-        Health {
-            created,
-            exported,
-            dropped,
-            failed,
-            queued: created.saturating_sub(exported + dropped + failed),
+        self.shared.lock().health()
+    }
+
+    /// Asks the worker to export everything queued (and to stop, for a shutdown) without
+    /// waiting; returns the ticket [`Counters::wait`] waits for. Once a shutdown is asked
+    /// for, every later request waits for it.
+    pub(crate) fn request(&self, shutdown: bool) -> u64 {
+        let mut queue = self.shared.lock();
+        if !queue.shutdown {
+            queue.requested += 1;
+            queue.shutdown = shutdown;
+            self.shared.work.notify_one();
         }
+        queue.requested
+    }
+
+    /// Waits until the request `ticket` is done, or until `deadline`; whether it is done.
+    pub(crate) fn wait(&self, ticket: u64, deadline: Instant) -> bool {
+        let mut queue = self.shared.lock();
+        while queue.done < ticket {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return false;
+            }
+            queue = self
+                .shared
+                .done
+                .wait_timeout(queue, left)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+        true
+    }
+
+    /// Gives up on a destination that missed the shutdown deadline: what is still queued
+    /// or being exported counts as abandoned and is freed now, and the worker's late
+    /// results no longer count, so the counters add up from here on.
+    pub(crate) fn abandon(&self) {
+        let abandoned = {
+            let mut queue = self.shared.lock();
+            if queue.given_up || (queue.shutdown && queue.done >= queue.requested) {
+                return;
+            }
+            let spans = std::mem::take(&mut queue.spans);
+            queue.abandoned += spans.len() as u64 + queue.in_flight;
+            queue.in_flight = 0;
+            queue.given_up = true;
+            queue.shutdown = true;
+            queue.done = queue.requested;
+            self.shared.done.notify_all();
+            self.shared.work.notify_one();
+            spans
+        };
+        // Freed outside the lock: the application's threads may be waiting for it.
+        drop(abandoned);
     }
 }
 
-/// How a batch processor behaves.
+/// How a batch processor behaves, resolved at install from the builder, then the
+/// environment, then the defaults.
 #[derive(Clone, Debug)]
 pub(crate) struct BatchSettings {
     pub max_queue_size: usize,
@@ -80,25 +139,78 @@ pub(crate) struct BatchSettings {
     pub scheduled_delay: Duration,
     /// How long an OTLP export may keep retrying before the batch counts as failed.
     pub retry_for: Duration,
+    /// The most a flush or shutdown waits, across every destination together.
+    pub shutdown_timeout: Duration,
+    /// What attribute values may be, made safe on the export thread.
+    pub limits: ValueLimits,
 }
 
-impl Default for BatchSettings {
-    fn default() -> Self {
-        let env = |k: &str| {
-            std::env::var(k)
-                .ok()
-                .and_then(|v| v.trim().parse::<u64>().ok())
+/// What the builder set; anything `None` comes from the environment or the default.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct BatchOptions {
+    pub max_queue_size: Option<usize>,
+    pub max_batch_size: Option<usize>,
+    pub scheduled_delay: Option<Duration>,
+    pub retry_for: Option<Duration>,
+    pub shutdown_timeout: Option<Duration>,
+    pub max_attribute_value_length: Option<usize>,
+}
+
+/// How long a failed OTLP export is retried unless the builder says otherwise: longer
+/// than a collector takes to restart.
+pub(crate) const DEFAULT_RETRY_FOR: Duration = Duration::from_secs(30);
+
+/// The shutdown deadline unless the builder or `CRUX_SHUTDOWN_TIMEOUT` says otherwise.
+pub(crate) const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
+
+impl BatchOptions {
+    /// The settings: the builder's, else the variables' (which must parse), else defaults.
+    pub(crate) fn resolve(&self) -> Result<BatchSettings, String> {
+        let size = |given: Option<usize>, setter: &str, var: &str, default: usize| match given {
+            Some(0) => Err(format!("{setter}(0): it must be at least 1")),
+            Some(n) => Ok(n),
+            None => Ok(env::number(var, 1)?.map_or(default, |n| n as usize)),
         };
-        BatchSettings {
-            max_queue_size: env("OTEL_BSP_MAX_QUEUE_SIZE")
-                .map_or(2048, |v| v as usize)
-                .max(1),
-            max_batch_size: env("OTEL_BSP_MAX_EXPORT_BATCH_SIZE")
-                .map_or(512, |v| v as usize)
-                .max(1),
-            scheduled_delay: Duration::from_millis(env("OTEL_BSP_SCHEDULE_DELAY").unwrap_or(5000)),
-            retry_for: Duration::from_secs(10),
-        }
+        let max_attribute_value_length = match self.max_attribute_value_length {
+            Some(n) => n,
+            None => match env::first(&[
+                "OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT",
+                "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT",
+            ]) {
+                Some((var, _)) => env::number(var, 0)?.map_or(usize::MAX, |n| n as usize),
+                None => DEFAULT_MAX_ATTRIBUTE_VALUE_LENGTH,
+            },
+        };
+        Ok(BatchSettings {
+            max_queue_size: size(
+                self.max_queue_size,
+                "max_queue_size",
+                "OTEL_BSP_MAX_QUEUE_SIZE",
+                2048,
+            )?,
+            max_batch_size: size(
+                self.max_batch_size,
+                "max_export_batch_size",
+                "OTEL_BSP_MAX_EXPORT_BATCH_SIZE",
+                512,
+            )?,
+            scheduled_delay: match self.scheduled_delay {
+                Some(d) => d,
+                None => {
+                    env::millis("OTEL_BSP_SCHEDULE_DELAY", 0)?.unwrap_or(Duration::from_secs(5))
+                }
+            },
+            retry_for: self.retry_for.unwrap_or(DEFAULT_RETRY_FOR),
+            shutdown_timeout: match self.shutdown_timeout {
+                Some(d) => d,
+                None => {
+                    env::millis("CRUX_SHUTDOWN_TIMEOUT", 0)?.unwrap_or(DEFAULT_SHUTDOWN_TIMEOUT)
+                }
+            },
+            limits: ValueLimits {
+                max_value_length: max_attribute_value_length,
+            },
+        })
     }
 }
 
@@ -107,7 +219,7 @@ impl Default for BatchSettings {
 #[derive(Clone, Debug)]
 pub(crate) enum Driver {
     Thread,
-    #[cfg(feature = "tokio")]
+    #[cfg(feature = "grpc")]
     Tokio(tokio::runtime::Handle),
 }
 
@@ -115,7 +227,7 @@ impl Driver {
     fn block_on<F: Future>(&self, future: F) -> F::Output {
         match self {
             Driver::Thread => block_on(future),
-            #[cfg(feature = "tokio")]
+            #[cfg(feature = "grpc")]
             Driver::Tokio(handle) => handle.block_on(future),
         }
     }
@@ -143,7 +255,7 @@ fn block_on<F: Future>(future: F) -> F::Output {
     }
 }
 
-/// The queue between the application's threads and the export thread.
+/// The queue between the application's threads and the export thread, with every count.
 #[derive(Default)]
 struct Queue {
     /// A deque, so that taking a batch off the front of a long backlog (a slow
@@ -152,10 +264,42 @@ struct Queue {
     /// Spans handed to `on_end`, and those of them dropped (queue full or shut down).
     created: u64,
     dropped: u64,
+    /// Spans the exporter accepted, that failed for good, or that were given up at the
+    /// shutdown deadline.
+    exported: u64,
+    failed: u64,
+    abandoned: u64,
+    /// Spans taken off the queue by the worker whose export has not returned yet.
+    in_flight: u64,
     /// Bumped by each flush or shutdown request; the worker acknowledges by copying it.
     requested: u64,
     done: u64,
     shutdown: bool,
+    /// The shutdown deadline passed: the worker stops, its late results do not count.
+    given_up: bool,
+}
+
+impl Queue {
+    fn health(&self) -> Health {
+        Health {
+            created: self.created,
+            exported: self.exported,
+            dropped: self.dropped,
+            failed: self.failed,
+            abandoned: self.abandoned,
+            // Never negative: each span is counted once, under this lock.
+            queued: self
+                .created
+                .saturating_sub(self.exported + self.dropped + self.failed + self.abandoned),
+        }
+    }
+
+    /// Takes the next batch for export; it counts as in flight until its export returns.
+    fn take_batch(&mut self, max: usize) -> Vec<SpanData> {
+        let batch = take_batch(&mut self.spans, max);
+        self.in_flight += batch.len() as u64;
+        batch
+    }
 }
 
 struct Shared {
@@ -164,25 +308,30 @@ struct Shared {
     work: Condvar,
     /// Wakes whoever waits for a flush or shutdown to be done.
     done: Condvar,
-    /// Spans the exporter accepted, or that failed for good.
-    exported: AtomicU64,
-    failed: AtomicU64,
     max_queue_size: usize,
     max_batch_size: usize,
 }
 
+impl Shared {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Queue> {
+        self.queue.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
 /// A batch processor with counters; see the module documentation.
 pub(crate) struct BatchProcessor {
-    shared: Arc<Shared>,
+    counters: Counters,
     thread: Mutex<Option<JoinHandle<()>>>,
     name: String,
+    /// How long `force_flush` and `shutdown` called through the provider may wait.
+    wait_limit: Duration,
 }
 
 impl std::fmt::Debug for BatchProcessor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("BatchProcessor")
             .field("name", &self.name)
-            .field("health", &self.counters().health())
+            .field("health", &self.counters.health())
             .finish_non_exhaustive()
     }
 }
@@ -203,8 +352,6 @@ impl BatchProcessor {
             }),
             work: Condvar::new(),
             done: Condvar::new(),
-            exported: AtomicU64::new(0),
-            failed: AtomicU64::new(0),
             max_queue_size: settings.max_queue_size,
             max_batch_size: settings.max_batch_size.min(settings.max_queue_size),
         });
@@ -212,55 +359,29 @@ impl BatchProcessor {
             exporter,
             delay: settings.scheduled_delay,
             driver,
+            limits: settings.limits,
             shared: shared.clone(),
         };
         let thread = std::thread::Builder::new()
             .name(format!("crux-export-{name}"))
             .spawn(move || worker.run())?;
+        let counters = Counters { shared };
         let processor = BatchProcessor {
-            shared,
+            counters: counters.clone(),
             thread: Mutex::new(Some(thread)),
             name: name.to_owned(),
+            wait_limit: settings.shutdown_timeout,
         };
-        let counters = processor.counters();
         Ok((processor, counters))
     }
 
-    fn counters(&self) -> Counters {
-        Counters {
-            shared: self.shared.clone(),
-        }
-    }
-
-    /// Asks the worker to export everything queued (and stop, for a shutdown), and
-    /// waits until it has, or until `timeout`.
     fn request(&self, shutdown: bool, timeout: Duration) -> OTelSdkResult {
-        let mut queue = self
-            .shared
-            .queue
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        if queue.shutdown {
-            return Err(OTelSdkError::AlreadyShutdown);
+        let ticket = self.counters.request(shutdown);
+        if self.counters.wait(ticket, after(timeout)) {
+            Ok(())
+        } else {
+            Err(OTelSdkError::Timeout(timeout))
         }
-        queue.requested += 1;
-        queue.shutdown |= shutdown;
-        let ticket = queue.requested;
-        self.shared.work.notify_one();
-        let deadline = after(timeout);
-        while queue.done < ticket {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return Err(OTelSdkError::Timeout(timeout));
-            }
-            queue = self
-                .shared
-                .done
-                .wait_timeout(queue, left)
-                .unwrap_or_else(PoisonError::into_inner)
-                .0;
-        }
-        Ok(())
     }
 }
 
@@ -271,13 +392,10 @@ impl SpanProcessor for BatchProcessor {
         if !span.span_context.is_sampled() {
             return;
         }
-        let mut queue = self
-            .shared
-            .queue
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
+        let shared = &self.counters.shared;
+        let mut queue = shared.lock();
         queue.created += 1;
-        if queue.shutdown || queue.spans.len() >= self.shared.max_queue_size {
+        if queue.shutdown || queue.spans.len() >= shared.max_queue_size {
             queue.dropped += 1;
             drop(queue);
             drop(span);
@@ -285,18 +403,20 @@ impl SpanProcessor for BatchProcessor {
         }
         queue.spans.push_back(span);
         // Wake the worker once per batch, not once per span.
-        if queue.spans.len() == self.shared.max_batch_size {
-            self.shared.work.notify_one();
+        if queue.spans.len() == shared.max_batch_size {
+            shared.work.notify_one();
         }
     }
 
     fn force_flush(&self) -> OTelSdkResult {
-        self.request(false, Duration::from_secs(30))
+        self.request(false, self.wait_limit)
     }
 
     fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
-        let result = self.request(true, timeout);
-        if result.is_ok() {
+        self.request(true, timeout.min(self.wait_limit))?;
+        // Done: the worker has returned or is returning, unless it was given up on (then
+        // it may be stuck in an export, and nobody waits for it).
+        if !self.counters.shared.lock().given_up {
             if let Some(thread) = self
                 .thread
                 .lock()
@@ -306,7 +426,7 @@ impl SpanProcessor for BatchProcessor {
                 let _ = thread.join();
             }
         }
-        result
+        Ok(())
     }
 }
 
@@ -314,16 +434,7 @@ impl Drop for BatchProcessor {
     /// A processor dropped without a shutdown (an install that failed after it was
     /// built) still lets its thread end; it does not wait for it.
     fn drop(&mut self) {
-        let mut queue = self
-            .shared
-            .queue
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        if !queue.shutdown {
-            queue.shutdown = true;
-            queue.requested += 1;
-            self.shared.work.notify_one();
-        }
+        self.counters.request(true);
     }
 }
 
@@ -331,6 +442,7 @@ struct Worker<E> {
     exporter: E,
     delay: Duration,
     driver: Driver,
+    limits: ValueLimits,
     shared: Arc<Shared>,
 }
 
@@ -339,9 +451,12 @@ impl<E: SpanExporter> Worker<E> {
         let shared = &self.shared;
         let mut deadline = after(self.delay);
         loop {
-            let mut queue = shared.queue.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut queue = shared.lock();
             // Sleep until a batch is full, the timer fires, or someone asks.
             loop {
+                if queue.given_up {
+                    return;
+                }
                 let asked = queue.requested > queue.done;
                 if asked || queue.spans.len() >= shared.max_batch_size {
                     break;
@@ -359,25 +474,39 @@ impl<E: SpanExporter> Worker<E> {
             let asked = queue.requested;
             let drain_all = asked > queue.done;
             let stop = queue.shutdown;
-            let batch = take_batch(&mut queue.spans, shared.max_batch_size);
+            let batch = queue.take_batch(shared.max_batch_size);
             drop(queue);
-            self.export(batch);
+            if !self.export(batch) {
+                return;
+            }
             if drain_all {
                 // A flush or shutdown: export everything queued before acknowledging.
                 loop {
                     let batch = {
-                        let mut queue = shared.queue.lock().unwrap_or_else(PoisonError::into_inner);
-                        take_batch(&mut queue.spans, shared.max_batch_size)
+                        let mut queue = shared.lock();
+                        if queue.given_up {
+                            return;
+                        }
+                        queue.take_batch(shared.max_batch_size)
                     };
                     if batch.is_empty() {
                         break;
                     }
-                    self.export(batch);
+                    if !self.export(batch) {
+                        return;
+                    }
                 }
-                if stop {
-                    let _ = self.exporter.shutdown();
+                // Exporters that hold spans back (the console's incomplete traces) let
+                // them go too.
+                let _ = if stop {
+                    self.exporter.shutdown()
+                } else {
+                    self.exporter.force_flush()
+                };
+                let mut queue = shared.lock();
+                if queue.given_up {
+                    return;
                 }
-                let mut queue = shared.queue.lock().unwrap_or_else(PoisonError::into_inner);
                 queue.done = asked;
                 shared.done.notify_all();
                 if stop {
@@ -388,27 +517,36 @@ impl<E: SpanExporter> Worker<E> {
         }
     }
 
-    /// One export attempt (OTLP exporters retry inside, re-sending the encoded batch).
-    fn export(&self, batch: Vec<SpanData>) {
+    /// One export call (OTLP exporters retry inside, re-sending the encoded batch) and its
+    /// count; `false` once the destination was given up on at the shutdown deadline.
+    fn export(&self, mut batch: Vec<SpanData>) -> bool {
         if batch.is_empty() {
-            return;
+            return true;
         }
         let count = batch.len() as u64;
+        for span in &mut batch {
+            self.limits.apply(span);
+        }
         // A panicking exporter (a user callback) is contained and counted.
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             self.driver.block_on(self.exporter.export(batch))
         }));
-        let counter = match outcome {
-            Ok(Ok(())) => &self.shared.exported,
-            _ => &self.shared.failed,
-        };
-        counter.fetch_add(count, Ordering::AcqRel);
+        let mut queue = self.shared.lock();
+        if queue.given_up {
+            return false; // already counted as abandoned
+        }
+        queue.in_flight = queue.in_flight.saturating_sub(count);
+        match outcome {
+            Ok(Ok(())) => queue.exported += count,
+            _ => queue.failed += count,
+        }
+        true
     }
 }
 
 /// The instant `wait` from now; a wait too long to represent (`Duration::MAX` as a
 /// delay or a timeout) means "in a century", never a panic.
-fn after(wait: Duration) -> Instant {
+pub(crate) fn after(wait: Duration) -> Instant {
     let now = Instant::now();
     now.checked_add(wait)
         .or_else(|| now.checked_add(Duration::from_secs(100 * 365 * 24 * 3600)))

@@ -1,16 +1,21 @@
 //! The console tree: each finished trace printed as an indented tree with durations and
 //! the attributes a developer looks for first (model, tokens, cost, errors).
 //!
-//! Spans are held per trace until the trace's local root ends, then the whole tree is
-//! written at once, so concurrent traces never interleave. Traces whose root never ends
-//! here (a root in another process, children outliving their root) are written when the
-//! pending list is full and at flush or shutdown, so nothing is silently lost.
+//! The console is an exporter run by crux's batch processor, like OTLP: the application's
+//! threads only queue spans (a full queue drops and counts them), and the trees are
+//! built and written on the console's export thread, so a slow or blocked stderr never
+//! blocks an annotated call. Spans are held per trace until the trace's local root ends,
+//! then the whole tree is written at once, so concurrent traces never interleave. Memory
+//! is bounded: a trace keeps its first [`MAX_SPANS_PER_TRACE`] spans (and its root) and
+//! counts the rest ("… N more spans"), and when [`MAX_HELD_SPANS`] spans are held in all,
+//! or [`MAX_PENDING_TRACES`] traces, the oldest trace is written as it is. Traces whose
+//! root never ends here are written at flush and shutdown, so nothing is silently lost.
 
 use crate::attributes as key;
 use opentelemetry::trace::{Status, TraceId};
-use opentelemetry::{Context, Value};
+use opentelemetry::Value;
 use opentelemetry_sdk::error::OTelSdkResult;
-use opentelemetry_sdk::trace::{Span, SpanData, SpanProcessor};
+use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 use std::collections::{HashMap, VecDeque};
 use std::fmt::Write as _;
 use std::io::Write;
@@ -19,6 +24,13 @@ use std::time::Duration;
 
 /// Most traces held while waiting for their root; past this the oldest is written.
 const MAX_PENDING_TRACES: usize = 1024;
+/// Most spans one trace holds; later ones (except its root) are counted, not kept.
+const MAX_SPANS_PER_TRACE: usize = 1000;
+/// Most spans held over all traces; past this the oldest trace is written as it is.
+const MAX_HELD_SPANS: usize = 20_000;
+/// How soon queued spans reach the console's thread: a tree appears this long after its
+/// root ends, at most.
+pub(crate) const CONSOLE_DELAY: Duration = Duration::from_millis(100);
 
 /// A readable tree of each finished trace, on stderr or any writer.
 ///
@@ -30,7 +42,7 @@ const MAX_PENDING_TRACES: usize = 1024;
 /// fn lookup(id: u32) -> u32 { id }
 /// lookup(7);
 ///
-/// drop(guard);
+/// guard.shutdown();
 /// assert!(buffer.contents().contains("crux.tool.lookup"));
 /// ```
 pub struct Console {
@@ -84,38 +96,83 @@ impl Console {
         (Console::to_writer(buffer.clone()), buffer)
     }
 
-    pub(crate) fn processor(self) -> ConsoleProcessor {
-        ConsoleProcessor {
+    pub(crate) fn exporter(self) -> ConsoleExporter {
+        ConsoleExporter {
             state: Mutex::new(State {
                 pending: HashMap::new(),
                 order: VecDeque::new(),
+                held: 0,
                 out: self.out,
             }),
         }
     }
 }
 
-pub(crate) struct ConsoleProcessor {
+/// The console's exporter; only its export thread touches the state.
+pub(crate) struct ConsoleExporter {
     state: Mutex<State>,
 }
 
-impl std::fmt::Debug for ConsoleProcessor {
+impl std::fmt::Debug for ConsoleExporter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ConsoleProcessor").finish_non_exhaustive()
+        f.debug_struct("ConsoleExporter").finish_non_exhaustive()
     }
 }
 
+/// The spans of one trace held until its root ends.
+#[derive(Default)]
+struct Pending {
+    spans: Vec<SpanData>,
+    /// Spans of the trace past [`MAX_SPANS_PER_TRACE`], counted only.
+    more: u64,
+}
+
 struct State {
-    pending: HashMap<TraceId, Vec<SpanData>>,
+    pending: HashMap<TraceId, Pending>,
     order: VecDeque<TraceId>,
+    /// Spans held over all pending traces.
+    held: usize,
     out: Box<dyn Write + Send>,
 }
 
 impl State {
+    fn add(&mut self, span: SpanData) {
+        let trace_id = span.span_context.trace_id();
+        let is_local_root = span.parent_span_id == opentelemetry::trace::SpanId::INVALID
+            || span.parent_span_is_remote;
+        let pending = self.pending.entry(trace_id).or_default();
+        if pending.spans.is_empty() && pending.more == 0 {
+            self.order.push_back(trace_id);
+        }
+        if pending.spans.len() < MAX_SPANS_PER_TRACE || is_local_root {
+            pending.spans.push(span);
+            self.held += 1;
+        } else {
+            pending.more += 1;
+        }
+        if is_local_root {
+            self.write_trace(trace_id);
+        }
+        while self.order.len() > MAX_PENDING_TRACES || self.held > MAX_HELD_SPANS {
+            match self.order.front().copied() {
+                Some(oldest) => self.write_trace(oldest),
+                None => break,
+            }
+        }
+    }
+
     fn write_trace(&mut self, trace_id: TraceId) {
-        if let Some(spans) = self.pending.remove(&trace_id) {
+        if let Some(pending) = self.pending.remove(&trace_id) {
             self.order.retain(|t| *t != trace_id);
-            let text = render(trace_id, &spans);
+            self.held -= pending.spans.len();
+            let mut text = render(trace_id, &pending.spans);
+            if pending.more > 0 {
+                let _ = writeln!(
+                    text,
+                    "… {} more spans of this trace not shown (the console keeps {MAX_SPANS_PER_TRACE} per trace)",
+                    pending.more
+                );
+            }
             // The console is a development aid: a closed stderr must not hurt the app.
             let _ = self.out.write_all(text.as_bytes());
             let _ = self.out.flush();
@@ -129,30 +186,13 @@ impl State {
     }
 }
 
-impl SpanProcessor for ConsoleProcessor {
-    fn on_start(&self, _span: &mut Span, _cx: &Context) {}
-
-    fn on_end(&self, span: SpanData) {
-        if !span.span_context.is_sampled() {
-            return;
-        }
-        let trace_id = span.span_context.trace_id();
-        let is_local_root = span.parent_span_id == opentelemetry::trace::SpanId::INVALID
-            || span.parent_span_is_remote;
+impl SpanExporter for ConsoleExporter {
+    async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        let spans = state.pending.entry(trace_id).or_default();
-        let new_trace = spans.is_empty();
-        spans.push(span);
-        if new_trace {
-            state.order.push_back(trace_id);
+        for span in batch {
+            state.add(span);
         }
-        if is_local_root {
-            state.write_trace(trace_id);
-        } else if state.order.len() > MAX_PENDING_TRACES {
-            if let Some(oldest) = state.order.front().copied() {
-                state.write_trace(oldest);
-            }
-        }
+        Ok(())
     }
 
     fn force_flush(&self) -> OTelSdkResult {
@@ -190,7 +230,8 @@ pub(crate) fn render(trace_id: TraceId, spans: &[SpanData]) -> String {
         spans.len(),
         if spans.len() == 1 { "" } else { "s" }
     );
-    // Model calls (CLIENT spans) carry the usage; `use_reason` spans repeat their sums.
+    // Model calls (CLIENT spans) carry the usage; `use_reason` spans repeat their sums
+    // under crux's own keys.
     let calls = || {
         spans
             .iter()
@@ -303,13 +344,15 @@ fn short_key(k: &str) -> &str {
 fn details(span: &SpanData) -> String {
     let mut d = String::new();
     let text = |k: &str| attr(span, k).map(|v| v.as_str().into_owned());
+    // Under readable naming the span name already ends with the label.
+    let named = |label: &str| span.name.ends_with(&format!(" {label}"));
     if span.name.starts_with("crux.flow") || span.name.starts_with("invoke_workflow") {
         if let Some(name) = text(key::CRUX_FLOW_NAME)
             .filter(|_| span.name == "crux.flow" || span.name == "crux.flow.resume")
         {
             let _ = write!(d, " {name}");
         }
-        if let Some(label) = text(key::CRUX_STEP_LABEL) {
+        if let Some(label) = text(key::CRUX_STEP_LABEL).filter(|l| !named(l)) {
             let _ = write!(d, " {label}");
         }
         if let Some(id) =
@@ -337,14 +380,23 @@ fn details(span: &SpanData) -> String {
     if let Some(provider) = text(key::GEN_AI_PROVIDER_NAME) {
         let _ = write!(d, " {provider}");
     }
-    if let Some(model) =
-        text(key::GEN_AI_RESPONSE_MODEL).or_else(|| text(key::GEN_AI_REQUEST_MODEL))
+    if let Some(model) = text(key::GEN_AI_RESPONSE_MODEL)
+        .or_else(|| text(key::GEN_AI_REQUEST_MODEL))
+        .or_else(|| text(key::CRUX_COST_MODEL))
     {
         let _ = write!(d, " {model}");
     }
+    // A model call's usage, or the sums of a `use_reason` (under crux's keys).
+    let usage = |genai: &str, reason: &str| attr(span, genai).or_else(|| attr(span, reason));
     if let (Some(i), Some(o)) = (
-        attr(span, key::GEN_AI_USAGE_INPUT_TOKENS),
-        attr(span, key::GEN_AI_USAGE_OUTPUT_TOKENS),
+        usage(
+            key::GEN_AI_USAGE_INPUT_TOKENS,
+            key::CRUX_REASON_USAGE_INPUT_TOKENS,
+        ),
+        usage(
+            key::GEN_AI_USAGE_OUTPUT_TOKENS,
+            key::CRUX_REASON_USAGE_OUTPUT_TOKENS,
+        ),
     ) {
         let _ = write!(d, "  tokens {i} in / {o} out");
     }
@@ -423,6 +475,7 @@ fn details(span: &SpanData) -> String {
     ) {
         let _ = write!(d, " total ${total:.5}");
     }
+    family_details(span, &mut d);
     if let Some(Value::Bool(true)) = attr(span, key::CRUX_CANCELLED) {
         d.push_str("  [cancelled]");
     }
@@ -431,6 +484,69 @@ fn details(span: &SpanData) -> String {
         let _ = write!(d, "  ✗ {kind}: {description}");
     }
     d
+}
+
+/// The one-line summary of the plan, task, skill, cache, routing, validation, budget,
+/// constraint and workspace families: their attributes joined in a fixed order, each
+/// shown when present.
+fn family_details(span: &SpanData, d: &mut String) {
+    const SHOWN: &[(&str, &str)] = &[
+        (key::CRUX_PLAN_TITLE, ""),
+        (key::CRUX_PLAN_VERSION, "v"),
+        (key::CRUX_TASKLIST_ID, ""),
+        (key::CRUX_TASK_ID, ""),
+        (key::CRUX_TASK_LABEL, ""),
+        (key::CRUX_TASK_STATUS, ""),
+        (key::CRUX_TASKLIST_TOTAL_TASKS, "tasks "),
+        (key::CRUX_TASKLIST_REMAINING_COUNT, "left "),
+        (key::CRUX_SKILL_ID, ""),
+        (key::CRUX_SKILL_SOURCE, "from "),
+        (key::CRUX_SKILL_CACHE_STATUS, ""),
+        (key::CRUX_CONTEXT_ID, ""),
+        (key::CRUX_CONTEXT_CACHE_STATUS, ""),
+        (key::CRUX_WORKSPACE_PATH_HASH, "path#"),
+        (key::CRUX_WORKSPACE_STATUS, ""),
+        (key::CRUX_RETRIEVAL_STAGE_NAME, ""),
+        (key::CRUX_RETRIEVAL_STAGE_OUTPUT_QUERY_COUNT, "queries → "),
+        (key::CRUX_RETRIEVAL_STAGE_OUTPUT_HIT_COUNT, "hits → "),
+        (key::CRUX_SEMANTIC_CACHE_STATUS, ""),
+        (key::CRUX_SEMANTIC_CACHE_SCORE, "score "),
+        (key::CRUX_SEMANTIC_CACHE_SKIP_REASON, "skipped: "),
+        (key::CRUX_SEMANTIC_CACHE_RESULT_KIND, ""),
+        (key::CRUX_VALIDATION_TOTAL_ATTEMPTS, "attempts "),
+        (key::CRUX_ROUTER_CLASSIFIED_AS, ""),
+        (key::CRUX_ROUTER_SELECTED_MODEL, "→ "),
+        (key::CRUX_CASCADE_TIER_MODEL, ""),
+        (key::CRUX_CASCADE_TIER_STATUS, ""),
+        (key::CRUX_CASCADE_ACCEPTED_TIER, "accepted tier "),
+        (key::CRUX_CASCADE_TOTAL_TIERS, "of "),
+        (key::CRUX_BUDGET_TYPE, ""),
+        (key::CRUX_CONSTRAINT_NAME, ""),
+        (key::CRUX_CONSTRAINT_PASS, "pass="),
+        (key::CRUX_CONSTRAINT_NAMES, ""),
+        (key::CRUX_RAG_EVAL_NAME, ""),
+        (key::CRUX_RAG_EVAL_SAMPLE_COUNT, "samples "),
+    ];
+    for (k, label) in SHOWN {
+        match attr(span, k) {
+            Some(Value::F64(x)) => {
+                let _ = write!(d, " {label}{x:.2}");
+            }
+            Some(v) => {
+                let _ = write!(d, " {label}{v}");
+            }
+            None => {}
+        }
+    }
+    if let (Some(Value::F64(limit)), Some(Value::F64(actual))) = (
+        attr(span, key::CRUX_BUDGET_LIMIT),
+        attr(span, key::CRUX_BUDGET_ACTUAL),
+    ) {
+        let _ = write!(d, " {actual:.2} > {limit:.2}");
+    }
+    if let Some(Value::Bool(true)) = attr(span, key::CRUX_VALIDATION_EXHAUSTED) {
+        d.push_str(" exhausted");
+    }
 }
 
 fn format_duration(d: Duration) -> String {
@@ -447,6 +563,47 @@ fn format_duration(d: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use opentelemetry::trace::TracerProvider as _;
+    use opentelemetry::trace::{SpanContext, SpanId, TraceFlags, TraceState, Tracer as _};
+
+    /// A finished span of trace `trace` whose parent (never ending here) is local.
+    fn orphan(template: &SpanData, trace: u128, id: u64) -> SpanData {
+        let mut span = template.clone();
+        span.span_context = SpanContext::new(
+            TraceId::from(trace),
+            SpanId::from(id),
+            TraceFlags::SAMPLED,
+            false,
+            TraceState::NONE,
+        );
+        span.parent_span_id = SpanId::from(u64::MAX);
+        span.parent_span_is_remote = false;
+        span
+    }
+
+    #[test]
+    fn spans_held_in_all_are_bounded_by_writing_the_oldest_traces() {
+        let spans = crate::export::InMemorySpans::new();
+        let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder()
+            .with_span_processor(spans.processor())
+            .build();
+        drop(provider.tracer("t").start("child"));
+        let template = spans.spans().remove(0);
+        let (console, buffer) = Console::to_buffer();
+        let exporter = console.exporter();
+        let mut state = exporter.state.lock().unwrap();
+        // 50 traces of 600 spans each, none with its root here: 30,000 spans.
+        for trace in 1..=50u128 {
+            for id in 1..=600u64 {
+                state.add(orphan(&template, trace, id));
+                assert!(state.held <= MAX_HELD_SPANS);
+            }
+        }
+        let written = buffer.contents();
+        let trees = written.lines().filter(|l| l.starts_with("trace ")).count();
+        assert!(trees >= 50 - MAX_HELD_SPANS / 600, "{trees} trees written");
+        assert!(written.starts_with(&format!("trace {}", TraceId::from(1u128))));
+    }
 
     #[test]
     fn durations_pick_a_readable_unit() {

@@ -1,6 +1,7 @@
 //! Finished spans kept in memory, for tests and for applications that inspect their own
 //! traces.
 
+use super::limits::ValueLimits;
 use opentelemetry::Context;
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{Span, SpanData, SpanProcessor};
@@ -49,7 +50,9 @@ pub struct InMemoryProcessor(InMemorySpans);
 impl SpanProcessor for InMemoryProcessor {
     fn on_start(&self, _span: &mut Span, _cx: &Context) {}
 
-    fn on_end(&self, span: SpanData) {
+    fn on_end(&self, mut span: SpanData) {
+        // The same safe values as every other destination.
+        ValueLimits::default().apply(&mut span);
         self.0
             .spans
             .lock()

@@ -40,6 +40,8 @@ pub struct Checkpoint {
     suspend_point: String,
     suspended_at_ms: i64,
     span_context: SpanContext,
+    /// The flow's running cost when it suspended, carried into the resumed flow's total.
+    cost_total: Option<f64>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -52,6 +54,8 @@ struct Wire {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     tracestate: Option<String>,
     suspended_at_ms: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    cost_total: Option<f64>,
 }
 
 /// Why a checkpoint could not be read.
@@ -107,6 +111,7 @@ impl Checkpoint {
         flow_name: &str,
         suspend_point: &str,
         span_context: SpanContext,
+        cost_total: Option<f64>,
     ) -> Checkpoint {
         Checkpoint {
             flow_id: flow_id.to_owned(),
@@ -114,7 +119,14 @@ impl Checkpoint {
             suspend_point: suspend_point.to_owned(),
             suspended_at_ms: crate::core::ids::unix_millis(),
             span_context,
+            cost_total,
         }
+    }
+
+    /// The flow's running cost (USD) when it suspended, if anything cost: the resumed
+    /// flow's `crux.cost.total` continues from it.
+    pub fn cost_total(&self) -> Option<f64> {
+        self.cost_total
     }
 
     /// The suspended flow's id.
@@ -204,6 +216,9 @@ impl Checkpoint {
         if !(0..=MAX_SUSPENDED_AT_MS).contains(&wire.suspended_at_ms) {
             return Err(CheckpointError::OutOfRange("suspended_at_ms"));
         }
+        if wire.cost_total.is_some_and(|c| !c.is_finite() || c < 0.0) {
+            return Err(CheckpointError::OutOfRange("cost_total"));
+        }
         let span_context = parse_traceparent(&wire.traceparent, trace_state)
             .map_err(CheckpointError::InvalidTraceparent)?;
         Ok(Checkpoint {
@@ -212,6 +227,7 @@ impl Checkpoint {
             suspend_point: wire.suspend_point,
             suspended_at_ms: wire.suspended_at_ms,
             span_context,
+            cost_total: wire.cost_total,
         })
     }
 
@@ -225,6 +241,7 @@ impl Checkpoint {
             traceparent: self.traceparent(),
             tracestate: (!header.is_empty()).then_some(header),
             suspended_at_ms: self.suspended_at_ms,
+            cost_total: self.cost_total,
         }
     }
 }

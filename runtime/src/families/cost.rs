@@ -10,13 +10,12 @@
 
 use crate::attributes as key;
 use crate::attributes::spans;
-use crate::core::attrs::AttrList;
 use crate::core::pipeline::{self, instant};
+use crate::families::budget::{self, BudgetType};
 use crate::families::flow::{FlowScope, StepScope};
 use crate::families::run::RunScope;
 use opentelemetry::{Context, KeyValue};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::atomic::Ordering;
 
 /// Whether a cost is what the provider billed or an estimate.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -69,12 +68,12 @@ impl CostReport {
         self.source = CostSource::Estimate;
         self
     }
-    /// The model it is for.
+    /// The model it is for (`crux.cost.model`).
     pub fn model(mut self, model: impl Into<String>) -> Self {
         self.model = Some(model.into());
         self
     }
-    /// The provider (`gen_ai.system`).
+    /// The provider (`crux.cost.provider`).
     pub fn system(mut self, system: impl Into<String>) -> Self {
         self.system = Some(system.into());
         self
@@ -84,67 +83,33 @@ impl CostReport {
         self.prompt_id = Some(id.into());
         self
     }
-    /// Input tokens it covers.
+    /// Input tokens it covers (`crux.cost.input_tokens`).
     pub fn input_tokens(mut self, tokens: u64) -> Self {
         self.input_tokens = Some(tokens);
         self
     }
 }
 
-/// The running cost total of one flow, chained to the enclosing flow's; a flow's span
-/// carries one in its context beside the flow's own scope.
-#[derive(Debug, Default)]
-pub(crate) struct CostTotal {
-    total: Mutex<Option<f64>>,
-    warned: AtomicBool,
-    limited: AtomicBool,
-    parent: Option<Arc<CostTotal>>,
-}
-
-/// The running total of the innermost flow, carried in the OpenTelemetry context.
-#[derive(Clone, Debug)]
-pub(crate) struct CostScope(Arc<CostTotal>);
-
-/// Opens a flow's running total under the enclosing flow's (`parent`'s), in `cx`.
+/// Opens a running total — a cascade's or a tier's — under the enclosing one (a flow's,
+/// another cascade's) in `cx`; what is added inside counts in every enclosing total.
 pub(crate) fn enter_flow(cx: Context, parent: &Context) -> Context {
-    let enclosing = parent.get::<CostScope>().map(|c| c.0.clone());
-    cx.with_value(CostScope(CostTotal::child_of(enclosing)))
+    crate::core::total::open(cx, parent, None).0
 }
 
-/// The end attribute of a flow: its total (`crux.cost.total`), if anything cost.
-pub(crate) fn end_flow(cx: &Context, end: &mut AttrList) {
-    if let Some(total) = cx.get::<CostScope>().and_then(|c| c.0.total()) {
-        end.push(key::CRUX_COST_TOTAL, total);
-    }
-}
-
-impl CostTotal {
-    pub(crate) fn child_of(parent: Option<Arc<CostTotal>>) -> Arc<CostTotal> {
-        Arc::new(CostTotal {
-            parent,
-            ..CostTotal::default()
-        })
-    }
-
-    pub(crate) fn total(&self) -> Option<f64> {
-        *self.total.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn add(&self, usd: f64) -> f64 {
-        let mut total = self.total.lock().unwrap_or_else(PoisonError::into_inner);
-        let now = total.unwrap_or(0.0) + usd;
-        *total = Some(now);
-        now
-    }
+/// The innermost running total in `cx` (a flow's, a cascade's or a tier's), if anything
+/// cost.
+pub(crate) fn scope_total(cx: &Context) -> Option<f64> {
+    crate::core::total::innermost(cx).and_then(|t| t.total())
 }
 
 /// Adds `usd` to every enclosing flow's total; returns the innermost flow's new total.
 /// Crossing the budget of the outermost flow emits its warn or limit span, once.
 pub(crate) fn add(cx: &Context, usd: f64, source: CostSource) -> Option<f64> {
-    let flow = cx.get::<CostScope>()?;
-    let innermost = flow.0.add(usd);
-    let mut node = flow.0.parent.clone();
-    let mut root = flow.0.clone();
+    crate::core::metrics::with(|m| m.cost(usd, source.as_str()));
+    let scope = crate::core::total::innermost(cx)?;
+    let innermost = scope.add(usd);
+    let mut node = scope.parent.clone();
+    let mut root = scope.clone();
     while let Some(parent) = node {
         parent.add(usd);
         node = parent.parent.clone();
@@ -152,8 +117,8 @@ pub(crate) fn add(cx: &Context, usd: f64, source: CostSource) -> Option<f64> {
     }
     if let (Some(budget), Some(total)) = (pipeline::load().options().budget, root.total()) {
         for (threshold, flag, name) in [
-            (budget.warn_usd, &root.warned, spans::COST_WARN),
-            (budget.limit_usd, &root.limited, spans::COST_LIMIT),
+            (budget.warn_usd, &root.crossed[0], spans::COST_WARN),
+            (budget.limit_usd, &root.crossed[1], spans::COST_LIMIT),
         ] {
             if total >= threshold && !flag.swap(true, Ordering::AcqRel) {
                 instant(
@@ -166,6 +131,9 @@ pub(crate) fn add(cx: &Context, usd: f64, source: CostSource) -> Option<f64> {
                         KeyValue::new(key::CRUX_COST_SOURCE, source.as_str()),
                     ],
                 );
+                if name == spans::COST_LIMIT {
+                    budget::exceeded(cx, BudgetType::Cost, threshold, total);
+                }
             }
         }
     }
@@ -191,8 +159,10 @@ pub fn report(report: CostReport) {
             attrs.push(KeyValue::new(k, v));
         }
     };
-    opt(key::GEN_AI_REQUEST_MODEL, report.model);
-    opt(key::GEN_AI_SYSTEM, report.system);
+    // Never `gen_ai.request.model` / `gen_ai.usage.*`: backends take any span with those
+    // for a model call and add its tokens to the trace.
+    opt(key::CRUX_COST_MODEL, report.model);
+    opt(key::CRUX_COST_PROVIDER, report.system);
     opt(key::CRUX_PROMPT_ID, report.prompt_id);
     opt(
         key::CRUX_SESSION_ID,
@@ -208,9 +178,11 @@ pub fn report(report: CostReport) {
     );
     if let Some(tokens) = report.input_tokens.filter(|t| *t > 0) {
         attrs.push(KeyValue::new(
-            key::GEN_AI_USAGE_INPUT_TOKENS,
+            key::CRUX_COST_INPUT_TOKENS,
             i64::try_from(tokens).unwrap_or(i64::MAX),
         ));
     }
+    // Crux counts a reported cost in the trace's total: so does MLflow.
+    attrs.push(crate::families::generate::mlflow_cost(report.cost));
     instant(&cx, spans::COST_REPORT, attrs);
 }

@@ -12,11 +12,14 @@ use crate::core::attrs::AttrList;
 use crate::core::callsite::Callsite;
 use crate::core::ids::unix_millis;
 use crate::core::pipeline::{self, Options};
+use crate::core::span::end_span;
 use crate::core::span::Span;
+use crate::core::total::{self, RunningTotal};
 use crate::families::checkpoint::Checkpoint;
 use opentelemetry::trace::{Link, SpanBuilder, SpanContext, SpanKind, TraceContextExt};
 use opentelemetry::{Context, KeyValue};
 use std::borrow::Cow;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 pub use crate::core::pipeline::ResumeMode;
@@ -29,6 +32,17 @@ pub(crate) struct FlowScope {
     pub name: Arc<str>,
     /// A context holding just the flow's span, to reach it from anywhere inside.
     pub span: Context,
+    /// The flow's span name, for the hooks when a suspend ends it.
+    pub span_name: Cow<'static, str>,
+    /// The flow's running cost (what its model calls and reported costs added up, plus
+    /// what it carried over from the run it resumed), chained to the enclosing total.
+    pub cost: Arc<RunningTotal>,
+    /// Set when the flow suspended: its span has ended already.
+    pub suspended: Arc<AtomicBool>,
+    /// Where the run this flow resumes suspended, if it is a resumed flow.
+    pub resumed_from: Option<Arc<str>>,
+    /// Whether a `use_reason` inside already took up the suspended reasoning.
+    pub continued: Arc<AtomicBool>,
 }
 
 /// The enclosing flow step, carried in the OpenTelemetry context.
@@ -109,9 +123,29 @@ pub fn suspend(point: &str) -> Result<Checkpoint, FlowError> {
         true,
         sc.trace_state().clone(),
     );
-    span.end();
+    // The span ends here, through the one end path: its running total, the `End` phase
+    // of `map_attributes`, the end hook. The guard sees it suspended and ends nothing.
+    let total = scope.cost.total();
+    if !scope.suspended.swap(true, Ordering::AcqRel) {
+        let mut end = AttrList::default();
+        if let Some(total) = total {
+            end.push(key::CRUX_COST_TOTAL, total);
+        }
+        end_span(
+            &scope.span,
+            &pipeline::load().options().hooks,
+            &scope.span_name,
+            end.into_vec(),
+        );
+    }
     crate::families::run::mark_awaiting_human_input();
-    Ok(Checkpoint::new(&scope.id, &scope.name, point, remote))
+    Ok(Checkpoint::new(
+        &scope.id,
+        &scope.name,
+        point,
+        remote,
+        total,
+    ))
 }
 
 /// Records that the current flow received signal `name` (`crux.flow.signal`). Returns
@@ -266,24 +300,57 @@ pub(crate) fn resume(
 pub(crate) struct Opening {
     id: Arc<str>,
     name: Arc<str>,
+    /// The running total a resumed flow carries over from its suspended run.
+    carried: Option<f64>,
+    suspended: Arc<AtomicBool>,
+    resumed_from: Option<Arc<str>>,
 }
 
 /// Reads the flow's identity before the span takes its attributes.
-pub(crate) fn open(attrs: &AttrList) -> Opening {
+pub(crate) fn open(attrs: &AttrList, resume: Option<&Checkpoint>) -> Opening {
     Opening {
         id: attrs.text(key::CRUX_FLOW_ID).unwrap_or_default().into(),
         name: attrs.text(key::CRUX_FLOW_NAME).unwrap_or_default().into(),
+        carried: resume.and_then(Checkpoint::cost_total),
+        suspended: Arc::default(),
+        resumed_from: resume.map(|c| c.suspend_point().into()),
     }
 }
 
-/// Puts the flow's scope into its span's context `cx`.
-pub(crate) fn enter(opening: &Opening, cx: Context) -> Context {
+/// Puts the flow's scope into its span's context `cx`, its running total chained to the
+/// enclosing flow's (in `parent`).
+// A borrowed `Cow` clones without allocating when the name is static (crux naming).
+#[allow(clippy::ptr_arg)]
+pub(crate) fn enter(
+    opening: &Opening,
+    cx: Context,
+    parent: &Context,
+    span_name: &Cow<'static, str>,
+) -> Context {
     let span = cx.clone();
+    let (cx, cost) = total::open(cx, parent, opening.carried);
     cx.with_value(FlowScope {
         id: opening.id.clone(),
         name: opening.name.clone(),
         span,
+        span_name: span_name.clone(),
+        cost,
+        suspended: opening.suspended.clone(),
+        resumed_from: opening.resumed_from.clone(),
+        continued: Arc::default(),
     })
+}
+
+/// The end attribute of a flow: its running total (`crux.cost.total`), cumulative across
+/// resumes. Returns false when a suspend ended the span already.
+pub(crate) fn end(opening: &Opening, cx: &Context, end: &mut AttrList) -> bool {
+    if opening.suspended.load(Ordering::Acquire) {
+        return false;
+    }
+    if let Some(total) = cx.get::<FlowScope>().and_then(|f| f.cost.total()) {
+        end.push(key::CRUX_COST_TOTAL, total);
+    }
+    true
 }
 
 /// Reads the step's id before the span takes its attributes.

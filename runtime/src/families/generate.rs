@@ -12,6 +12,8 @@ use crate::attributes as key;
 use crate::core::attrs::AttrList;
 use crate::core::callsite::Callsite;
 use crate::core::content::{self, CaptureContent, Message};
+use crate::core::io::{self, Side};
+use crate::core::metrics::{self, ModelCall};
 use crate::core::span::Span;
 use opentelemetry::trace::{SpanId, TraceContextExt};
 use opentelemetry::{Context, KeyValue};
@@ -156,6 +158,14 @@ pub trait ModelResponse {
     fn output_messages(&self) -> Vec<Message> {
         Vec::new()
     }
+    /// The provider's own finish reason, before normalisation (`end_turn`, `MAX_TOKENS`).
+    fn raw_finish_reason(&self) -> Option<&str> {
+        None
+    }
+    /// How many warnings the provider returned.
+    fn warning_count(&self) -> usize {
+        0
+    }
 }
 
 impl<T: ModelResponse + ?Sized> ModelResponse for &T {
@@ -180,14 +190,21 @@ impl<T: ModelResponse + ?Sized> ModelResponse for &T {
     fn output_messages(&self) -> Vec<Message> {
         (**self).output_messages()
     }
+    fn raw_finish_reason(&self) -> Option<&str> {
+        (**self).raw_finish_reason()
+    }
+    fn warning_count(&self) -> usize {
+        (**self).warning_count()
+    }
 }
 
-/// What a model call reports when it ends, for the enclosing `use_reason` to add up.
+/// What a model call reports when it ends, for the enclosing `use_reason` to add up
+/// (and the metrics).
 #[derive(Debug, Default)]
 pub(crate) struct PassReport {
     pub usage: Option<Usage>,
-    /// The model that answered, for pricing.
-    pub model: Option<String>,
+    /// The model that answered (for pricing and the metrics).
+    pub response_model: Option<String>,
     pub cost: Option<f64>,
     pub finish_reasons: Vec<String>,
     pub tool_calls: Option<i64>,
@@ -222,30 +239,29 @@ impl GenerateScope {
     }
 }
 
-/// Token usage as `gen_ai.usage.*` attributes.
-pub(crate) fn usage_attributes(usage: &Usage, out: &mut Vec<KeyValue>) {
+/// The keys usage is recorded under: input, output, reasoning output, cache read and
+/// cache creation tokens.
+pub(crate) type UsageKeys = [&'static str; 5];
+
+/// A model call's usage: the GenAI conventions' keys.
+pub(crate) const GENAI_USAGE: UsageKeys = [
+    key::GEN_AI_USAGE_INPUT_TOKENS,
+    key::GEN_AI_USAGE_OUTPUT_TOKENS,
+    key::GEN_AI_USAGE_REASONING_OUTPUT_TOKENS,
+    key::GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS,
+    key::GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS,
+];
+
+/// Token usage as attributes under `keys` (input and output always, the rest when known).
+pub(crate) fn usage_attributes(usage: &Usage, keys: UsageKeys, out: &mut Vec<KeyValue>) {
     let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
-    out.push(KeyValue::new(
-        key::GEN_AI_USAGE_INPUT_TOKENS,
-        count(usage.input_tokens),
-    ));
-    out.push(KeyValue::new(
-        key::GEN_AI_USAGE_OUTPUT_TOKENS,
-        count(usage.output_tokens),
-    ));
+    let [input, output, reasoning, cache_read, cache_creation] = keys;
+    out.push(KeyValue::new(input, count(usage.input_tokens)));
+    out.push(KeyValue::new(output, count(usage.output_tokens)));
     let optional = [
-        (
-            key::GEN_AI_USAGE_REASONING_OUTPUT_TOKENS,
-            usage.reasoning_output_tokens,
-        ),
-        (
-            key::GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS,
-            usage.cache_read_input_tokens,
-        ),
-        (
-            key::GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS,
-            usage.cache_creation_input_tokens,
-        ),
+        (reasoning, usage.reasoning_output_tokens),
+        (cache_read, usage.cache_read_input_tokens),
+        (cache_creation, usage.cache_creation_input_tokens),
     ];
     for (k, v) in optional {
         if let Some(v) = v {
@@ -259,6 +275,58 @@ pub(crate) fn usage_attributes(usage: &Usage, out: &mut Vec<KeyValue>) {
 pub(crate) fn start_defaults(attrs: &mut AttrList) {
     attrs.default_static(key::GEN_AI_OPERATION_NAME, "chat");
     attrs.mirror(key::GEN_AI_PROVIDER_NAME, key::GEN_AI_SYSTEM);
+    // MLflow reads its own type before the OpenInference kind (LLM for every model
+    // call): a chat keeps its chat view there.
+    let chat = attrs.text(key::GEN_AI_OPERATION_NAME).as_deref() == Some("chat");
+    attrs.upsert_static(
+        key::MLFLOW_SPAN_TYPE,
+        if chat { "CHAT_MODEL" } else { "LLM" },
+    );
+}
+
+/// A cost in USD as MLflow's `mlflow.llm.cost` (crux knows the total only), so MLflow
+/// shows crux's cost rather than pricing the call itself.
+pub(crate) fn mlflow_cost(usd: f64) -> KeyValue {
+    KeyValue::new(
+        key::MLFLOW_LLM_COST,
+        serde_json::json!({ "total_cost": usd }).to_string(),
+    )
+}
+
+/// A model or embedding call being measured for the metrics: when it started and its
+/// conventions' attributes.
+#[derive(Debug)]
+pub(crate) struct Metered {
+    started: std::time::Instant,
+    call: ModelCall,
+}
+
+/// Starts measuring a model or embedding call from its start attributes (only when the
+/// pipeline records metrics).
+fn meter(attrs: &AttrList, metered: bool) -> Option<Box<Metered>> {
+    metered.then(|| {
+        Box::new(Metered {
+            started: std::time::Instant::now(),
+            call: ModelCall {
+                operation: attrs.text(key::GEN_AI_OPERATION_NAME),
+                provider: attrs.text(key::GEN_AI_PROVIDER_NAME),
+                request_model: attrs.text(key::GEN_AI_REQUEST_MODEL),
+                ..ModelCall::default()
+            },
+        })
+    })
+}
+
+/// Records a measured call's duration and token usage (`error_type` when it failed).
+pub(crate) fn record_metrics(metered: &Metered, report: &PassReport, error_type: Option<&str>) {
+    let call = ModelCall {
+        response_model: report.response_model.clone(),
+        error_type: error_type.map(str::to_owned),
+        ..metered.call.clone()
+    };
+    let seconds = metered.started.elapsed().as_secs_f64();
+    let tokens = report.usage.map(|u| (u.input_tokens, u.output_tokens));
+    metrics::with(|m| m.model_call(&call, seconds, tokens));
 }
 
 /// The scope a model call (or an embedding call) opens: what it reports while it runs.
@@ -277,14 +345,26 @@ pub(crate) struct Opening {
     callsite: &'static Callsite,
     provider: Option<String>,
     model: Option<String>,
+    /// Measured for the metrics, when the pipeline records them.
+    metered: Option<Box<Metered>>,
 }
 
 /// Reads the provider and the requested model from the start attributes.
-pub(crate) fn open(callsite: &'static Callsite, attrs: &AttrList) -> Opening {
+pub(crate) fn open(callsite: &'static Callsite, attrs: &AttrList, metered: bool) -> Opening {
     Opening {
         callsite,
         provider: attrs.text(key::GEN_AI_PROVIDER_NAME),
         model: attrs.text(key::GEN_AI_REQUEST_MODEL),
+        metered: meter(attrs, metered),
+    }
+}
+
+impl Opening {
+    /// Records the call's duration and token usage in the metrics, if it is measured.
+    pub(crate) fn record_metrics(&self, report: &PassReport, error_type: Option<&str>) {
+        if let Some(metered) = &self.metered {
+            record_metrics(metered, report, error_type);
+        }
     }
 }
 
@@ -302,7 +382,7 @@ pub(crate) fn end(
     match report.usage {
         None if returned_ok => usage::missing(opening.callsite),
         Some(usage) if report.cost.is_none() => {
-            let model = report.model.as_deref().or(opening.model.as_deref());
+            let model = report.response_model.as_deref().or(opening.model.as_deref());
             if let Some(model) = model {
                 let query = prices::PriceQuery {
                     provider: opening.provider.as_deref(),
@@ -404,7 +484,7 @@ impl Span {
     /// counts toward the enclosing `use_reason` (once, however often it is recorded).
     pub fn record_usage(&self, usage: &Usage) {
         let mut attrs = Vec::new();
-        usage_attributes(usage, &mut attrs);
+        usage_attributes(usage, GENAI_USAGE, &mut attrs);
         self.put(attrs);
         if let Some(g) = self.generate() {
             g.update(|r| r.usage = Some(*usage));
@@ -430,9 +510,19 @@ impl Span {
 
     /// Records the model's output messages (`gen_ai.output.messages`), only with output
     /// content capture.
+    /// Its answer (the last message's text) also becomes `output.value`, which backends
+    /// show as the call's output.
     pub fn record_output_messages(&self, messages: &[Message]) {
         if let Some(g) = self.generate().filter(|g| g.capture.output) {
             self.record_content(key::GEN_AI_OUTPUT_MESSAGES, messages, g.cap);
+            if let Ok(json) = serde_json::to_value(messages) {
+                let answer = io::from_messages(Side::Output, &json);
+                let (mut attrs, cut) = io::attributes(Side::Output, &answer, g.cap);
+                if cut {
+                    attrs.push(KeyValue::new(key::CRUX_TRUNCATED, true));
+                }
+                self.put(attrs);
+            }
         }
     }
 
@@ -449,12 +539,23 @@ impl Span {
         value: &T,
         cap: usize,
     ) {
-        if let Some((text, cut)) = content::capped_json(value, cap) {
-            let mut attrs = vec![KeyValue::new(key, text)];
-            if cut {
+        if let Some(fitted) = content::capped_json(value, cap) {
+            let mut attrs = vec![KeyValue::new(key, fitted.text)];
+            if fitted.cut {
                 attrs.push(KeyValue::new(key::CRUX_TRUNCATED, true));
             }
+            if fitted.omitted > 0 {
+                let omitted = i64::try_from(fitted.omitted).unwrap_or(i64::MAX);
+                attrs.push(KeyValue::new(key::CRUX_CONTENT_OMITTED, omitted));
+            }
             self.put(attrs);
+        }
+    }
+
+    /// Records how many warnings the provider returned (`crux.warning.count`, when any).
+    pub fn record_warning_count(&self, count: usize) {
+        if count > 0 {
+            self.set_attribute(key::CRUX_WARNING_COUNT, &count);
         }
     }
 
@@ -462,7 +563,7 @@ impl Span {
     pub fn record_response_model(&self, model: &str) {
         self.set_attribute(key::GEN_AI_RESPONSE_MODEL, model);
         if let Some(g) = self.generate() {
-            g.update(|r| r.model = Some(model.to_owned()));
+            g.update(|r| r.response_model = Some(model.to_owned()));
         }
     }
 
@@ -472,9 +573,12 @@ impl Span {
     }
 
     /// Records what the call cost in USD (`crux.cost`).
+    ///
+    /// On a model or embedding call it is also MLflow's `mlflow.llm.cost`.
     pub fn record_cost(&self, usd: f64) {
         self.set_attribute(key::CRUX_COST, &usd);
         if let Some(g) = self.generate() {
+            self.put(vec![mlflow_cost(usd)]);
             g.update(|r| r.cost = Some(usd));
         }
     }
@@ -507,5 +611,9 @@ impl Span {
         if !output.is_empty() {
             self.record_output_messages(&output);
         }
+        if let Some(raw) = response.raw_finish_reason() {
+            self.set_attribute(key::CRUX_FINISH_REASON_RAW, raw);
+        }
+        self.record_warning_count(response.warning_count());
     }
 }

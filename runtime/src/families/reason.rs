@@ -6,20 +6,89 @@
 use crate::attributes as key;
 use crate::attributes::events;
 use crate::core::attrs::AttrList;
+use crate::core::callsite::Callsite;
 use crate::core::content::CaptureContent;
 use crate::core::span::Span;
-use crate::families::generate::{usage_attributes, PassReport, Usage};
+use crate::families::flow::FlowScope;
+use crate::families::generate::{usage_attributes, PassReport, Usage, UsageKeys};
 use opentelemetry::{Context, KeyValue};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, PoisonError};
+
+/// The GenAI span name: `invoke_agent {id}` (the reasoning call's id, else the fn name),
+/// never the `{operation} {model}` of the model calls inside it.
+pub(crate) fn genai_name(callsite: &Callsite, attrs: &AttrList) -> String {
+    let id = attrs
+        .text(key::CRUX_REASON_ID)
+        .unwrap_or_else(|| callsite.label.to_owned());
+    format!("invoke_agent {id}")
+}
 
 /// The capture a `use_reason` inside which a span starts imposes on it, if any.
 pub(crate) fn inherited_capture(parent: &Context) -> Option<CaptureContent> {
     parent.get::<ReasonScope>().and_then(|r| r.capture)
 }
 
+/// What a `use_reason` reads from its start attributes: its prompt's identity, which
+/// the model calls inside it carry too.
+#[derive(Debug)]
+pub(crate) struct Opening {
+    prompt: Arc<[KeyValue]>,
+}
+
+/// Reads the prompt identity of a starting `use_reason`.
+pub(crate) fn open(attrs: &AttrList) -> Opening {
+    let prompt = attrs
+        .iter()
+        .filter(|kv| {
+            crate::attributes::PROMPT_IDENTITY
+                .iter()
+                .any(|(_, keys)| keys.contains(&kv.key.as_str()))
+        })
+        .cloned()
+        .collect();
+    Opening { prompt }
+}
+
 /// Opens the scope of a `use_reason` span, with its content-capture override.
-pub(crate) fn enter(cx: Context, span: &Context, capture: Option<CaptureContent>) -> Context {
-    cx.with_value(ReasonScope::new(span.clone(), capture))
+pub(crate) fn enter(
+    opening: &Opening,
+    cx: Context,
+    span: &Context,
+    capture: Option<CaptureContent>,
+) -> Context {
+    let mut scope = ReasonScope::new(span.clone(), capture);
+    scope.prompt = opening.prompt.clone();
+    // The first reasoning call of a resumed flow takes up where the suspended one was
+    // cut: it says so, and its first pass is the continuation.
+    if let Some(flow) = cx.get::<FlowScope>() {
+        if let Some(point) = &flow.resumed_from {
+            if !flow.continued.swap(true, Ordering::AcqRel) {
+                scope.lock().resumed = true;
+                scope.emit(vec![(
+                    events::USE_REASON_RESUME,
+                    vec![KeyValue::new(
+                        key::CRUX_FLOW_SUSPEND_POINT,
+                        point.to_string(),
+                    )],
+                )]);
+            }
+        }
+    }
+    cx.with_value(scope)
+}
+
+/// The start defaults of a model call, and inside a `use_reason` with a prompt, the
+/// prompt's identity.
+pub(crate) fn model_call_defaults(parent: &Context, attrs: &mut AttrList) {
+    crate::families::generate::start_defaults(attrs);
+    if let Some(reason) = parent.get::<ReasonScope>() {
+        for kv in reason.prompt.iter() {
+            if !attrs.has(kv.key.as_str()) {
+                attrs.upsert(kv.key.clone(), kv.value.clone());
+            }
+        }
+    }
 }
 
 /// A model call inside the `use_reason` of `cx` ended: its report counts toward the
@@ -30,9 +99,20 @@ pub(crate) fn pass_ended(cx: &Context, report: PassReport) {
     }
 }
 
-/// The end attributes of the `use_reason` span of `cx`.
+/// The end attributes of the `use_reason` span of `cx`; a suspend of the enclosing flow
+/// while it ran marks it interrupted.
 pub(crate) fn end(cx: &Context, end: &mut AttrList) {
     if let Some(reason) = cx.get::<ReasonScope>() {
+        let suspended = cx
+            .get::<FlowScope>()
+            .filter(|f| f.suspended.load(Ordering::Acquire));
+        if let Some(flow) = suspended {
+            reason.lock().interrupted = true;
+            reason.emit(vec![(
+                events::USE_REASON_INTERRUPT,
+                vec![KeyValue::new(key::CRUX_FLOW_ID, flow.id.to_string())],
+            )]);
+        }
         reason.end_attributes(end);
     }
 }
@@ -45,6 +125,8 @@ pub(crate) struct ReasonScope {
     pub state: Arc<Mutex<ReasonState>>,
     /// The call's content-capture override, inherited by what runs inside it.
     pub capture: Option<CaptureContent>,
+    /// The prompt's identity, for the model calls inside.
+    prompt: Arc<[KeyValue]>,
 }
 
 #[derive(Debug, Default)]
@@ -59,6 +141,12 @@ pub(crate) struct ReasonState {
     pass_ended: bool,
     /// Tool calls the last pass asked for, if the response said.
     requested: Option<i64>,
+    /// Model passes that ended.
+    passes: i64,
+    /// Cut by a suspend of the enclosing flow.
+    interrupted: bool,
+    /// Takes up the reasoning of a resumed flow.
+    resumed: bool,
 }
 
 /// A tool call inside a `use_reason`: where to report its end.
@@ -79,6 +167,7 @@ impl ReasonScope {
             span,
             state: Arc::new(Mutex::new(ReasonState::default())),
             capture,
+            prompt: Arc::new([]),
         }
     }
 
@@ -107,6 +196,25 @@ impl ReasonScope {
         }
         s.requested = report.tool_calls;
         s.pass_ended = true;
+        s.passes += 1;
+        let first = (s.passes == 1).then(|| {
+            if s.resumed {
+                events::CONTINUATION_COMPLETE
+            } else {
+                events::FIRST_PASS_COMPLETE
+            }
+        });
+        drop(s);
+        if let Some(name) = first {
+            let attrs = report
+                .usage
+                .map(|u| {
+                    let tokens = i64::try_from(u.output_tokens).unwrap_or(i64::MAX);
+                    vec![KeyValue::new(key::GEN_AI_USAGE_OUTPUT_TOKENS, tokens)]
+                })
+                .unwrap_or_default();
+            self.emit(vec![(name, attrs)]);
+        }
     }
 
     /// A tool started: opens a step after a model pass, records the call.
@@ -151,7 +259,7 @@ impl ReasonScope {
         let s = self.lock();
         let mut attrs = Vec::new();
         if let Some(u) = s.usage {
-            usage_attributes(&u, &mut attrs);
+            usage_attributes(&u, REASON_USAGE, &mut attrs);
         }
         if let Some(c) = s.cost {
             attrs.push(KeyValue::new(key::CRUX_COST, c));
@@ -164,6 +272,12 @@ impl ReasonScope {
                 opentelemetry::Value::Array(reasons.into()),
             ));
         }
+        if s.interrupted {
+            attrs.push(KeyValue::new(key::CRUX_USE_REASON_INTERRUPTED, true));
+        }
+        if s.resumed {
+            attrs.push(KeyValue::new(key::CRUX_USE_REASON_RESUMED, true));
+        }
         if s.calls > 0 {
             attrs.push(KeyValue::new(key::CRUX_TOOL_CALL_COUNT, s.calls));
             attrs.push(KeyValue::new(key::CRUX_TOOL_RESULT_COUNT, s.results));
@@ -172,6 +286,16 @@ impl ReasonScope {
         end.extend(attrs);
     }
 }
+
+/// Where a `use_reason` records its sums: crux's own keys, since a backend that adds up
+/// every span's `gen_ai.usage.*` would count the model calls inside twice.
+const REASON_USAGE: UsageKeys = [
+    key::CRUX_REASON_USAGE_INPUT_TOKENS,
+    key::CRUX_REASON_USAGE_OUTPUT_TOKENS,
+    key::CRUX_REASON_USAGE_REASONING_OUTPUT_TOKENS,
+    key::CRUX_REASON_USAGE_CACHE_READ_INPUT_TOKENS,
+    key::CRUX_REASON_USAGE_CACHE_CREATION_INPUT_TOKENS,
+];
 
 impl ToolCall {
     /// The tool finished: returned (`is_error` for an `Err`) or panicked.

@@ -15,10 +15,31 @@
 //!
 //! records `crux.retrieval.result_count = 1` on the span, and never the query unless
 //! input capture is on.
+//!
+//! A retrieval in stages puts `#[crux::retrieval_stage]` on each stage: its span is a
+//! child of the retrieval's, takes the retriever from it, and counts what the stage
+//! returns (queries for a `query` stage, hits otherwise); queries and hits themselves
+//! are never recorded.
+//!
+//! ```
+//! #[crux::retrieval_stage(kind = "rerank", phase = "hits", input_hit_count = hits.len() as i64)]
+//! fn rerank(hits: Vec<String>) -> Vec<String> {
+//!     hits.into_iter().take(2).collect()               // output_hit_count: 2
+//! }
+//!
+//! #[crux::retrieval(retriever = "kb")]
+//! fn search(query: &str) -> Vec<String> {
+//!     rerank(vec![format!("a {query}"), format!("b {query}"), format!("c {query}")])
+//! }
+//! # let _c = crux::testing::capture();
+//! # search("parcels");
+//! ```
 
 use crate::attributes as key;
 use crate::core::attrs::AttrList;
 use crate::core::callsite::Callsite;
+use opentelemetry::{Context, Value};
+use std::sync::Arc;
 
 /// Embedding vectors a `#[crux::embedding]` fn returns: one vector, or one per input.
 pub trait Embeddings {
@@ -105,5 +126,40 @@ pub(crate) fn retrieval_genai_name(attrs: &AttrList) -> String {
     match attrs.text(key::GEN_AI_DATA_SOURCE_ID) {
         Some(source) if !source.is_empty() => format!("retrieval {source}"),
         _ => "retrieval".to_owned(),
+    }
+}
+
+/// The start defaults of a retrieval stage: its name (the fn name unless given), and the
+/// retriever of the enclosing `#[crux::retrieval]` when not given.
+pub(crate) fn stage_defaults(callsite: &Callsite, attrs: &mut AttrList, parent: &Context) {
+    attrs.default_static(key::CRUX_RETRIEVAL_STAGE_NAME, callsite.label);
+    if !attrs.has(key::CRUX_RETRIEVER_ID) {
+        if let Some(RetrieverScope(id)) = parent.get::<RetrieverScope>() {
+            attrs.upsert(key::CRUX_RETRIEVER_ID, Value::from(id.to_string()));
+        }
+    }
+}
+
+/// The retriever of the enclosing `#[crux::retrieval]`, for the stages inside it.
+#[derive(Clone, Debug)]
+pub(crate) struct RetrieverScope(Arc<str>);
+
+/// Reads the retriever from a retrieval's start attributes.
+pub(crate) fn open_retrieval(attrs: &AttrList) -> Option<RetrieverScope> {
+    attrs
+        .text(key::CRUX_RETRIEVER_ID)
+        .map(|id| RetrieverScope(id.into()))
+}
+
+/// Puts the retriever into its span's context `cx`.
+pub(crate) fn enter_retrieval(scope: &RetrieverScope, cx: Context) -> Context {
+    cx.with_value(scope.clone())
+}
+
+/// What a stage's returned count is: queries (a `query` stage) or hits (any other).
+pub(crate) fn stage_output_key(attrs: &AttrList) -> &'static str {
+    match attrs.text(key::CRUX_RETRIEVAL_STAGE_PHASE).as_deref() {
+        Some("query") => key::CRUX_RETRIEVAL_STAGE_OUTPUT_QUERY_COUNT,
+        _ => key::CRUX_RETRIEVAL_STAGE_OUTPUT_HIT_COUNT,
     }
 }

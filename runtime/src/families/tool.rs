@@ -131,6 +131,8 @@ pub(crate) struct ToolState {
     output: OnceLock<RecordedOutput>,
     /// Characters of the error message, the size of an `Err` output.
     error_chars: AtomicUsize,
+    /// The tool's name, kept when the call is counted in the metrics.
+    metered_name: Option<String>,
 }
 
 #[derive(Debug)]
@@ -160,7 +162,7 @@ pub(crate) fn start_defaults(callsite: &Callsite, attrs: &mut AttrList) {
 }
 
 /// Opens the tool call: inside a `use_reason` it becomes a call of the tool loop.
-pub(crate) fn open(attrs: &AttrList, parent: &Context) -> ToolState {
+pub(crate) fn open(attrs: &AttrList, parent: &Context, metered: bool) -> ToolState {
     let call = parent.get::<ReasonScope>().map(|reason| {
         let text = |k: &str| attrs.text(k).unwrap_or_default();
         reason.tool_started(
@@ -170,6 +172,7 @@ pub(crate) fn open(attrs: &AttrList, parent: &Context) -> ToolState {
     });
     ToolState {
         call,
+        metered_name: metered.then(|| attrs.text(key::GEN_AI_TOOL_NAME).unwrap_or_default()),
         ..ToolState::default()
     }
 }
@@ -198,11 +201,11 @@ impl ToolState {
             .output
             .then(|| content::capped_json(output, cap))
             .flatten();
-        let result = captured.map(|(text, cut)| {
-            if cut {
+        let result = captured.map(|fitted| {
+            if fitted.cut {
                 Span::from_context(span.clone()).set_attribute(key::CRUX_TRUNCATED, &true);
             }
-            text
+            fitted.text
         });
         let kind = if shape == "text" {
             OutputKind::Text
@@ -235,9 +238,18 @@ impl ToolState {
 
     /// The end attributes (`crux.tool.model_output.type`, the sizes, the savings
     /// estimate, the captured result) and the end of its tool-loop call.
-    pub(crate) fn end(&self, end: &mut AttrList, returned: bool, errored: bool) {
+    pub(crate) fn end(
+        &self,
+        end: &mut AttrList,
+        returned: bool,
+        errored: bool,
+        error_type: Option<&str>,
+    ) {
         if let Some(call) = &self.call {
             call.finished(returned, errored);
+        }
+        if let Some(name) = &self.metered_name {
+            crate::core::metrics::with(|m| m.tool_call(name, error_type));
         }
         let as_i64 = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
         let (kind, size, model_size) = match self.output.get() {

@@ -8,13 +8,18 @@ use crate::core::attrs::AttrList;
 use crate::core::callsite::{Callsite, Kind};
 use crate::core::content::CaptureContent;
 use crate::core::pipeline::Options;
+use crate::families::cascade::{self, CascadeScope};
+use crate::families::checkpoint::Checkpoint;
 use crate::families::composition::{self, CompositionScope};
 use crate::families::corpus::{self, CorpusScope};
 use crate::families::cost::{self, CostSource};
 use crate::families::flow::{self, StepScope};
 use crate::families::judge::{self, JudgeState};
+use crate::families::retrieval::RetrieverScope;
 use crate::families::run::{self, RunScope};
+use crate::families::semantic_cache::{self, LookupScope};
 use crate::families::tool::{self, ToolState};
+use crate::families::{budget, router, validation, workspace};
 use crate::families::{delegate, generate, memory, reason, retrieval};
 use opentelemetry::trace::SpanId;
 use opentelemetry::Context;
@@ -31,10 +36,18 @@ pub(super) enum Family {
     Generate(generate::Opening),
     Embedding(generate::Opening),
     Run(RunScope),
-    Reason,
+    Reason(reason::Opening),
     Composition(CompositionScope),
     Corpus(CorpusScope),
     Judge(JudgeState),
+    Retrieval(Option<RetrieverScope>),
+    /// A retrieval stage: the key its returned count goes under.
+    Stage(&'static str),
+    Workspace,
+    Cache(LookupScope),
+    Validation,
+    Router,
+    Cascade(CascadeScope),
 }
 
 /// Fills what the span contract derives rather than the user gives: defaults, generated
@@ -47,12 +60,17 @@ pub(super) fn start_defaults(
 ) {
     start.record_tags();
     let attrs = &mut start.attrs;
+    attrs.inherit(parent);
+    attrs.upsert_static(
+        crate::attributes::OPENINFERENCE_SPAN_KIND,
+        callsite.kind.openinference_kind(),
+    );
     match callsite.kind {
         Kind::Flow => flow::start_defaults(callsite, attrs, start.resume.as_ref(), parent),
         Kind::FlowStep => flow::step_defaults(callsite, attrs, parent),
         Kind::Tool => tool::start_defaults(callsite, attrs),
         Kind::Delegate => delegate::start_defaults(attrs),
-        Kind::Generate => generate::start_defaults(attrs),
+        Kind::Generate => reason::model_call_defaults(parent, attrs),
         Kind::Run => run::start_defaults(callsite, attrs),
         Kind::UseReason => start.use_reason_defaults(options),
         Kind::Composition => composition::start_defaults(callsite, attrs),
@@ -61,6 +79,12 @@ pub(super) fn start_defaults(
         Kind::Retrieval => retrieval::retrieval_defaults(callsite, attrs),
         Kind::Indexing => retrieval::indexing_defaults(callsite, attrs),
         Kind::Ingest => retrieval::ingest_defaults(callsite, attrs),
+        Kind::RetrievalStage => retrieval::stage_defaults(callsite, attrs, parent),
+        Kind::Workspace => workspace::start_defaults(callsite, attrs),
+        Kind::SemanticCache => semantic_cache::start_defaults(attrs),
+        Kind::ValidationRetry => validation::start_defaults(attrs),
+        Kind::Router => router::start_defaults(callsite, attrs),
+        Kind::Cascade => cascade::start_defaults(callsite, attrs),
         Kind::CorpusSync | Kind::Compact | Kind::Judge => {}
     }
 }
@@ -71,7 +95,8 @@ pub(super) fn genai_name(callsite: &'static Callsite, attrs: &AttrList) -> Cow<'
         Kind::Flow => flow::genai_name(attrs),
         Kind::Tool => tool::genai_name(callsite),
         Kind::Run => run::genai_name(attrs),
-        Kind::Generate | Kind::UseReason | Kind::Embedding => generate::genai_name(callsite, attrs),
+        Kind::Generate | Kind::Embedding => generate::genai_name(callsite, attrs),
+        Kind::UseReason => reason::genai_name(callsite, attrs),
         Kind::Retrieval => retrieval::retrieval_genai_name(attrs),
         _ => return Cow::Borrowed(callsite.name),
     };
@@ -79,23 +104,37 @@ pub(super) fn genai_name(callsite: &'static Callsite, attrs: &AttrList) -> Cow<'
 }
 
 /// What the family reads from the start attributes (after hooks) before the span takes
-/// them, and what it does before the span starts (a tool joins the tool loop).
-pub(super) fn open(callsite: &'static Callsite, attrs: &AttrList, parent: &Context) -> Family {
+/// them, and what it does before the span starts (a tool joins the tool loop; a model
+/// call starts its clock when `metered`).
+pub(super) fn open(
+    callsite: &'static Callsite,
+    attrs: &AttrList,
+    parent: &Context,
+    resume: Option<&Checkpoint>,
+    options: &Options,
+    metered: bool,
+) -> Family {
     match callsite.kind {
-        Kind::Flow => Family::Flow(flow::open(attrs)),
+        Kind::Flow => Family::Flow(flow::open(attrs, resume)),
         Kind::FlowStep => Family::Step(flow::open_step(attrs)),
-        Kind::Tool => Family::Tool(tool::open(attrs, parent)),
-        Kind::Generate => Family::Generate(generate::open(callsite, attrs)),
-        Kind::Embedding => Family::Embedding(generate::open(callsite, attrs)),
-        Kind::Run => Family::Run(run::open(attrs)),
-        Kind::UseReason => Family::Reason,
+        Kind::Tool => Family::Tool(tool::open(attrs, parent, metered)),
+        Kind::Generate => Family::Generate(generate::open(callsite, attrs, metered)),
+        Kind::Embedding => Family::Embedding(generate::open(callsite, attrs, metered)),
+        Kind::Run => Family::Run(run::open(attrs, options)),
+        Kind::UseReason => Family::Reason(reason::open(attrs)),
         Kind::Composition => Family::Composition(composition::open(attrs)),
         Kind::CorpusSync => Family::Corpus(corpus::open(attrs)),
         Kind::Judge => Family::Judge(judge::open(attrs, parent)),
-        Kind::Delegate | Kind::Memory | Kind::Retrieval | Kind::Indexing | Kind::Ingest => {
+        Kind::Retrieval => Family::Retrieval(retrieval::open_retrieval(attrs)),
+        Kind::RetrievalStage => Family::Stage(retrieval::stage_output_key(attrs)),
+        Kind::Workspace => Family::Workspace,
+        Kind::SemanticCache => Family::Cache(semantic_cache::open(attrs)),
+        Kind::ValidationRetry => Family::Validation,
+        Kind::Router => Family::Router,
+        Kind::Cascade => Family::Cascade(cascade::open(attrs)),
+        Kind::Delegate | Kind::Memory | Kind::Indexing | Kind::Ingest | Kind::Compact => {
             Family::Plain
         }
-        Kind::Compact => Family::Plain,
     }
 }
 
@@ -110,25 +149,43 @@ pub(super) struct Capture {
 
 /// Puts the family's scope into the new span's context `span_cx`, for what runs inside
 /// to find.
+// A borrowed `Cow` clones without allocating when the name is static (crux naming).
+#[allow(clippy::ptr_arg)]
 pub(super) fn enter(
     family: &Family,
     span_cx: Context,
     span_id: SpanId,
     parent: &Context,
+    span_name: &Cow<'static, str>,
     capture: Capture,
 ) -> Context {
     match family {
-        Family::Flow(opening) => cost::enter_flow(flow::enter(opening, span_cx), parent),
+        Family::Flow(opening) => {
+            budget::enter_flow(flow::enter(opening, span_cx, parent, span_name), parent)
+        }
         Family::Step(Some(step)) => flow::enter_step(step, span_cx),
         // An embedding call reports usage and cost the way a model call does.
         Family::Generate(_) | Family::Embedding(_) => {
             generate::enter(span_cx, span_id, capture.content, capture.cap)
         }
         Family::Run(scope) => run::enter(scope, span_cx),
-        Family::Reason => reason::enter(span_cx.clone(), &span_cx, capture.overridden),
+        Family::Reason(opening) => {
+            reason::enter(opening, span_cx.clone(), &span_cx, capture.overridden)
+        }
         Family::Composition(scope) => composition::enter(scope, span_cx),
         Family::Corpus(scope) => corpus::enter(scope, span_cx),
-        Family::Plain | Family::Step(None) | Family::Tool(_) | Family::Judge(_) => span_cx,
+        Family::Retrieval(Some(scope)) => retrieval::enter_retrieval(scope, span_cx),
+        Family::Cache(scope) => semantic_cache::enter(scope, span_cx),
+        Family::Validation => validation::enter(span_cx),
+        Family::Router => router::enter(span_cx),
+        Family::Cascade(scope) => cascade::enter(scope, span_cx, parent),
+        Family::Plain
+        | Family::Step(None)
+        | Family::Tool(_)
+        | Family::Judge(_)
+        | Family::Retrieval(None)
+        | Family::Stage(_)
+        | Family::Workspace => span_cx,
     }
 }
 
@@ -141,19 +198,23 @@ pub(super) fn error(family: &Family, message: &str) {
 
 /// How the body ended, for the families' end attributes.
 #[derive(Clone, Copy, Debug)]
-pub(super) struct Ending {
+pub(super) struct Ending<'a> {
     /// The body returned (it did not panic and was not cancelled).
     pub returned: bool,
     /// An error was recorded.
     pub errored: bool,
+    /// The recorded error's `error.type`.
+    pub error_type: Option<&'a str>,
 }
 
-/// The family's end attributes, and what its end tells the enclosing scopes.
-pub(super) fn end(family: &Family, cx: &Context, attrs: &mut AttrList, ending: Ending) {
+/// The family's end attributes, and what its end tells the enclosing scopes. Returns
+/// false when the family ended the span itself already (a flow that suspended).
+pub(super) fn end(family: &Family, cx: &Context, attrs: &mut AttrList, ending: Ending<'_>) -> bool {
     match family {
         Family::Generate(opening) | Family::Embedding(opening) => {
             let returned_ok = ending.returned && !ending.errored;
             if let Some((report, estimated)) = generate::end(opening, cx, attrs, returned_ok) {
+                opening.record_metrics(&report, ending.error_type);
                 if let Some(usd) = report.cost {
                     let source = if estimated {
                         CostSource::Estimate
@@ -168,15 +229,27 @@ pub(super) fn end(family: &Family, cx: &Context, attrs: &mut AttrList, ending: E
                 }
             }
         }
-        Family::Flow(_) => cost::end_flow(cx, attrs),
+        Family::Flow(opening) => return flow::end(opening, cx, attrs),
         Family::Composition(scope) => scope.end(attrs),
         Family::Corpus(scope) => scope.end(cx, attrs),
         Family::Judge(state) => state.end(attrs),
-        Family::Reason => reason::end(cx, attrs),
+        Family::Reason(_) => reason::end(cx, attrs),
         Family::Run(scope) => run::end(scope, attrs),
-        Family::Tool(state) => state.end(attrs, ending.returned, ending.errored),
-        Family::Plain | Family::Step(_) => {}
+        Family::Tool(state) => state.end(attrs, ending.returned, ending.errored, ending.error_type),
+        Family::Workspace => workspace::end(attrs, ending.errored),
+        Family::Cache(scope) => scope.end(attrs),
+        Family::Validation => validation::end(cx, attrs, ending.errored),
+        Family::Cascade(scope) => scope.end(attrs),
+        Family::Plain
+        | Family::Step(_)
+        | Family::Retrieval(_)
+        | Family::Stage(_)
+        | Family::Router => {}
     }
+    // Any crux span ending inside a flow may be the first to see its latency budget
+    // exceeded.
+    budget::check_latency(cx);
+    true
 }
 
 #[cfg(test)]
@@ -227,7 +300,7 @@ mod tests {
                     "{kind:?}: the runtime sets `{key}`, which the registry does not list"
                 );
             }
-            for d in kind.derived() {
+            for d in Kind::COMMON.iter().chain(kind.derived()) {
                 match d {
                     Derived::Set(key) | Derived::Default(key) | Derived::Mirror { key, .. } => {
                         // Set only inside an enclosing flow or on a resumed one.
@@ -237,13 +310,15 @@ mod tests {
                                 | crate::attributes::CRUX_FLOW_SUSPEND_POINT
                                 | crate::attributes::CRUX_FLOW_SUSPENDED_MS
                         ) || (kind == Kind::FlowStep
-                            && *key == crate::attributes::CRUX_FLOW_ID);
+                            && *key == crate::attributes::CRUX_FLOW_ID)
+                            || (kind == Kind::RetrievalStage
+                                && *key == crate::attributes::CRUX_RETRIEVER_ID);
                         assert!(
                             start.attrs.has(key) || in_context_only,
                             "{kind:?}: the registry says the runtime sets `{key}`, it does not"
                         );
                     }
-                    Derived::Argument { .. } | Derived::End(_) => {}
+                    Derived::Argument { .. } | Derived::End(_) | Derived::Captured(_) => {}
                 }
             }
         }

@@ -11,9 +11,10 @@ use super::start::Start;
 use crate::attributes as key;
 use crate::core::attrs::AttrList;
 use crate::core::callsite::{self, Callsite};
-use crate::core::hooks::{Hooks, Phase, SpanInfo};
+use crate::core::hooks::Hooks;
+use crate::core::io::{self, Side};
 use crate::core::pipeline::{self, SpanNaming};
-use crate::core::span::{Span, SpanBuffer};
+use crate::core::span::{end_span, span_info, Span, SpanBuffer};
 use crate::core::value::AttrValue;
 use crate::families::flow;
 use crate::families::reason;
@@ -40,6 +41,8 @@ pub(super) struct Active {
     ended: bool,
     panicked: AtomicBool,
     errored: AtomicBool,
+    /// The first recorded error's `error.type`, for the metrics.
+    error_type: std::sync::OnceLock<String>,
     hooks: Hooks,
     pub(super) capture: Capture,
     pub(super) family: Family,
@@ -100,6 +103,21 @@ impl SpanGuard {
         }
     }
 
+    /// Records a run's or flow's value as its `output.value` (what backends show as the
+    /// trace's response), only with output capture on.
+    pub(super) fn record_output_value<T: serde::Serialize + ?Sized>(&self, value: &T) {
+        let Some(active) = self.active().filter(|a| a.capture.content.output) else {
+            return;
+        };
+        if let Ok(json) = serde_json::to_value(value) {
+            let (mut attrs, cut) = io::attributes(Side::Output, &json, active.capture.cap);
+            if cut {
+                attrs.push(opentelemetry::KeyValue::new(key::CRUX_TRUNCATED, true));
+            }
+            Span::from_context(active.cx.clone()).put(attrs);
+        }
+    }
+
     /// Ends the span: the body completed (successfully or with an `Err` already recorded).
     #[inline]
     pub fn end(mut self) {
@@ -145,11 +163,19 @@ impl Active {
         let name: Cow<'static, str> = match options.naming {
             SpanNaming::Crux => Cow::Borrowed(callsite.name),
             SpanNaming::GenAi => dispatch::genai_name(callsite, &attrs),
+            SpanNaming::Readable => readable_name(callsite, &attrs),
         };
         let mut attrs = attrs.into_vec();
         options.start_attributes(&name, &mut attrs);
         let attrs = AttrList::from_vec(attrs);
-        let family = dispatch::open(callsite, &attrs, &parent);
+        let family = dispatch::open(
+            callsite,
+            &attrs,
+            &parent,
+            resume.as_ref(),
+            options,
+            loaded.metrics().is_some(),
+        );
         let mut builder = SpanBuilder::from_name(name)
             .with_kind(callsite::span_kind(callsite.kind))
             .with_attributes(attrs.into_vec());
@@ -159,12 +185,12 @@ impl Active {
         let name = builder.name.clone();
         let span_cx = loaded.start(builder, &parent);
         let span_id = span_cx.span().span_context().span_id();
-        let mut cx = dispatch::enter(&family, span_cx.clone(), span_id, &parent, capture);
+        let mut cx = dispatch::enter(&family, span_cx.clone(), span_id, &parent, &name, capture);
         if options.hooks.map_attributes.is_some() {
             cx = cx.with_value(SpanBuffer::new(span_id));
         }
         if options.hooks.on_start.is_some() {
-            options.hooks.started(&info(&name, &span_cx));
+            options.hooks.started(&span_info(&name, &span_cx));
         }
         Active {
             cx,
@@ -172,6 +198,7 @@ impl Active {
             ended: false,
             panicked: AtomicBool::new(false),
             errored: AtomicBool::new(false),
+            error_type: std::sync::OnceLock::new(),
             hooks: options.hooks.clone(),
             capture,
             family,
@@ -203,6 +230,7 @@ impl Active {
 
     pub(super) fn record_error(&self, error_type: &str, message: &str) {
         self.errored.store(true, Ordering::Relaxed);
+        let _ = self.error_type.set(error_type.to_owned());
         dispatch::error(&self.family, message);
         Span::from_context(self.cx.clone()).record_error(
             &self.hooks,
@@ -231,27 +259,24 @@ impl Active {
         let ending = Ending {
             returned: completed && !panicked,
             errored,
+            error_type: self.error_type.get().map(String::as_str),
         };
-        dispatch::end(&self.family, &self.cx, &mut end, ending);
-        let mut end = end.into_vec();
-        self.hooks.map(Phase::End, &self.name, &mut end);
-        let span = self.cx.span();
-        if !end.is_empty() {
-            span.set_attributes(end);
+        if dispatch::end(&self.family, &self.cx, &mut end, ending) {
+            end_span(&self.cx, &self.hooks, &self.name, end.into_vec());
         }
-        if self.hooks.on_end.is_some() {
-            self.hooks.ended(&info(&self.name, &self.cx));
-        }
-        span.end();
     }
 }
 
-fn info<'a>(name: &'a str, cx: &Context) -> SpanInfo<'a> {
-    let sc = cx.span().span_context().clone();
-    SpanInfo {
-        name,
-        trace_id: sc.trace_id().to_string(),
-        span_id: sc.span_id().to_string(),
+/// Crux's name and the span's label (the registry says which key holds it).
+fn readable_name(callsite: &'static Callsite, attrs: &AttrList) -> Cow<'static, str> {
+    let label = callsite
+        .kind
+        .label_keys()
+        .iter()
+        .find_map(|k| attrs.text(k).filter(|l| !l.is_empty()));
+    match label {
+        Some(label) => Cow::Owned(format!("{} {label}", callsite.name)),
+        None => Cow::Borrowed(callsite.name),
     }
 }
 

@@ -22,7 +22,9 @@ use crate::families::generate::stream::{ModelStreamItem, StreamedResponse};
 use crate::families::generate::ModelResponse;
 use crate::families::judge::Score;
 use crate::families::retrieval::{Embeddings, Retrieved};
+use crate::families::semantic_cache::CacheLookup;
 use crate::families::tool::{ToolOutput, ToolState};
+use serde::Serialize;
 use std::fmt::{Debug, Display};
 
 /// The tool state of a recording `#[crux::tool]` span.
@@ -282,7 +284,23 @@ output_probe! {
     traits ResultRetrieved, DirectRetrieved, NoRetrieved,
     record |guard, results| {
         let count = i64::try_from(results.result_count()).unwrap_or(i64::MAX);
-        guard.set_attribute(crate::attributes::CRUX_RETRIEVAL_RESULT_COUNT, &count);
+        let key = match guard.active().map(|a| &a.family) {
+            Some(Family::Stage(key)) => key,
+            _ => crate::attributes::CRUX_RETRIEVAL_RESULT_COUNT,
+        };
+        guard.set_attribute(key, &count);
+    }
+}
+
+output_probe! {
+    /// Wraps a reference to a semantic-cache lookup's output: `hit` or `miss`.
+    CacheLookupProbe reads CacheLookup with crux_cache_lookup,
+    traits ResultCacheLookup, DirectCacheLookup, NoCacheLookup,
+    record |guard, lookup| {
+        guard.set_attribute(
+            crate::attributes::CRUX_SEMANTIC_CACHE_STATUS,
+            crate::families::semantic_cache::status(lookup.is_hit()),
+        );
     }
 }
 
@@ -465,4 +483,12 @@ pub trait NoRequest {
 impl<T: ?Sized> NoRequest for RequestProbe<'_, T> {
     #[inline(always)]
     fn crux_request(&self, _start: &mut Start) {}
+}
+
+output_probe! {
+    /// Wraps a reference to a run's or flow's output: with output capture on, its value
+    /// as the span's `output.value`.
+    OutputProbe reads Serialize with crux_output_value,
+    traits ResultOutputValue, DirectOutputValue, NoOutputValue,
+    record |guard, value| guard.record_output_value(value)
 }

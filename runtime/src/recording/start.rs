@@ -3,6 +3,7 @@
 use crate::attributes as key;
 use crate::core::attrs::AttrList;
 use crate::core::content::{self, CaptureContent, Message};
+use crate::core::io::{self, Side};
 use crate::core::pipeline::Options;
 use crate::core::propagation::RemoteParent;
 use crate::core::value::{AttrValue, BoolAttr, DoubleAttr, IntAttr, StrArrayAttr, StrAttr};
@@ -25,6 +26,8 @@ pub struct Start {
     pub(super) capture_override: Option<CaptureContent>,
     cap: usize,
     truncated: bool,
+    /// Messages left out of captured content to fit the cap.
+    omitted: usize,
 }
 
 impl Start {
@@ -41,6 +44,7 @@ impl Start {
             capture_override: None,
             cap,
             truncated: false,
+            omitted: 0,
         }
     }
 
@@ -154,7 +158,7 @@ impl Start {
             self.capture_content(&capture);
         }
         if let Some(op) = &telemetry.operation {
-            self.set(key::GEN_AI_OPERATION_NAME, op.as_str());
+            self.set(key::CRUX_REASON_OPERATION, op.as_str());
         }
         if let Some(prompt) = &telemetry.prompt {
             self.prompt = Some(prompt.clone());
@@ -171,13 +175,43 @@ impl Start {
         if !self.capture.input {
             return;
         }
-        match serde_json::to_value(messages) {
+        let messages = match serde_json::to_value(messages) {
             Ok(serde_json::Value::String(text)) => {
-                self.content(key::GEN_AI_INPUT_MESSAGES, &[Message::user(text)]);
+                serde_json::to_value([Message::user(text)]).unwrap_or_default()
             }
-            Ok(other) => self.content(key::GEN_AI_INPUT_MESSAGES, &other),
-            Err(_) => {}
+            Ok(other) => other,
+            Err(_) => return,
+        };
+        self.content(key::GEN_AI_INPUT_MESSAGES, &messages);
+        self.io(Side::Input, &io::from_messages(Side::Input, &messages));
+    }
+
+    /// The arguments of a run or a flow as its `input.value` (what backends show as the
+    /// trace's request), only with input capture: one string argument as itself, else
+    /// the serializable arguments as one JSON object. `record` adds each of them.
+    pub fn input_arguments(
+        &mut self,
+        record: impl FnOnce(&mut serde_json::Map<String, serde_json::Value>),
+    ) {
+        if !self.capture.input {
+            return;
         }
+        let mut args = serde_json::Map::new();
+        record(&mut args);
+        let value = match args.len() {
+            0 => return,
+            1 if args.values().all(serde_json::Value::is_string) => {
+                args.into_iter().next().map(|(_, v)| v).unwrap_or_default()
+            }
+            _ => serde_json::Value::Object(args),
+        };
+        self.io(Side::Input, &value);
+    }
+
+    fn io(&mut self, side: Side, value: &serde_json::Value) {
+        let (attrs, cut) = io::attributes(side, value, self.cap);
+        self.truncated |= cut;
+        self.attrs.extend(attrs);
     }
 
     /// System instructions of a model call (`system = ..`), recorded only with input
@@ -280,9 +314,10 @@ impl Start {
     }
 
     fn content<T: serde::Serialize + ?Sized>(&mut self, key: &'static str, value: &T) {
-        if let Some((text, cut)) = content::capped_json(value, self.cap) {
-            self.truncated |= cut;
-            self.put(key, Value::String(text.into()));
+        if let Some(fitted) = content::capped_json(value, self.cap) {
+            self.truncated |= fitted.cut;
+            self.omitted += fitted.omitted;
+            self.put(key, Value::String(fitted.text.into()));
         }
     }
 
@@ -299,11 +334,14 @@ impl Start {
         }
     }
 
-    /// The start defaults of a `use_reason`: the operation (`chat` unless given) and the
-    /// prompt it uses.
+    /// The start defaults of a `use_reason`: the GenAI operation of an agent's loop
+    /// (`invoke_agent`: a model call's `chat` would make backends count it as one), its
+    /// own operation (`chat` unless given) and the prompt it uses.
     pub(super) fn use_reason_defaults(&mut self, options: &Options) {
         self.attrs
-            .default_static(key::GEN_AI_OPERATION_NAME, "chat");
+            .upsert_static(key::GEN_AI_OPERATION_NAME, "invoke_agent");
+        self.attrs
+            .default_static(key::CRUX_REASON_OPERATION, "chat");
         if let Some(prompt) = self.prompt.take() {
             self.truncated |=
                 prompt.record(&mut self.attrs, &options.hooks, self.capture, self.cap);
@@ -314,6 +352,10 @@ impl Start {
     pub(super) fn into_attributes(mut self) -> AttrList {
         if self.truncated {
             self.set(key::CRUX_TRUNCATED, &true);
+        }
+        if self.omitted > 0 {
+            let omitted = self.omitted;
+            self.set(key::CRUX_CONTENT_OMITTED, &omitted);
         }
         self.attrs
     }

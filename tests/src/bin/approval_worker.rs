@@ -52,5 +52,6 @@ async fn main() {
         }
         other => panic!("unknown command {other}"),
     }
-    guard.shutdown().expect("flush");
+    let report = guard.shutdown();
+    assert!(report.is_complete(), "flush: {report}");
 }

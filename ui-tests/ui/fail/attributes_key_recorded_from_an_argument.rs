@@ -17,7 +17,7 @@ fn fan_out() {}
 #[crux::memory(op = "read", attributes(crux.memory.namespace_hash = "93332d7b"))]
 fn recall() {}
 
-#[crux::use_reason(attributes(gen_ai.operation.name = "triage", crux.prompt.name = "triage"))]
+#[crux::use_reason(attributes(crux.reason.operation = "triage", crux.prompt.name = "triage"))]
 fn reason() {}
 
 fn main() {

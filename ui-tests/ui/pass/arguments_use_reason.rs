@@ -70,9 +70,14 @@ fn main() {
             .clone()
     };
 
+    // An agent's loop for the GenAI conventions; its own operation under crux's key.
     let bare = by_id(None);
     assert_eq!(
         bare.str_attr("gen_ai.operation.name").as_deref(),
+        Some("invoke_agent")
+    );
+    assert_eq!(
+        bare.str_attr("crux.reason.operation").as_deref(),
         Some("chat")
     );
 
@@ -86,7 +91,7 @@ fn main() {
         Some("gpt-4o")
     );
     assert_eq!(
-        triage.str_attr("gen_ai.operation.name").as_deref(),
+        triage.str_attr("crux.reason.operation").as_deref(),
         Some("triage")
     );
     assert_eq!(
@@ -124,7 +129,7 @@ fn main() {
         Some("gpt-4o-mini")
     );
     assert_eq!(
-        batch.str_attr("gen_ai.operation.name").as_deref(),
+        batch.str_attr("crux.reason.operation").as_deref(),
         Some("summarize")
     );
     assert_eq!(

@@ -1,0 +1,251 @@
+//! Attribute values made safe once, on each batched destination's export thread, so that
+//! every destination (OTLP in any protocol, the URL exporter, callbacks, exporters, the
+//! console) gets the same values and one bad value cannot sink a whole batch:
+//!
+//! - a non-finite float (`NaN`, `±∞`; http/json cannot carry it and collectors reject
+//!   the batch) becomes the string `"NaN"`, `"Infinity"` or `"-Infinity"` (the names of
+//!   the protobuf JSON mapping); in a float array, the whole array becomes strings;
+//! - a string longer than the limit (in characters) is cut to it, and the span gets
+//!   `crux.truncated = true`; each string of a string array likewise.
+//!
+//! - an attribute with an empty key is dropped, and a key set twice on a span (the SDK
+//!   appends, it does not replace) keeps only its last value.
+//!
+//! How many attributes, events and links a span keeps is the SDK's span limits
+//! (`OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT`, ...), applied as the span records.
+
+use super::env;
+use crate::attributes as key;
+use opentelemetry::{Array, KeyValue, StringValue, Value};
+use opentelemetry_sdk::trace::{SpanData, SpanLimits};
+
+/// The most characters one string attribute value keeps unless configured otherwise.
+pub(crate) const DEFAULT_MAX_ATTRIBUTE_VALUE_LENGTH: usize = 32 * 1024;
+
+/// What attribute values may be.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ValueLimits {
+    /// The most characters one string value keeps.
+    pub max_value_length: usize,
+}
+
+impl ValueLimits {
+    /// Makes every attribute value of `span`, its events and links safe.
+    pub(crate) fn apply(&self, span: &mut SpanData) {
+        one_value_per_key(&mut span.attributes);
+        let mut cut = false;
+        let event_attrs = span
+            .events
+            .events
+            .iter_mut()
+            .flat_map(|e| &mut e.attributes);
+        let link_attrs = span.links.links.iter_mut().flat_map(|l| &mut l.attributes);
+        for kv in span
+            .attributes
+            .iter_mut()
+            .chain(event_attrs)
+            .chain(link_attrs)
+        {
+            cut |= self.make_safe(&mut kv.value);
+        }
+        if cut {
+            let truncated = KeyValue::new(key::CRUX_TRUNCATED, true);
+            match span
+                .attributes
+                .iter_mut()
+                .find(|kv| kv.key.as_str() == key::CRUX_TRUNCATED)
+            {
+                Some(kv) => *kv = truncated,
+                None => span.attributes.push(truncated),
+            }
+        }
+    }
+
+    /// Makes `value` safe; whether a string was cut.
+    fn make_safe(&self, value: &mut Value) -> bool {
+        match value {
+            Value::F64(f) if !f.is_finite() => {
+                *value = Value::String(non_finite_name(*f).into());
+                false
+            }
+            Value::Array(Array::F64(floats)) if floats.iter().any(|f| !f.is_finite()) => {
+                let names = floats.iter().map(|f| float_text(*f).into()).collect();
+                *value = Value::Array(Array::String(names));
+                false
+            }
+            Value::String(s) => self.cut(s),
+            Value::Array(Array::String(strings)) => {
+                strings.iter_mut().fold(false, |cut, s| self.cut(s) | cut)
+            }
+            _ => false,
+        }
+    }
+
+    /// Cuts `s` to the length limit (at a character boundary); whether it was cut.
+    fn cut(&self, s: &mut StringValue) -> bool {
+        let text = s.as_str();
+        // No more bytes than the limit: no more characters either, nothing to count.
+        if text.len() <= self.max_value_length {
+            return false;
+        }
+        match text.char_indices().nth(self.max_value_length) {
+            Some((end, _)) => {
+                *s = text[..end].to_owned().into();
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+/// Drops empty keys and, for a key set more than once, every value but the last.
+fn one_value_per_key(attrs: &mut Vec<KeyValue>) {
+    let clean = attrs.iter().enumerate().all(|(i, kv)| {
+        !kv.key.as_str().is_empty() && attrs[i + 1..].iter().all(|later| later.key != kv.key)
+    });
+    if clean {
+        return;
+    }
+    attrs.retain(|kv| !kv.key.as_str().is_empty());
+    let mut kept: Vec<KeyValue> = Vec::with_capacity(attrs.len());
+    for kv in attrs.drain(..).rev() {
+        if !kept.iter().any(|k| k.key == kv.key) {
+            kept.push(kv);
+        }
+    }
+    kept.reverse();
+    *attrs = kept;
+}
+
+impl Default for ValueLimits {
+    fn default() -> ValueLimits {
+        ValueLimits {
+            max_value_length: DEFAULT_MAX_ATTRIBUTE_VALUE_LENGTH,
+        }
+    }
+}
+
+fn non_finite_name(f: f64) -> &'static str {
+    if f.is_nan() {
+        "NaN"
+    } else if f > 0.0 {
+        "Infinity"
+    } else {
+        "-Infinity"
+    }
+}
+
+fn float_text(f: f64) -> String {
+    if f.is_finite() {
+        f.to_string()
+    } else {
+        non_finite_name(f).to_owned()
+    }
+}
+
+/// The SDK's span limits: `given`, else the `OTEL_*_COUNT_LIMIT` variables (which must
+/// be whole numbers), else OpenTelemetry's defaults (128 of each).
+pub(crate) fn span_limits(given: Option<SpanLimits>) -> Result<SpanLimits, String> {
+    if let Some(limits) = given {
+        return Ok(limits);
+    }
+    let mut limits = SpanLimits::default();
+    let count = |vars: &[&'static str], default: u32| -> Result<u32, String> {
+        match env::first(vars) {
+            Some((var, _)) => {
+                Ok(env::number(var, 0)?.map_or(default, |n| u32::try_from(n).unwrap_or(u32::MAX)))
+            }
+            None => Ok(default),
+        }
+    };
+    limits.max_attributes_per_span = count(
+        &[
+            "OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT",
+            "OTEL_ATTRIBUTE_COUNT_LIMIT",
+        ],
+        limits.max_attributes_per_span,
+    )?;
+    limits.max_events_per_span =
+        count(&["OTEL_SPAN_EVENT_COUNT_LIMIT"], limits.max_events_per_span)?;
+    limits.max_links_per_span = count(&["OTEL_SPAN_LINK_COUNT_LIMIT"], limits.max_links_per_span)?;
+    limits.max_attributes_per_event = count(
+        &[
+            "OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT",
+            "OTEL_ATTRIBUTE_COUNT_LIMIT",
+        ],
+        limits.max_attributes_per_event,
+    )?;
+    limits.max_attributes_per_link = count(
+        &[
+            "OTEL_LINK_ATTRIBUTE_COUNT_LIMIT",
+            "OTEL_ATTRIBUTE_COUNT_LIMIT",
+        ],
+        limits.max_attributes_per_link,
+    )?;
+    Ok(limits)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn safe(limit: usize, value: Value) -> (Value, bool) {
+        let mut value = value;
+        let cut = ValueLimits {
+            max_value_length: limit,
+        }
+        .make_safe(&mut value);
+        (value, cut)
+    }
+
+    #[test]
+    fn a_key_keeps_its_last_value_and_empty_keys_go() {
+        let mut attrs = vec![
+            KeyValue::new("gen_ai.tool.name", "first"),
+            KeyValue::new("", "no key"),
+            KeyValue::new("app.x", 1),
+            KeyValue::new("gen_ai.tool.name", "second"),
+        ];
+        one_value_per_key(&mut attrs);
+        assert_eq!(
+            attrs,
+            vec![
+                KeyValue::new("app.x", 1),
+                KeyValue::new("gen_ai.tool.name", "second")
+            ]
+        );
+    }
+
+    #[test]
+    fn non_finite_floats_become_their_json_names() {
+        assert_eq!(safe(8, Value::F64(f64::NAN)).0, Value::from("NaN"));
+        assert_eq!(
+            safe(8, Value::F64(f64::INFINITY)).0,
+            Value::from("Infinity")
+        );
+        assert_eq!(
+            safe(8, Value::F64(f64::NEG_INFINITY)).0,
+            Value::from("-Infinity")
+        );
+        assert_eq!(safe(8, Value::F64(0.5)).0, Value::F64(0.5));
+        let floats = Value::Array(Array::F64(vec![1.5, f64::NAN]));
+        assert_eq!(
+            safe(8, floats).0,
+            Value::Array(Array::String(vec!["1.5".into(), "NaN".into()]))
+        );
+    }
+
+    #[test]
+    fn strings_are_cut_at_a_character_boundary() {
+        assert_eq!(safe(3, Value::from("ééééé")), (Value::from("ééé"), true));
+        assert_eq!(safe(5, Value::from("ééééé")), (Value::from("ééééé"), false));
+        let strings = Value::Array(Array::String(vec!["abcdef".into(), "ab".into()]));
+        assert_eq!(
+            safe(3, strings),
+            (
+                Value::Array(Array::String(vec!["abc".into(), "ab".into()])),
+                true
+            )
+        );
+    }
+}

@@ -1,0 +1,8 @@
+#[crux::cascade(budget = "cheap")]
+fn answer() -> Option<String> {
+    None
+}
+
+fn main() {
+    answer();
+}

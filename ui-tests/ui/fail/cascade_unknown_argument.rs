@@ -1,0 +1,8 @@
+#[crux::cascade(tiers = 3)]
+fn answer() -> Option<String> {
+    None
+}
+
+fn main() {
+    answer();
+}

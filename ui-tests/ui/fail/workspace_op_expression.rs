@@ -1,0 +1,10 @@
+const OP: &str = "read";
+
+#[crux::workspace(op = OP, path = path)]
+fn read(path: &str) -> String {
+    path.to_owned()
+}
+
+fn main() {
+    read("notes.md");
+}
