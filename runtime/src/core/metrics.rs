@@ -136,10 +136,3 @@ impl Metrics {
         self.tool_calls.add(1, &attrs);
     }
 }
-
-/// Runs `record` with the installed pipeline's instruments, if it records metrics.
-pub(crate) fn with(record: impl FnOnce(&Metrics)) {
-    if let Some(metrics) = crate::core::pipeline::load().metrics() {
-        record(metrics);
-    }
-}

@@ -330,3 +330,11 @@ pub(crate) fn instant_with(parent: &Context, mut builder: SpanBuilder) -> Contex
     cx.span().end_with_timestamp(now);
     cx
 }
+
+/// Runs `record` with the installed pipeline's metric instruments, if it records
+/// metrics.
+pub(crate) fn with_metrics(record: impl FnOnce(&crate::core::metrics::Metrics)) {
+    if let Some(metrics) = load().metrics() {
+        record(metrics);
+    }
+}

@@ -105,7 +105,7 @@ pub(crate) fn scope_total(cx: &Context) -> Option<f64> {
 /// Adds `usd` to every enclosing flow's total; returns the innermost flow's new total.
 /// Crossing the budget of the outermost flow emits its warn or limit span, once.
 pub(crate) fn add(cx: &Context, usd: f64, source: CostSource) -> Option<f64> {
-    crate::core::metrics::with(|m| m.cost(usd, source.as_str()));
+    crate::core::pipeline::with_metrics(|m| m.cost(usd, source.as_str()));
     let scope = crate::core::total::innermost(cx)?;
     let innermost = scope.add(usd);
     let mut node = scope.parent.clone();

@@ -13,7 +13,7 @@ use crate::core::attrs::AttrList;
 use crate::core::callsite::Callsite;
 use crate::core::content::{self, CaptureContent, Message};
 use crate::core::io::{self, Side};
-use crate::core::metrics::{self, ModelCall};
+use crate::core::metrics::ModelCall;
 use crate::core::span::Span;
 use opentelemetry::trace::{SpanId, TraceContextExt};
 use opentelemetry::{Context, KeyValue};
@@ -326,7 +326,7 @@ pub(crate) fn record_metrics(metered: &Metered, report: &PassReport, error_type:
     };
     let seconds = metered.started.elapsed().as_secs_f64();
     let tokens = report.usage.map(|u| (u.input_tokens, u.output_tokens));
-    metrics::with(|m| m.model_call(&call, seconds, tokens));
+    crate::core::pipeline::with_metrics(|m| m.model_call(&call, seconds, tokens));
 }
 
 /// The scope a model call (or an embedding call) opens: what it reports while it runs.

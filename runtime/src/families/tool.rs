@@ -249,7 +249,7 @@ impl ToolState {
             call.finished(returned, errored);
         }
         if let Some(name) = &self.metered_name {
-            crate::core::metrics::with(|m| m.tool_call(name, error_type));
+            crate::core::pipeline::with_metrics(|m| m.tool_call(name, error_type));
         }
         let as_i64 = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
         let (kind, size, model_size) = match self.output.get() {
