@@ -1,0 +1,295 @@
+//! The builder's options: naming, content, hooks, budgets, batching, and `install`.
+
+use super::*;
+
+impl TelemetryBuilder {
+    /// The `service.name` resource attribute (else `OTEL_SERVICE_NAME`, else the SDK's default).
+    pub fn service_name(mut self, name: impl Into<String>) -> Self {
+        self.service_name = Some(name.into());
+        self
+    }
+
+    /// Adds a resource attribute (`deployment.environment.name`, `service.version`, ...).
+    pub fn resource_attribute<V: AttrValue + ?Sized>(
+        mut self,
+        key: &'static str,
+        value: &V,
+    ) -> Self {
+        if let Some(v) = value.to_value() {
+            self.resource.push(KeyValue::new(key, v));
+        }
+        self
+    }
+
+    /// Adds an attribute to every span crux starts.
+    pub fn attribute<V: AttrValue + ?Sized>(
+        mut self,
+        key: impl Into<opentelemetry::Key>,
+        value: &V,
+    ) -> Self {
+        if let Some(v) = value.to_value() {
+            self.options.attributes.push(KeyValue::new(key.into(), v));
+        }
+        self
+    }
+
+    /// Chooses crux span names (default) or the GenAI convention's (`chat {model}`, ...).
+    pub fn span_naming(mut self, naming: SpanNaming) -> Self {
+        self.options.naming = naming;
+        self
+    }
+
+    /// How a resumed flow relates to its suspended run: [`crate::ResumeMode::Link`]
+    /// (default: a new trace with a span link) or [`crate::ResumeMode::Continue`] (a child
+    /// of the suspended span, same trace, plus the link).
+    pub fn resume_mode(mut self, mode: crate::ResumeMode) -> Self {
+        self.options.resume_mode = mode;
+        self
+    }
+
+    /// Captures content — prompts, completions, tool arguments and results, prompt
+    /// variables — `true` for both sides, or [`crate::CaptureContent`] per side. Off by
+    /// default; unset, `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT` decides.
+    pub fn capture_content(mut self, capture: impl Into<crate::CaptureContent>) -> Self {
+        self.options.capture = Some(capture.into());
+        self
+    }
+
+    /// The most characters one captured content attribute keeps (default 8192); longer
+    /// content is cut and the span gets `crux.truncated = true`.
+    pub fn max_content_length(mut self, chars: usize) -> Self {
+        self.options.max_content_length = chars;
+        self
+    }
+
+    /// Edits attributes as crux records them: called with the phase (start, end, event,
+    /// error), the span name and the attributes, once per phase per span (once per
+    /// event). What it sets is added or replaces; it may remove or rename.
+    ///
+    /// ```
+    /// use crux::hooks::Phase;
+    /// let guard = crux::Telemetry::builder()
+    ///     .map_attributes(|phase, _span, attrs| {
+    ///         if phase == Phase::Start {
+    ///             attrs.rename("crux.trace.metadata.accountId", "app.account.id");
+    ///         }
+    ///     })
+    ///     .install();
+    /// # drop(guard);
+    /// ```
+    pub fn map_attributes<F>(mut self, map: F) -> Self
+    where
+        F: Fn(crate::hooks::Phase, &str, &mut crate::hooks::Attributes<'_>) + Send + Sync + 'static,
+    {
+        self.options.hooks.map_attributes = Some(Arc::new(map));
+        self
+    }
+
+    /// Turns a prompt's identity (including its free-form metadata) into attributes of
+    /// the `crux.use_reason` span; the only way prompt metadata is recorded.
+    pub fn map_prompt_metadata<F>(mut self, map: F) -> Self
+    where
+        F: Fn(&crate::PromptIdentity) -> Vec<KeyValue> + Send + Sync + 'static,
+    {
+        self.options.hooks.map_prompt_metadata = Some(Arc::new(map));
+        self
+    }
+
+    /// Called when a crux span starts.
+    pub fn on_span_start<F: Fn(&crate::hooks::SpanInfo<'_>) + Send + Sync + 'static>(
+        mut self,
+        hook: F,
+    ) -> Self {
+        self.options.hooks.on_start = Some(Arc::new(hook));
+        self
+    }
+
+    /// Called when a crux span ends.
+    pub fn on_span_end<F: Fn(&crate::hooks::SpanInfo<'_>) + Send + Sync + 'static>(
+        mut self,
+        hook: F,
+    ) -> Self {
+        self.options.hooks.on_end = Some(Arc::new(hook));
+        self
+    }
+
+    /// Hashes identifiers (`*_hash` attributes) with HMAC-SHA-256 under `key` (values
+    /// prefixed `hmac:`) instead of the default FNV-1a, which is pseudonymisation only.
+    pub fn hashing_key(mut self, key: impl AsRef<[u8]>) -> Self {
+        self.options.hashing_key = Some(Arc::from(key.as_ref()));
+        self
+    }
+
+    /// Makes the `tracing` spans of libraries (and the application) OpenTelemetry spans
+    /// that nest under the crux span current where they start and go to the same
+    /// destinations: installs [`TelemetryGuard::tracing_layer`] as the global `tracing`
+    /// subscriber, unless one is already set (then add the layer to yours). Needs at
+    /// least one destination. Feature `tracing`.
+    ///
+    /// ```
+    /// let telemetry = crux::Telemetry::builder().console().tracing().install().unwrap();
+    /// # drop(telemetry);
+    /// ```
+    #[cfg(feature = "tracing")]
+    pub fn tracing(mut self) -> Self {
+        self.tracing = true;
+        self
+    }
+
+    /// The price table that fills `crux.cost` on a model call reporting usage but no
+    /// cost (default: [`crate::cost::Prices::default`], common models of OpenAI,
+    /// Anthropic and Google; a model not in the table gets no cost).
+    ///
+    /// ```
+    /// use crux::cost::{ModelPrice, Prices};
+    /// let telemetry = crux::Telemetry::builder()
+    ///     .prices(Prices::default().with("my-finetune", ModelPrice::new(3.0, 1.5, 12.0)))
+    ///     .install()
+    ///     .unwrap();
+    /// # drop(telemetry);
+    /// ```
+    pub fn prices(self, prices: crate::cost::Prices) -> Self {
+        self.price_with(move |query| prices.price(query))
+    }
+
+    /// Prices model calls that report usage but no cost with `price` (in USD; `None`
+    /// leaves the call without cost), instead of a price table.
+    ///
+    /// ```
+    /// let telemetry = crux::Telemetry::builder()
+    ///     .price_with(|q| (q.provider == Some("ollama")).then_some(0.0))
+    ///     .install()
+    ///     .unwrap();
+    /// # drop(telemetry);
+    /// ```
+    pub fn price_with<F>(mut self, price: F) -> Self
+    where
+        F: Fn(&crate::cost::PriceQuery<'_>) -> Option<f64> + Send + Sync + 'static,
+    {
+        self.options.pricer = Some(pipeline::Pricer(std::sync::Arc::new(price)));
+        self
+    }
+
+    /// Whether every span inside an agent run (`#[crux::agent]`) carries the run's
+    /// identity — `session.id`, `gen_ai.conversation.id`, `user.id`, `crux.tenant.id`,
+    /// `crux.session.id`, trace metadata and tags — so backends can filter any span by
+    /// session or user. On by default; a span's own value wins.
+    pub fn identity_on_every_span(mut self, on: bool) -> Self {
+        self.options.identity_on_every_span = on;
+        self
+    }
+
+    /// A cost budget for each outermost flow: `crux.cost.warn` and `crux.cost.limit` are
+    /// emitted once each when its running total crosses `warn_usd` and `limit_usd`, and
+    /// with the limit a `crux.budget.exceeded` (`crux.budget.type = cost`).
+    pub fn cost_budget(mut self, warn_usd: f64, limit_usd: f64) -> Self {
+        self.options.budget = Some(pipeline::Budget {
+            warn_usd,
+            limit_usd,
+        });
+        self
+    }
+
+    /// A latency budget for each outermost flow: once the flow has run longer than
+    /// `limit`, the next crux span to end inside it (or the flow itself) emits one
+    /// `crux.budget.exceeded` with `crux.budget.type = latency` and the limit and the
+    /// elapsed time in ms. Nothing is interrupted: it is a signal, not a timeout.
+    pub fn latency_budget(mut self, limit: std::time::Duration) -> Self {
+        self.options.latency_budget = Some(limit);
+        self
+    }
+
+    /// Whether OTLP destinations also receive the GenAI metrics (on by default):
+    /// `gen_ai.client.token.usage` and `gen_ai.client.operation.duration` per the GenAI
+    /// conventions, and crux's `crux.cost` and `crux.tool.calls` counters, over the same
+    /// protocol, collector, headers and timeout as the traces (the
+    /// `OTEL_EXPORTER_OTLP_METRICS_*` variables where nothing is set in code), every 60 s
+    /// (`OTEL_METRIC_EXPORT_INTERVAL`) and at shutdown. Off for a backend that takes
+    /// traces only (Phoenix, MLflow), or with `OTEL_METRICS_EXPORTER=none`:
+    ///
+    /// ```
+    /// let guard = crux::Telemetry::builder().otlp_from_env().metrics(false).install().unwrap();
+    /// # drop(guard);
+    /// ```
+    pub fn metrics(mut self, on: bool) -> Self {
+        self.metrics = Some(on);
+        self
+    }
+
+    /// Installs the pipeline for the whole process and returns its guard.
+    ///
+    /// `OTEL_SDK_DISABLED=true` turns recording off instead (see [`crate::set_enabled`]).
+    pub fn install(self) -> Result<TelemetryGuard, TelemetryError> {
+        if std::env::var("OTEL_SDK_DISABLED").is_ok_and(|v| v.trim().eq_ignore_ascii_case("true")) {
+            pipeline::set_enabled(false);
+        }
+        let mut resource = Resource::builder();
+        if let Some(name) = self.service_name {
+            resource = resource.with_service_name(name);
+        }
+        let resource = resource.with_attributes(self.resource).build();
+        let settings = self.batch.resolve().map_err(TelemetryError)?;
+        let span_limits = crate::export::span_limits(self.span_limits).map_err(TelemetryError)?;
+        let has_destinations = !self.destinations.is_empty();
+        let mut installed = Installed {
+            // OTEL_METRICS_EXPORTER=none is the SDKs' standard off switch.
+            metrics_on: self.metrics.unwrap_or_else(|| {
+                !std::env::var("OTEL_METRICS_EXPORTER")
+                    .is_ok_and(|v| v.trim().eq_ignore_ascii_case("none"))
+            }),
+            ..Installed::default()
+        };
+        for add in self.destinations {
+            add(&resource, &settings, &mut installed)?;
+        }
+        let meter_provider = (!installed.metric_exporters.is_empty()).then(|| {
+            let mut builder = SdkMeterProvider::builder().with_resource(resource.clone());
+            for exporter in installed.metric_exporters.drain(..) {
+                builder = builder.with_periodic_exporter(exporter);
+            }
+            builder.build()
+        });
+        let provider = has_destinations.then(|| {
+            let mut builder = SdkTracerProvider::builder()
+                .with_resource(resource)
+                .with_span_limits(span_limits);
+            if let Some(sampler) = self.sampler {
+                builder = builder.with_sampler(sampler);
+            }
+            for add in installed.processors {
+                builder = add(builder);
+            }
+            builder.build()
+        });
+        let mut options = self.options;
+        options
+            .capture
+            .get_or_insert_with(crate::CaptureContent::from_env);
+        let pipeline = pipeline::install(Pipeline {
+            tracer: provider.as_ref().map(pipeline::tracer_from),
+            options,
+            metrics: meter_provider.as_ref().map(Metrics::new),
+        });
+        let guard = TelemetryGuard {
+            provider,
+            meter_provider,
+            pipeline,
+            health: installed.health,
+            shutdown_timeout: settings.shutdown_timeout,
+            report: Mutex::new(None),
+            #[cfg(feature = "grpc")]
+            runtime: Mutex::new(installed.runtime),
+        };
+        #[cfg(feature = "tracing")]
+        if self.tracing {
+            use tracing_subscriber::layer::SubscriberExt;
+            if let Some(layer) = guard.tracing_layer() {
+                // Another subscriber already set is the application's choice: keep it.
+                let _ = tracing::subscriber::set_global_default(
+                    tracing_subscriber::registry().with(layer),
+                );
+            }
+        }
+        Ok(guard)
+    }
+}
