@@ -88,6 +88,7 @@ fn add_crux(a: u64, b: u64) -> u64 {
         gen_ai.tool.name = "add",
         gen_ai.tool.call.id = call_id,
         gen_ai.tool.type = "function",
+        openinference.span.kind = "TOOL",
     )
 )]
 #[inline(never)]

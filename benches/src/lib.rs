@@ -136,12 +136,13 @@ pub fn new_call_id() -> String {
     id
 }
 
-/// The six attributes crux's `complete()` puts on a `#[crux::tool(name = ..)]` span
-/// without a doc comment, in the same order and with the same value representations
-/// (static strings borrowed, the call id owned and mirrored).
+/// The seven attributes crux's start defaults put on a `#[crux::tool(name = ..)]` span
+/// without a doc comment, with the same value representations (static strings
+/// borrowed, the call id owned and mirrored).
 pub fn tool_attributes(tool: &'static str, call_id: String) -> Vec<KeyValue> {
     let id = Value::from(call_id);
     vec![
+        KeyValue::new(key::OPENINFERENCE_SPAN_KIND, "TOOL"),
         KeyValue::new(key::CRUX_TOOL_NAME, tool),
         KeyValue::new(key::CRUX_TOOL_CALL_ID, id.clone()),
         KeyValue::new(key::GEN_AI_OPERATION_NAME, "execute_tool"),
@@ -197,7 +198,7 @@ mod tests {
                 .find(|kv| kv.key.as_str() == k)
                 .map(|kv| kv.value.as_str().into_owned())
         };
-        assert_eq!(attrs.len(), 6);
+        assert_eq!(attrs.len(), 7);
         assert_eq!(get(key::CRUX_TOOL_CALL_ID), get(key::GEN_AI_TOOL_CALL_ID));
         assert_eq!(get(key::GEN_AI_TOOL_TYPE).as_deref(), Some("function"));
     }
