@@ -121,11 +121,11 @@ pub mod testing;
 pub mod __private;
 
 pub use crate::core::{hashing, hooks, propagation};
+pub use families::generate::usage;
 pub use families::{
     cascade, constraint, context_cache, plan, rag_eval, router, semantic_cache, skill, task,
     tasklist, validation,
 };
-pub use families::generate::usage;
 pub use families::{composition, corpus, cost, flow, judge, retrieval};
 
 pub use crate::core::content::{CaptureContent, Message, Part};

@@ -382,7 +382,10 @@ pub(crate) fn end(
     match report.usage {
         None if returned_ok => usage::missing(opening.callsite),
         Some(usage) if report.cost.is_none() => {
-            let model = report.response_model.as_deref().or(opening.model.as_deref());
+            let model = report
+                .response_model
+                .as_deref()
+                .or(opening.model.as_deref());
             if let Some(model) = model {
                 let query = prices::PriceQuery {
                     provider: opening.provider.as_deref(),
