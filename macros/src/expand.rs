@@ -201,7 +201,7 @@ fn arguments(f: &Function, method: &str) -> TokenStream {
         quote!((&&::crux::__private::ArgumentProbe(&#name)).crux_argument(#label, __crux_args);)
     });
     quote! {
-        __crux_start.#method(|__crux_args| {
+        __crux_start.#method(&mut |__crux_args| {
             #[allow(unused_imports)]
             use ::crux::__private::probes::*;
             #(#records)*
@@ -272,7 +272,9 @@ fn start(checked: &Checked, extra: Option<TokenStream>) -> TokenStream {
         quote!(__crux_start)
     };
     quote! {
-        ::crux::__private::SpanGuard::start(&__CRUX_CALLSITE, |#param| { #(#settings)* #(#runtime)* #(#tags)* #extra })
+        // Passed as `&mut dyn FnMut`: `SpanGuard::start` is not generic, so nothing of
+        // the runtime is compiled again for each annotated function.
+        ::crux::__private::SpanGuard::start(&__CRUX_CALLSITE, &mut |#param| { #(#settings)* #(#runtime)* #(#tags)* #extra })
     }
 }
 

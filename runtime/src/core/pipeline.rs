@@ -223,7 +223,32 @@ pub(crate) fn load() -> Loaded {
     }
 }
 
+/// The pipeline a recording span keeps from its start to its end: one reference count,
+/// instead of copies of what it needs (its hooks) taken per span.
+#[derive(Debug)]
+pub(crate) struct Held {
+    pipeline: Option<Arc<Pipeline>>,
+}
+
+impl Held {
+    /// The options the span started with.
+    #[inline]
+    pub(crate) fn options(&self) -> &Options {
+        match self.pipeline.as_deref() {
+            Some(p) => &p.options,
+            None => Options::global_default(),
+        }
+    }
+}
+
 impl Loaded {
+    /// Keeps this pipeline for as long as a span lives.
+    pub(crate) fn hold(&self) -> Held {
+        Held {
+            pipeline: self.pipeline.as_ref().map(Arc::clone),
+        }
+    }
+
     #[inline]
     pub(crate) fn options(&self) -> &Options {
         match self.pipeline.as_deref() {

@@ -162,17 +162,24 @@ impl Span {
 
 /// Ends the span in `cx` with its end attributes: the `End` phase of `map_attributes`
 /// sees them first, the end hook runs after. The one end path of every annotated span
-/// (the guard's, and a flow's when it suspends).
-pub(crate) fn end_span(cx: &Context, hooks: &Hooks, span_name: &str, mut attrs: Vec<KeyValue>) {
+/// (the guard's, and a flow's when it suspends). Returns `attrs` emptied, for the caller
+/// to reuse.
+pub(crate) fn end_span(
+    cx: &Context,
+    hooks: &Hooks,
+    span_name: &str,
+    mut attrs: Vec<KeyValue>,
+) -> Vec<KeyValue> {
     hooks.map(Phase::End, span_name, &mut attrs);
     let span = cx.span();
     if !attrs.is_empty() {
-        span.set_attributes(attrs);
+        span.set_attributes(attrs.drain(..));
     }
     if hooks.on_end.is_some() {
         hooks.ended(&span_info(span_name, cx));
     }
     span.end();
+    attrs
 }
 
 /// What the span start and end hooks are told about the span in `cx`.

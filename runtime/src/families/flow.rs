@@ -131,7 +131,7 @@ pub fn suspend(point: &str) -> Result<Checkpoint, FlowError> {
         if let Some(total) = total {
             end.push(key::CRUX_COST_TOTAL, total);
         }
-        end_span(
+        let _ = end_span(
             &scope.span,
             &pipeline::load().options().hooks,
             &scope.span_name,

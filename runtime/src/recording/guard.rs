@@ -13,14 +13,15 @@ use crate::core::attrs::AttrList;
 use crate::core::callsite::{self, Callsite};
 use crate::core::hooks::Hooks;
 use crate::core::io::{self, Side};
-use crate::core::pipeline::{self, SpanNaming};
+use crate::core::pipeline::{self, Held, SpanNaming};
 use crate::core::span::{end_span, span_info, Span, SpanBuffer};
 use crate::core::value::AttrValue;
 use crate::families::flow;
 use crate::families::reason;
 use opentelemetry::trace::{SpanBuilder, TraceContextExt};
-use opentelemetry::Context;
+use opentelemetry::{Context, ContextGuard, KeyValue};
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -43,7 +44,8 @@ pub(super) struct Active {
     errored: AtomicBool,
     /// The first recorded error's `error.type`, for the metrics.
     error_type: std::sync::OnceLock<String>,
-    hooks: Hooks,
+    /// The pipeline the span started in: its hooks run at the span's end.
+    pipeline: Held,
     pub(super) capture: Capture,
     pub(super) family: Family,
 }
@@ -51,11 +53,20 @@ pub(super) struct Active {
 impl SpanGuard {
     /// Starts the span of `callsite` under the current context. `args` records the
     /// macro's arguments; it runs only when telemetry is on.
+    ///
+    /// Not generic, so that an annotated function instantiates nothing of the runtime
+    /// (the argument closure comes as `&mut dyn FnMut`); inlined, so that with telemetry
+    /// off the call is one load and a branch.
     #[inline]
-    pub fn start(callsite: &'static Callsite, args: impl FnOnce(&mut Start)) -> SpanGuard {
+    pub fn start(callsite: &'static Callsite, args: &mut dyn FnMut(&mut Start)) -> SpanGuard {
         if !pipeline::enabled() {
             return SpanGuard { active: None };
         }
+        SpanGuard::start_recording(callsite, args)
+    }
+
+    /// Starts a recording span: the body of [`SpanGuard::start`], compiled once.
+    fn start_recording(callsite: &'static Callsite, args: &mut dyn FnMut(&mut Start)) -> SpanGuard {
         SpanGuard {
             active: Some(Box::new(Active::start(callsite, args))),
         }
@@ -142,7 +153,7 @@ impl Drop for SpanGuard {
 }
 
 impl Active {
-    fn start(callsite: &'static Callsite, args: impl FnOnce(&mut Start)) -> Active {
+    fn start(callsite: &'static Callsite, args: &mut dyn FnMut(&mut Start)) -> Active {
         let current = Context::current();
         let loaded = pipeline::load();
         let options = loaded.options();
@@ -199,23 +210,34 @@ impl Active {
             panicked: AtomicBool::new(false),
             errored: AtomicBool::new(false),
             error_type: std::sync::OnceLock::new(),
-            hooks: options.hooks.clone(),
+            pipeline: loaded.hold(),
             capture,
             family,
         }
     }
 
     /// Runs `body` with the span current; a panic is recorded and keeps unwinding.
+    ///
+    /// Instantiated per body (a function's, or each poll of its future): only the
+    /// `catch_unwind` is generic, attaching and recording are calls.
     #[inline]
     pub(super) fn run<R>(&self, body: impl FnOnce() -> R) -> R {
-        let _attached = self.cx.clone().attach();
+        let _attached = self.attach();
         match catch_unwind(AssertUnwindSafe(body)) {
             Ok(out) => out,
-            Err(payload) => {
-                self.record_panic(&*payload);
-                resume_unwind(payload)
-            }
+            Err(payload) => self.unwind(payload),
         }
+    }
+
+    /// Makes the span's context current until the guard drops.
+    fn attach(&self) -> ContextGuard {
+        self.cx.clone().attach()
+    }
+
+    /// Records the panic that `payload` carries, and lets it unwind on.
+    fn unwind(&self, payload: Box<dyn std::any::Any + Send>) -> ! {
+        self.record_panic(&*payload);
+        resume_unwind(payload)
     }
 
     fn record_panic(&self, payload: &(dyn std::any::Any + Send)) {
@@ -233,11 +255,15 @@ impl Active {
         let _ = self.error_type.set(error_type.to_owned());
         dispatch::error(&self.family, message);
         Span::from_context(self.cx.clone()).record_error(
-            &self.hooks,
+            self.hooks(),
             &self.name,
             error_type,
             message,
         );
+    }
+
+    fn hooks(&self) -> &Hooks {
+        &self.pipeline.options().hooks
     }
 
     /// Ends the span: `completed` is false when the body never finished.
@@ -245,14 +271,15 @@ impl Active {
         self.ended = true;
         let panicked = self.panicked.load(Ordering::Relaxed);
         let errored = self.errored.load(Ordering::Relaxed);
-        let mut end = AttrList::from_vec(match self.hooks.map_attributes {
-            Some(_) => self
-                .cx
-                .get::<SpanBuffer>()
-                .map(SpanBuffer::take)
-                .unwrap_or_default(),
-            None => Vec::new(),
-        });
+        let hooks = &self.pipeline.options().hooks;
+        // The end attributes are assembled in this thread's buffer and moved onto the
+        // span from there, so a span's end allocates no list of its own.
+        let mut end = AttrList::from_vec(take_end_buffer());
+        if hooks.map_attributes.is_some() {
+            if let Some(buffer) = self.cx.get::<SpanBuffer>() {
+                end.extend(buffer.take());
+            }
+        }
         if !completed && !panicked {
             end.push(key::CRUX_CANCELLED, true);
         }
@@ -262,8 +289,29 @@ impl Active {
             error_type: self.error_type.get().map(String::as_str),
         };
         if dispatch::end(&self.family, &self.cx, &mut end, ending) {
-            end_span(&self.cx, &self.hooks, &self.name, end.into_vec());
+            return_end_buffer(end_span(&self.cx, hooks, &self.name, end.into_vec()));
         }
+    }
+}
+
+thread_local! {
+    /// The end-attribute list each thread reuses (empty between spans).
+    static END_BUFFER: Cell<Vec<KeyValue>> = const { Cell::new(Vec::new()) };
+}
+
+/// This thread's end-attribute buffer, empty (a new one while another span's end holds
+/// it, or while the thread is being torn down).
+fn take_end_buffer() -> Vec<KeyValue> {
+    END_BUFFER.try_with(Cell::take).unwrap_or_default()
+}
+
+/// Gives the (emptied) buffer back for the next span's end to reuse; a buffer that grew
+/// unusually large is dropped instead of being kept for the thread's lifetime.
+fn return_end_buffer(mut end: Vec<KeyValue>) {
+    const KEEP: usize = 64;
+    end.clear();
+    if end.capacity() <= KEEP {
+        let _ = END_BUFFER.try_with(|b| b.set(end));
     }
 }
 

@@ -64,9 +64,10 @@ pub trait DisplayErrorOutcome {
 }
 
 impl<T, E: Display> DisplayErrorOutcome for &&OutcomeProbe<'_, Result<T, E>> {
+    #[inline]
     fn crux_outcome(&self, guard: &SpanGuard) {
         if let (Err(e), true) = (self.0, guard.is_recording()) {
-            guard.record_error(std::any::type_name::<E>(), &e.to_string());
+            record_error(guard, std::any::type_name::<E>(), &ErrorText::Display(e));
         }
     }
 }
@@ -78,11 +79,32 @@ pub trait DebugErrorOutcome {
 }
 
 impl<T, E: Debug> DebugErrorOutcome for &OutcomeProbe<'_, Result<T, E>> {
+    #[inline]
     fn crux_outcome(&self, guard: &SpanGuard) {
         if let (Err(e), true) = (self.0, guard.is_recording()) {
-            guard.record_error(std::any::type_name::<E>(), &format!("{e:?}"));
+            record_error(guard, std::any::type_name::<E>(), &ErrorText::Debug(e));
         }
     }
+}
+
+/// An error as the probe found it, its text not yet made (the probes stay thin shims:
+/// formatting happens once, here, for every error type).
+enum ErrorText<'a> {
+    Display(&'a dyn Display),
+    Debug(&'a dyn Debug),
+}
+
+impl ErrorText<'_> {
+    fn text(&self) -> String {
+        match self {
+            ErrorText::Display(e) => e.to_string(),
+            ErrorText::Debug(e) => format!("{e:?}"),
+        }
+    }
+}
+
+fn record_error(guard: &SpanGuard, error_type: &str, error: &ErrorText<'_>) {
+    guard.record_error(error_type, &error.text());
 }
 
 /// Anything else: a plain return leaves the status unset.
@@ -354,13 +376,13 @@ fn read_nothing<T>(_item: &T, _response: &mut StreamedResponse) {}
 fn display_error<T, E: Display>(item: &Result<T, E>) -> Option<(&'static str, String)> {
     item.as_ref()
         .err()
-        .map(|e| (std::any::type_name::<E>(), e.to_string()))
+        .map(|e| (std::any::type_name::<E>(), ErrorText::Display(e).text()))
 }
 
 fn debug_error<T, E: Debug>(item: &Result<T, E>) -> Option<(&'static str, String)> {
     item.as_ref()
         .err()
-        .map(|e| (std::any::type_name::<E>(), format!("{e:?}")))
+        .map(|e| (std::any::type_name::<E>(), ErrorText::Debug(e).text()))
 }
 
 fn no_error<T>(_item: &T) -> Option<(&'static str, String)> {

@@ -48,44 +48,74 @@ impl Start {
         }
     }
 
+    // The generic setters below are instantiated by every annotated function's argument
+    // closure: each one only converts its value and calls a setter compiled once here.
+
     /// Records `value` under `key`; a `None` value leaves the key out.
     #[inline]
     pub fn set<V: AttrValue + ?Sized>(&mut self, key: &'static str, value: &V) {
-        if let Some(v) = value.to_value() {
-            self.put(key, v);
-        }
+        self.put_some(key, value.to_value());
     }
 
     /// Records a string literal without copying it.
-    #[inline]
     pub fn set_static(&mut self, key: &'static str, value: &'static str) {
         self.attrs.upsert_static(key, value);
     }
 
     /// Records `value` under an application key known only at run time.
+    #[inline]
     pub fn set_dynamic<V: AttrValue + ?Sized>(
         &mut self,
         key: impl Into<opentelemetry::Key>,
         value: &V,
     ) {
-        if let Some(v) = value.to_value() {
-            self.attrs.upsert(key, v);
-        }
+        self.put_dynamic(key.into(), value.to_value());
     }
 
     /// Records a string attribute (the macro checks the value's type through this).
+    #[inline]
     pub fn set_str<V: StrAttr + ?Sized>(&mut self, key: &'static str, value: &V) {
         self.set(key, value);
     }
 
     /// Records an integer attribute.
+    #[inline]
     pub fn set_int<V: IntAttr + ?Sized>(&mut self, key: &'static str, value: &V) {
         self.set(key, value);
     }
 
     /// Records a float attribute; integers become floats.
+    #[inline]
     pub fn set_double<V: DoubleAttr + ?Sized>(&mut self, key: &'static str, value: &V) {
-        match value.to_value() {
+        self.put_double(key, value.to_value());
+    }
+
+    /// Records a bool attribute.
+    #[inline]
+    pub fn set_bool<V: BoolAttr + ?Sized>(&mut self, key: &'static str, value: &V) {
+        self.set(key, value);
+    }
+
+    /// Records a string-array attribute.
+    #[inline]
+    pub fn set_str_array<V: StrArrayAttr + ?Sized>(&mut self, key: &'static str, value: &V) {
+        self.set(key, value);
+    }
+
+    fn put_some(&mut self, key: &'static str, value: Option<Value>) {
+        if let Some(v) = value {
+            self.put(key, v);
+        }
+    }
+
+    fn put_dynamic(&mut self, key: opentelemetry::Key, value: Option<Value>) {
+        if let Some(v) = value {
+            self.attrs.upsert(key, v);
+        }
+    }
+
+    fn put_double(&mut self, key: &'static str, value: Option<Value>) {
+        match value {
             #[allow(clippy::cast_precision_loss)]
             Some(Value::I64(i)) => self.put(key, Value::F64(i as f64)),
             Some(v) => self.put(key, v),
@@ -93,35 +123,39 @@ impl Start {
         }
     }
 
-    /// Records a bool attribute.
-    pub fn set_bool<V: BoolAttr + ?Sized>(&mut self, key: &'static str, value: &V) {
-        self.set(key, value);
-    }
-
-    /// Records a string-array attribute.
-    pub fn set_str_array<V: StrArrayAttr + ?Sized>(&mut self, key: &'static str, value: &V) {
-        self.set(key, value);
-    }
-
     /// The checkpoint a flow resumes from (`resume = ..`); `None` starts a plain flow.
+    #[inline]
     pub fn resume<R: ResumeFrom + ?Sized>(&mut self, from: &R) {
-        self.resume = from.checkpoint().cloned();
+        self.resume_from(from.checkpoint());
+    }
+
+    fn resume_from(&mut self, checkpoint: Option<&Checkpoint>) {
+        self.resume = checkpoint.cloned();
     }
 
     /// Records `value` under `key` as its hash (FNV-1a, or HMAC with a hashing key): a
     /// namespace or a source id is often a tenant, a customer or a path.
+    #[inline]
     pub fn set_hashed<V: StrAttr + ?Sized>(&mut self, key: &'static str, value: &V) {
-        if let Some(v) = value.to_value() {
+        self.put_hashed(key, value.to_value());
+    }
+
+    fn put_hashed(&mut self, key: &'static str, value: Option<Value>) {
+        if let Some(v) = value {
             self.set(key, &crate::core::hashing::identifier(&v.as_str()));
         }
     }
 
     /// A retrieval's query (`query = ..`), recorded only with input capture.
+    #[inline]
     pub fn retrieval_query<V: StrAttr + ?Sized>(&mut self, query: &V) {
-        if !self.capture.input {
-            return;
+        if self.capture.input {
+            self.put_retrieval_query(query.to_value());
         }
-        if let Some(v) = query.to_value() {
+    }
+
+    fn put_retrieval_query(&mut self, query: Option<Value>) {
+        if let Some(v) = query {
             let (text, cut) = content::capped_text(&v.as_str(), self.cap);
             self.truncated |= cut;
             self.put(key::GEN_AI_RETRIEVAL_QUERY_TEXT, Value::String(text.into()));
@@ -134,15 +168,24 @@ impl Start {
     }
 
     /// Adds a tag (`crux.trace.tags`).
+    #[inline]
     pub fn tag<V: StrAttr + ?Sized>(&mut self, tag: &V) {
-        if let Some(v) = tag.to_value() {
+        self.put_tag(tag.to_value());
+    }
+
+    fn put_tag(&mut self, tag: Option<Value>) {
+        if let Some(v) = tag {
             self.tags.push(v.as_str().into_owned());
         }
     }
 
     /// Overrides content capture for this call and what runs inside it.
+    #[inline]
     pub fn capture_content<C: Copy + Into<CaptureContent>>(&mut self, capture: &C) {
-        let capture = (*capture).into();
+        self.override_capture((*capture).into());
+    }
+
+    fn override_capture(&mut self, capture: CaptureContent) {
         self.capture = capture;
         self.capture_override = Some(capture);
     }
@@ -155,7 +198,7 @@ impl Start {
     /// The telemetry of a `use_reason` given as a value (`telemetry = ..`).
     pub fn telemetry(&mut self, telemetry: &ReasonTelemetry) {
         if let Some(capture) = telemetry.capture {
-            self.capture_content(&capture);
+            self.override_capture(capture);
         }
         if let Some(op) = &telemetry.operation {
             self.set(key::CRUX_REASON_OPERATION, op.as_str());
@@ -171,11 +214,15 @@ impl Start {
 
     /// Input messages of a model call (`messages = ..`), recorded only with input capture;
     /// a plain string becomes one user message.
+    #[inline]
     pub fn input_messages<M: serde::Serialize + ?Sized>(&mut self, messages: &M) {
-        if !self.capture.input {
-            return;
+        if self.capture.input {
+            self.put_input_messages(serde_json::to_value(messages));
         }
-        let messages = match serde_json::to_value(messages) {
+    }
+
+    fn put_input_messages(&mut self, messages: serde_json::Result<serde_json::Value>) {
+        let messages = match messages {
             Ok(serde_json::Value::String(text)) => {
                 serde_json::to_value([Message::user(text)]).unwrap_or_default()
             }
@@ -191,7 +238,7 @@ impl Start {
     /// the serializable arguments as one JSON object. `record` adds each of them.
     pub fn input_arguments(
         &mut self,
-        record: impl FnOnce(&mut serde_json::Map<String, serde_json::Value>),
+        record: &mut dyn FnMut(&mut serde_json::Map<String, serde_json::Value>),
     ) {
         if !self.capture.input {
             return;
@@ -217,12 +264,16 @@ impl Start {
     /// System instructions of a model call (`system = ..`), recorded only with input
     /// capture, as the GenAI conventions' list of parts: a plain string becomes one
     /// text part, system messages contribute their parts, parts are kept as they are.
+    #[inline]
     pub fn system_instructions<M: serde::Serialize + ?Sized>(&mut self, instructions: &M) {
-        use serde_json::Value as Json;
-        if !self.capture.input {
-            return;
+        if self.capture.input {
+            self.put_system_instructions(serde_json::to_value(instructions));
         }
-        let parts = match serde_json::to_value(instructions) {
+    }
+
+    fn put_system_instructions(&mut self, instructions: serde_json::Result<serde_json::Value>) {
+        use serde_json::Value as Json;
+        let parts = match instructions {
             Ok(Json::String(text)) => vec![serde_json::json!({"type": "text", "content": text})],
             Ok(Json::Array(items)) => items
                 .into_iter()
@@ -246,7 +297,7 @@ impl Start {
     /// `record` adds each serializable argument.
     pub fn tool_arguments(
         &mut self,
-        record: impl FnOnce(&mut serde_json::Map<String, serde_json::Value>),
+        record: &mut dyn FnMut(&mut serde_json::Map<String, serde_json::Value>),
     ) {
         if self.capture.input {
             let mut args = serde_json::Map::new();
@@ -321,7 +372,6 @@ impl Start {
         }
     }
 
-    #[inline]
     fn put(&mut self, key: &'static str, value: Value) {
         self.attrs.upsert(key, value);
     }
