@@ -277,12 +277,15 @@ fn a_blocked_console_never_blocks_the_application_and_its_memory_is_bounded() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn readable_naming_does_not_print_the_label_twice() {
     let (console, buffer) = Console::to_buffer();
-    let _capture = crux::testing::capture_with(
+    let capture = crux::testing::capture_with(
         crux::Telemetry::builder()
             .span_naming(crux::SpanNaming::Readable)
             .console_with(console),
     );
     flow("T-3".into()).await;
+    // The console writes from its own thread: a shutdown waits for it.
+    let report = capture.guard().shutdown();
+    assert!(report.is_complete(), "{report}");
     let out = buffer.contents();
     assert!(out.contains("└─ crux.flow.step lookup  "), "{out}");
     assert!(!out.contains("lookup lookup"), "{out}");
