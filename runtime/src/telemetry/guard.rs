@@ -186,12 +186,15 @@ impl TelemetryGuard {
         // The metrics' last export, within what is left of the deadline. A collector
         // without a metrics intake (a traces-only backend) is not an error of the
         // application's telemetry, so its outcome is not reported.
+        // With no time left it is still started (on a helper thread, waited for not at
+        // all): a meter provider dropped unshut would shut down on the application's
+        // thread, with the SDK's own timeout.
         if let Some(meters) = &self.meter_provider {
             let meters = meters.clone();
             let left = deadline.saturating_duration_since(Instant::now());
-            if !left.is_zero() {
-                let _ = within(Some(deadline), move || meters.shutdown_with_timeout(left));
-            }
+            let wait_until = if left.is_zero() { None } else { Some(deadline) };
+            let timeout = left.max(Duration::from_millis(1));
+            let _ = within(wait_until, move || meters.shutdown_with_timeout(timeout));
         }
         // Never blocks, so the guard may be dropped inside an async context.
         #[cfg(feature = "grpc")]
