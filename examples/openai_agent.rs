@@ -156,6 +156,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let answer = support(&client, "Where is my order 1001?").await?;
     println!("{answer}");
 
-    telemetry.shutdown()?;
+    // What was delivered within the shutdown deadline, in one line; never a failed run.
+    eprintln!("{}", telemetry.shutdown());
     Ok(())
 }

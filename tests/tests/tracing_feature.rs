@@ -32,7 +32,8 @@ async fn tracing_spans_of_libraries_nest_under_crux_spans() {
         .install()
         .unwrap();
     fetch_order().await;
-    telemetry.shutdown().unwrap();
+    let report = telemetry.shutdown();
+    assert!(report.is_complete(), "{report}");
 
     let all = spans.spans();
     let find = |name: &str| {
