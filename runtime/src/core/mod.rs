@@ -16,6 +16,7 @@ pub(crate) mod io;
 pub(crate) mod metrics;
 pub(crate) mod pipeline;
 pub mod propagation;
+pub(crate) mod recorder;
 pub(crate) mod span;
 pub(crate) mod total;
 pub(crate) mod truncate;

@@ -151,6 +151,9 @@ impl Options {
 pub(crate) struct Pipeline {
     /// The installed provider's tracer; `None` records through the global provider.
     pub tracer: Option<SdkTracer>,
+    /// Crux's own recorder for the installed provider's processors, when they are all
+    /// crux's (an application's own span processor needs the SDK's spans: `tracer`).
+    pub recorder: Option<Arc<crate::core::recorder::Recorder>>,
     pub options: Options,
     /// The GenAI metrics' instruments, when metrics are exported.
     pub metrics: Option<crate::core::metrics::Metrics>,
@@ -194,7 +197,8 @@ pub(crate) fn uninstall(pipeline: &Arc<Pipeline>) {
     }
 }
 
-fn scope() -> InstrumentationScope {
+/// The instrumentation scope of crux's spans.
+pub(crate) fn scope() -> InstrumentationScope {
     static SCOPE: OnceLock<InstrumentationScope> = OnceLock::new();
     SCOPE
         .get_or_init(|| {
@@ -265,7 +269,11 @@ impl Loaded {
 
     /// Starts `builder` under `parent`; the result is `parent` with the span in it.
     pub(crate) fn start(&self, builder: SpanBuilder, parent: &Context) -> Context {
-        match self.pipeline.as_deref().and_then(|p| p.tracer.as_ref()) {
+        let pipeline = self.pipeline.as_deref();
+        if let Some(recorder) = pipeline.and_then(|p| p.recorder.as_ref()) {
+            return recorder.start(builder, parent);
+        }
+        match pipeline.and_then(|p| p.tracer.as_ref()) {
             Some(tracer) => parent.with_span(tracer.build_with_context(builder, parent)),
             None => {
                 let tracer = global::tracer_provider().tracer_with_scope(scope());

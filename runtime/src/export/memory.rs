@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 /// A shared list of finished spans. Cloning it shares the list; register it with
-/// [`crate::TelemetryBuilder::in_memory`]. Spans arrive synchronously as they end.
+/// [`crate::TelemetryBuilder::in_memory`]. Every span ended before a read is in it.
 #[derive(Clone, Debug, Default)]
 pub struct InMemorySpans {
     spans: Arc<Mutex<Vec<SpanData>>>,
@@ -23,6 +23,7 @@ impl InMemorySpans {
 
     /// A copy of the spans finished so far, in the order they ended.
     pub fn spans(&self) -> Vec<SpanData> {
+        crate::core::recorder::flush();
         self.spans
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -31,6 +32,7 @@ impl InMemorySpans {
 
     /// Forgets every span.
     pub fn clear(&self) {
+        crate::core::recorder::flush();
         self.spans
             .lock()
             .unwrap_or_else(PoisonError::into_inner)

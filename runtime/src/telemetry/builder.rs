@@ -249,6 +249,15 @@ impl TelemetryBuilder {
             }
             builder.build()
         });
+        // Crux records its own spans unless an application processor needs the SDK's.
+        let recorder = (has_destinations && installed.foreign.is_empty()).then(|| {
+            Recorder::new(
+                sampler(self.sampler.clone()),
+                span_limits,
+                installed.processors.clone(),
+                pipeline::scope(),
+            )
+        });
         let provider = has_destinations.then(|| {
             let mut builder = SdkTracerProvider::builder()
                 .with_resource(resource)
@@ -256,7 +265,10 @@ impl TelemetryBuilder {
             if let Some(sampler) = self.sampler {
                 builder = builder.with_sampler(sampler);
             }
-            for add in installed.processors {
+            for processor in installed.processors {
+                builder = builder.with_span_processor(Shared(processor));
+            }
+            for add in installed.foreign {
                 builder = add(builder);
             }
             builder.build()
@@ -267,6 +279,7 @@ impl TelemetryBuilder {
             .get_or_insert_with(crate::CaptureContent::from_env);
         let pipeline = pipeline::install(Pipeline {
             tracer: provider.as_ref().map(pipeline::tracer_from),
+            recorder,
             options,
             metrics: meter_provider.as_ref().map(Metrics::new),
         });

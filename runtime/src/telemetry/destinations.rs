@@ -182,16 +182,21 @@ impl TelemetryBuilder {
     pub fn processor<P: SpanProcessor + 'static>(mut self, processor: P) -> Self {
         self.destinations.push(Box::new(move |_, _, installed| {
             installed
-                .processors
+                .foreign
                 .push(Box::new(move |b| b.with_span_processor(processor)));
             Ok(())
         }));
         self
     }
 
-    /// Keeps finished spans in `spans` (synchronously, as they end).
-    pub fn in_memory(self, spans: &InMemorySpans) -> Self {
-        self.processor(spans.processor())
+    /// Keeps finished spans in `spans` (every span ended so far is there when read).
+    pub fn in_memory(mut self, spans: &InMemorySpans) -> Self {
+        let processor = spans.processor();
+        self.destinations.push(Box::new(move |_, _, installed| {
+            installed.processors.push(Arc::new(processor));
+            Ok(())
+        }));
+        self
     }
 
     /// Samples with `sampler` (e.g. `Sampler::ParentBased(Box::new(Sampler::TraceIdRatioBased(0.1)))`).

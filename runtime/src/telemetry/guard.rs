@@ -112,6 +112,7 @@ impl TelemetryGuard {
     /// failed (export errors), abandoned at the shutdown deadline, still queued. Still
     /// readable after [`TelemetryGuard::shutdown`].
     pub fn health(&self) -> Health {
+        crate::core::recorder::flush();
         self.health
             .iter()
             .map(|(_, c)| c.health())
@@ -121,6 +122,7 @@ impl TelemetryGuard {
     /// [`TelemetryGuard::health`] per destination, named `otlp-grpc`, `otlp-http-json`,
     /// `otlp-http-protobuf`, `callback`, `exporter` or `console`.
     pub fn destination_health(&self) -> Vec<(String, Health)> {
+        crate::core::recorder::flush();
         self.health
             .iter()
             .map(|(n, c)| (n.clone(), c.health()))
@@ -132,6 +134,7 @@ impl TelemetryGuard {
     /// queued; nothing is lost by it.
     pub fn force_flush(&self) -> Result<(), TelemetryError> {
         let deadline = after(self.shutdown_timeout);
+        crate::core::recorder::flush();
         let tickets: Vec<u64> = self.health.iter().map(|(_, c)| c.request(false)).collect();
         for ((name, counters), ticket) in self.health.iter().zip(tickets) {
             if !counters.wait(ticket, deadline) {
@@ -164,6 +167,10 @@ impl TelemetryGuard {
         let started = Instant::now();
         let deadline = after(self.shutdown_timeout);
         pipeline::uninstall(&self.pipeline);
+        // Every span crux recorded so far reaches the processors before they drain.
+        if let Some(recorder) = &self.pipeline.recorder {
+            recorder.shut_down();
+        }
         // Ask every destination first, so that they drain side by side.
         let tickets: Vec<u64> = self.health.iter().map(|(_, c)| c.request(true)).collect();
         for ((_, counters), ticket) in self.health.iter().zip(tickets) {

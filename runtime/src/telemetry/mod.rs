@@ -12,6 +12,7 @@ pub use guard::ShutdownReport;
 
 use crate::core::metrics::Metrics;
 use crate::core::pipeline::{self, Options, Pipeline, SpanNaming};
+use crate::core::recorder::{sampler, Recorder};
 use crate::core::value::AttrValue;
 use crate::export::callback::CallbackExporter;
 use crate::export::{
@@ -57,7 +58,10 @@ type AddDestination =
 /// What [`TelemetryBuilder::install`] assembles.
 #[derive(Default)]
 struct Installed {
-    processors: Vec<AddProcessor>,
+    /// Crux's own processors: they take spans from crux's recorder and the provider.
+    processors: Vec<Arc<dyn SpanProcessor>>,
+    /// The application's processors: with any, crux's spans go through the SDK.
+    foreign: Vec<AddProcessor>,
     health: Vec<(String, Counters)>,
     /// Whether OTLP destinations also get the GenAI metrics ([`TelemetryBuilder::metrics`]).
     metrics_on: bool,
@@ -77,8 +81,7 @@ impl Installed {
         let (processor, counters) = BatchProcessor::new(name, exporter, settings, driver)
             .map_err(|e| TelemetryError(format!("cannot start the {name} export thread: {e}")))?;
         self.health.push((name.to_owned(), counters));
-        self.processors
-            .push(Box::new(move |b| b.with_span_processor(processor)));
+        self.processors.push(Arc::new(processor));
         Ok(())
     }
 
@@ -99,6 +102,29 @@ impl Installed {
         }
         let runtime = self.runtime.as_ref().expect("just set");
         Ok((Driver::Tokio(runtime.handle().clone()), runtime.enter()))
+    }
+}
+
+/// One of crux's processors, shared by the SDK provider (for spans the SDK records:
+/// `tracing`'s, or crux's with an application processor installed) and crux's recorder.
+#[derive(Debug)]
+struct Shared(Arc<dyn SpanProcessor>);
+
+impl SpanProcessor for Shared {
+    fn on_start(&self, span: &mut opentelemetry_sdk::trace::Span, cx: &opentelemetry::Context) {
+        self.0.on_start(span, cx);
+    }
+
+    fn on_end(&self, span: opentelemetry_sdk::trace::SpanData) {
+        self.0.on_end(span);
+    }
+
+    fn force_flush(&self) -> OTelSdkResult {
+        self.0.force_flush()
+    }
+
+    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+        self.0.shutdown_with_timeout(timeout)
     }
 }
 

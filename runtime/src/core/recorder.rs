@@ -1,0 +1,564 @@
+//! Crux's own span recorder: what the SDK's tracer does for a span, minus what crux
+//! never needs on the application's thread.
+//!
+//! A span starts as a [`RecordingSpan`] in the OpenTelemetry `Context` (so `tracing`
+//! and HTTP-client spans nest under it and propagation reads it), holding its data
+//! inline. When it ends, its record moves into the ending thread's own buffer, a
+//! mutex nobody else takes except the drain (no process-wide lock per span). The drain
+//! thread hands every thread's records to the pipeline's span processors as
+//! `SpanData` in batches; reads that must see every finished span ([`flush`]) drain
+//! on the caller's thread. Sampling, span limits and the processors' view of a span
+//! are the SDK's: the same sampler is asked, the same limits cut, the same
+//! `SpanData` reaches `on_end`.
+
+use opentelemetry::trace::{
+    Event, Link, SpanContext, SpanId, SpanKind, Status, TraceContextExt, TraceFlags, TraceId,
+    TraceState,
+};
+use opentelemetry::{Context, InstrumentationScope, KeyValue};
+use opentelemetry_sdk::trace::{
+    Config, Sampler, SamplingDecision, ShouldSample, SpanData, SpanEvents, SpanLimits, SpanLinks,
+    SpanProcessor,
+};
+use std::borrow::Cow;
+use std::cell::Cell;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError, Weak};
+use std::time::{Duration, SystemTime};
+
+/// How long the drain waits after the first span ends before it collects: long enough
+/// to gather a batch, short next to any exporter's delay.
+const DRAIN_WINDOW: Duration = Duration::from_millis(2);
+
+/// A thread whose buffer holds this many records drains it itself: the memory bound
+/// while the drain thread cannot keep up.
+const LOCAL_LIMIT: usize = 8192;
+
+/// Records spans for one installed pipeline and hands them to its processors.
+pub(crate) struct Recorder {
+    id: u64,
+    /// `None`: parent-based, always on (the SDK's default), decided inline.
+    sampler: Option<Box<dyn ShouldSample>>,
+    limits: SpanLimits,
+    processors: Vec<Arc<dyn SpanProcessor>>,
+    scope: InstrumentationScope,
+    shut_down: AtomicBool,
+}
+
+impl std::fmt::Debug for Recorder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Recorder")
+            .field("id", &self.id)
+            .field("processors", &self.processors.len())
+            .finish()
+    }
+}
+
+impl Recorder {
+    /// A recorder sampling with `sampler` (`None`: the SDK's default, parent-based
+    /// always-on) and ending spans into `processors`.
+    pub(crate) fn new(
+        sampler: Option<Box<dyn ShouldSample>>,
+        limits: SpanLimits,
+        processors: Vec<Arc<dyn SpanProcessor>>,
+        scope: InstrumentationScope,
+    ) -> Arc<Recorder> {
+        static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+        let recorder = Arc::new(Recorder {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            sampler,
+            limits,
+            processors,
+            scope,
+            shut_down: AtomicBool::new(false),
+        });
+        lock(&drain().routes).push((recorder.id, Arc::downgrade(&recorder)));
+        recorder
+    }
+
+    /// Starts `builder`'s span under `parent`, as the SDK's tracer would; the result is
+    /// `parent` with the span in it.
+    pub(crate) fn start(
+        &self,
+        builder: opentelemetry::trace::SpanBuilder,
+        parent: &Context,
+    ) -> Context {
+        if parent.is_telemetry_suppressed() {
+            return parent.with_span(RecordingSpan::silent(SpanContext::empty_context()));
+        }
+        let parent_span = parent.span();
+        let psc = parent_span.span_context();
+        let psc = psc.is_valid().then_some(psc);
+        let trace_id = psc.map_or_else(ids::trace_id, |p| p.trace_id());
+        let span_id = ids::span_id();
+        let kind = builder.span_kind.clone().unwrap_or(SpanKind::Internal);
+        let mut attributes = builder.attributes.unwrap_or_default();
+        let (decision, trace_state) = match &self.sampler {
+            None => match psc {
+                Some(p) if !p.is_sampled() => (SamplingDecision::Drop, p.trace_state().clone()),
+                Some(p) => (SamplingDecision::RecordAndSample, p.trace_state().clone()),
+                None => (SamplingDecision::RecordAndSample, TraceState::default()),
+            },
+            Some(sampler) => {
+                let result = sampler.should_sample(
+                    Some(parent),
+                    trace_id,
+                    &builder.name,
+                    &kind,
+                    &attributes,
+                    builder.links.as_deref().unwrap_or(&[]),
+                );
+                attributes.extend(result.attributes);
+                (result.decision, result.trace_state)
+            }
+        };
+        let flags = psc.map_or(TraceFlags::default(), |p| p.trace_flags());
+        let sampled = match decision {
+            SamplingDecision::Drop => {
+                let sc =
+                    SpanContext::new(trace_id, span_id, TraceFlags::default(), false, trace_state);
+                return parent.with_span(RecordingSpan::silent(sc));
+            }
+            SamplingDecision::RecordOnly => false,
+            SamplingDecision::RecordAndSample => true,
+        };
+        let sc = SpanContext::new(
+            trace_id,
+            span_id,
+            flags.with_sampled(sampled),
+            false,
+            trace_state,
+        );
+        let limits = &self.limits;
+        let dropped_attributes = cut(&mut attributes, limits.max_attributes_per_span);
+        let mut links = builder.links.unwrap_or_default();
+        let dropped_links = cut(&mut links, limits.max_links_per_span);
+        for link in &mut links {
+            link.dropped_attributes_count =
+                cut(&mut link.attributes, limits.max_attributes_per_link);
+        }
+        let mut events = builder.events.unwrap_or_default();
+        let dropped_events = cut(&mut events, limits.max_events_per_span);
+        for event in &mut events {
+            event.dropped_attributes_count =
+                cut(&mut event.attributes, limits.max_attributes_per_event);
+        }
+        let start_time = builder.start_time.unwrap_or_else(opentelemetry::time::now);
+        parent.with_span(RecordingSpan {
+            span_context: sc,
+            record: Some(Record {
+                recorder: self.id,
+                limits: *limits,
+                parent_span_id: psc.map_or(SpanId::INVALID, |p| p.span_id()),
+                parent_span_is_remote: psc.is_some_and(|p| p.is_remote()),
+                span_kind: kind,
+                name: builder.name,
+                start_time,
+                end_time: start_time,
+                attributes,
+                dropped_attributes,
+                events: {
+                    let mut all = SpanEvents::default();
+                    all.events = events;
+                    all.dropped_count = dropped_events;
+                    all
+                },
+                links: {
+                    let mut all = SpanLinks::default();
+                    all.links = links;
+                    all.dropped_count = dropped_links;
+                    all
+                },
+                status: Status::Unset,
+                span_context: SpanContext::empty_context(),
+            }),
+        })
+    }
+
+    /// Hands every span ended so far to the processors, then stops: spans ending later
+    /// are not exported (as with the SDK's provider once shut down).
+    pub(crate) fn shut_down(&self) {
+        flush();
+        self.shut_down.store(true, Ordering::Release);
+    }
+
+    fn deliver(&self, record: Record) {
+        if self.shut_down.load(Ordering::Acquire) {
+            return;
+        }
+        let data = record.into_data(self.scope.clone());
+        match self.processors.as_slice() {
+            [] => {}
+            [one] => one.on_end(data),
+            many => {
+                for processor in many {
+                    processor.on_end(data.clone());
+                }
+            }
+        }
+    }
+}
+
+/// The sampler the SDK's provider would use: `given`, else the one the `OTEL_TRACES_SAMPLER`
+/// variables name; `None` for the default (parent-based, always on).
+pub(crate) fn sampler(given: Option<Sampler>) -> Option<Box<dyn ShouldSample>> {
+    match given {
+        Some(sampler) => Some(Box::new(sampler)),
+        None if std::env::var_os("OTEL_TRACES_SAMPLER").is_some() => {
+            Some(Config::default().sampler)
+        }
+        None => None,
+    }
+}
+
+/// Keeps at most `limit` items, returning how many it dropped.
+fn cut<T>(items: &mut Vec<T>, limit: u32) -> u32 {
+    let dropped = items.len().saturating_sub(limit as usize);
+    items.truncate(limit as usize);
+    u32::try_from(dropped).unwrap_or(u32::MAX)
+}
+
+/// A span's data from its start to its export.
+#[derive(Debug)]
+struct Record {
+    recorder: u64,
+    limits: SpanLimits,
+    parent_span_id: SpanId,
+    parent_span_is_remote: bool,
+    span_kind: SpanKind,
+    name: Cow<'static, str>,
+    start_time: SystemTime,
+    end_time: SystemTime,
+    attributes: Vec<KeyValue>,
+    dropped_attributes: u32,
+    events: SpanEvents,
+    links: SpanLinks,
+    status: Status,
+    /// Set when the span ends (the span keeps its own until then).
+    span_context: SpanContext,
+}
+
+impl Record {
+    fn into_data(self, scope: InstrumentationScope) -> SpanData {
+        SpanData {
+            span_context: self.span_context,
+            parent_span_id: self.parent_span_id,
+            parent_span_is_remote: self.parent_span_is_remote,
+            span_kind: self.span_kind,
+            name: self.name,
+            start_time: self.start_time,
+            end_time: self.end_time,
+            attributes: self.attributes,
+            dropped_attributes_count: self.dropped_attributes,
+            events: self.events,
+            links: self.links,
+            status: self.status,
+            instrumentation_scope: scope,
+        }
+    }
+}
+
+/// The span crux puts in the `Context`: the OpenTelemetry span API over a [`Record`].
+#[derive(Debug)]
+pub(crate) struct RecordingSpan {
+    span_context: SpanContext,
+    /// `None` once ended, or for a span not recorded (sampled out, suppressed).
+    record: Option<Record>,
+}
+
+impl RecordingSpan {
+    fn silent(span_context: SpanContext) -> RecordingSpan {
+        RecordingSpan {
+            span_context,
+            record: None,
+        }
+    }
+
+    fn end_at(&mut self, timestamp: Option<SystemTime>) {
+        let Some(mut record) = self.record.take() else {
+            return;
+        };
+        record.end_time = match timestamp {
+            Some(t) => t,
+            None if record.end_time == record.start_time => opentelemetry::time::now(),
+            None => record.end_time,
+        };
+        record.span_context = self.span_context.clone();
+        push(record);
+    }
+}
+
+impl opentelemetry::trace::Span for RecordingSpan {
+    fn add_event_with_timestamp<T>(
+        &mut self,
+        name: T,
+        timestamp: SystemTime,
+        mut attributes: Vec<KeyValue>,
+    ) where
+        T: Into<Cow<'static, str>>,
+    {
+        if let Some(r) = &mut self.record {
+            if r.events.events.len() < r.limits.max_events_per_span as usize {
+                let dropped = cut(&mut attributes, r.limits.max_attributes_per_event);
+                r.events
+                    .events
+                    .push(Event::new(name, timestamp, attributes, dropped));
+            } else {
+                r.events.dropped_count += 1;
+            }
+        }
+    }
+
+    fn span_context(&self) -> &SpanContext {
+        &self.span_context
+    }
+
+    fn is_recording(&self) -> bool {
+        self.record.is_some()
+    }
+
+    fn set_attribute(&mut self, attribute: KeyValue) {
+        if let Some(r) = &mut self.record {
+            if r.attributes.len() < r.limits.max_attributes_per_span as usize {
+                r.attributes.push(attribute);
+            } else {
+                r.dropped_attributes += 1;
+            }
+        }
+    }
+
+    fn set_status(&mut self, status: Status) {
+        if let Some(r) = &mut self.record {
+            // A total order: Ok > Error > Unset.
+            if status > r.status {
+                r.status = status;
+            }
+        }
+    }
+
+    fn update_name<T>(&mut self, new_name: T)
+    where
+        T: Into<Cow<'static, str>>,
+    {
+        if let Some(r) = &mut self.record {
+            r.name = new_name.into();
+        }
+    }
+
+    fn add_link(&mut self, span_context: SpanContext, mut attributes: Vec<KeyValue>) {
+        if let Some(r) = &mut self.record {
+            if r.links.links.len() < r.limits.max_links_per_span as usize {
+                let dropped = cut(&mut attributes, r.limits.max_attributes_per_link);
+                r.links
+                    .links
+                    .push(Link::new(span_context, attributes, dropped));
+            } else {
+                r.links.dropped_count += 1;
+            }
+        }
+    }
+
+    fn end_with_timestamp(&mut self, timestamp: SystemTime) {
+        self.end_at(Some(timestamp));
+    }
+}
+
+impl Drop for RecordingSpan {
+    /// A span dropped without an end ends now, as the SDK's does.
+    fn drop(&mut self) {
+        self.end_at(None);
+    }
+}
+
+/// Span and trace ids from a per-thread generator (no shared state, no syscall).
+mod ids {
+    use super::*;
+
+    thread_local! {
+        static STATE: Cell<u64> = Cell::new(seed());
+    }
+
+    fn seed() -> u64 {
+        use std::hash::{BuildHasher, Hasher};
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u64(0x9e37_79b9_7f4a_7c15);
+        h.finish() | 1
+    }
+
+    /// The next 64 random bits (wyrand).
+    fn next() -> u64 {
+        STATE
+            .try_with(|s| {
+                let x = s.get().wrapping_add(0xa076_1d64_78bd_642f);
+                s.set(x);
+                let t = u128::from(x) * u128::from(x ^ 0xe703_7ed1_a0b4_28db);
+                (t >> 64) as u64 ^ t as u64
+            })
+            .unwrap_or_else(|_| seed())
+    }
+
+    pub(super) fn span_id() -> SpanId {
+        loop {
+            let id = next();
+            if id != 0 {
+                return SpanId::from_bytes(id.to_be_bytes());
+            }
+        }
+    }
+
+    pub(super) fn trace_id() -> TraceId {
+        loop {
+            let id = (u128::from(next()) << 64) | u128::from(next());
+            if id != 0 {
+                return TraceId::from_bytes(id.to_be_bytes());
+            }
+        }
+    }
+}
+
+/// One thread's ended spans, waiting for the drain.
+#[derive(Default)]
+struct Local {
+    records: Mutex<Vec<Record>>,
+}
+
+/// The drain: every thread's buffer, the recorders by id, and the thread that collects.
+#[derive(Default)]
+struct Drain {
+    locals: Mutex<Vec<Arc<Local>>>,
+    routes: Mutex<Vec<(u64, Weak<Recorder>)>>,
+    /// Set by the first span ending after a collection; cleared by the collection.
+    pending: AtomicBool,
+    wake: Mutex<()>,
+    woken: Condvar,
+    /// One collection at a time, so each processor sees spans in the order they ended.
+    collecting: Mutex<()>,
+    /// No drain thread could start: each ending span is collected on its own thread.
+    inline: AtomicBool,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+static DRAIN: OnceLock<&'static Drain> = OnceLock::new();
+
+fn drain() -> &'static Drain {
+    DRAIN.get_or_init(|| {
+        let drain: &'static Drain = Box::leak(Box::default());
+        let started = std::thread::Builder::new()
+            .name("crux-recorder".into())
+            .spawn(move || drain.run());
+        if started.is_err() {
+            drain.inline.store(true, Ordering::Relaxed);
+        }
+        drain
+    })
+}
+
+thread_local! {
+    static LOCAL: Arc<Local> = {
+        let local = Arc::new(Local::default());
+        lock(&drain().locals).push(local.clone());
+        local
+    };
+}
+
+/// Puts an ended span's record in this thread's buffer.
+fn push(record: Record) {
+    let mut slot = Some(record);
+    let filled = LOCAL.try_with(|local| {
+        let mut records = lock(&local.records);
+        records.extend(slot.take());
+        records.len()
+    });
+    match filled {
+        // The thread is exiting (a span dropped by a thread-local's destructor).
+        Err(_) => collect_one(slot.take()),
+        Ok(n) if n >= LOCAL_LIMIT || drain().inline.load(Ordering::Relaxed) => flush(),
+        Ok(_) => {
+            let drain = drain();
+            if !drain.pending.load(Ordering::SeqCst) && !drain.pending.swap(true, Ordering::SeqCst)
+            {
+                let _wake = lock(&drain.wake);
+                drain.woken.notify_one();
+            }
+        }
+    }
+}
+
+fn collect_one(record: Option<Record>) {
+    let drain = drain();
+    let _one_at_a_time = lock(&drain.collecting);
+    drain.deliver(record.into_iter().collect());
+}
+
+/// Hands every span ended so far, on any thread, to its processors; returns once they
+/// have had `on_end`. Whatever reads finished spans synchronously calls this first.
+pub(crate) fn flush() {
+    // No recorder was ever made: nothing to collect, and no thread to start.
+    let Some(drain) = DRAIN.get() else {
+        return;
+    };
+    let _one_at_a_time = lock(&drain.collecting);
+    let mut batch = Vec::new();
+    drain.take_all(&mut batch);
+    drain.deliver(batch);
+}
+
+impl Drain {
+    fn run(&self) {
+        loop {
+            {
+                let mut wake = lock(&self.wake);
+                while !self.pending.load(Ordering::SeqCst) {
+                    wake = self
+                        .woken
+                        .wait(wake)
+                        .unwrap_or_else(PoisonError::into_inner);
+                }
+            }
+            std::thread::sleep(DRAIN_WINDOW);
+            self.pending.store(false, Ordering::SeqCst);
+            flush();
+        }
+    }
+
+    /// Moves every thread's records into `batch`, in the order they ended.
+    fn take_all(&self, batch: &mut Vec<Record>) {
+        let mut locals = lock(&self.locals);
+        // Twice: a span that ended before one taken in the first pass (its child, on
+        // another thread) is in its buffer by the second, so a parent never goes out
+        // before its children.
+        for _ in 0..2 {
+            for local in locals.iter() {
+                // `append` leaves the thread's buffer its capacity: no allocation when
+                // the thread records again.
+                batch.append(&mut lock(&local.records));
+            }
+        }
+        // Threads that ended, with nothing left to collect.
+        locals.retain(|l| Arc::strong_count(l) > 1 || !lock(&l.records).is_empty());
+        drop(locals);
+        batch.sort_by_key(|r| r.end_time);
+    }
+
+    fn deliver(&self, batch: Vec<Record>) {
+        if batch.is_empty() {
+            return;
+        }
+        let recorders: Vec<(u64, Arc<Recorder>)> = {
+            let mut routes = lock(&self.routes);
+            routes.retain(|(_, r)| r.strong_count() > 0);
+            routes
+                .iter()
+                .filter_map(|(id, r)| Some((*id, r.upgrade()?)))
+                .collect()
+        };
+        for record in batch {
+            if let Some((_, recorder)) = recorders.iter().find(|(id, _)| *id == record.recorder) {
+                recorder.deliver(record);
+            }
+        }
+    }
+}
