@@ -7,7 +7,7 @@
 use crux::testing::{capture_with, SpanDataExt};
 use crux_examples::openai_mock::{self, MockOpenAi, Reply};
 use crux_tests::{json_attr, str_array};
-use futures::{Stream, TryStreamExt};
+use futures::{Stream, StreamExt, TryStreamExt};
 use rig_core::completion::{CompletionRequest, CompletionResponse, ToolDefinition};
 use rig_core::message::ToolName;
 use rig_core::providers::openai::wire::Chat;
@@ -242,4 +242,19 @@ async fn a_streamed_tool_call_records_its_arguments_joined_from_fragments() {
     }
     // rig keeps usage for the stream's end: the events alone carry none.
     assert_eq!(events.i64_attr("gen_ai.usage.input_tokens"), None);
+}
+
+#[tokio::test]
+async fn a_failed_stream_marks_the_span_error() {
+    // An empty script: the server answers 400 with an OpenAI error body.
+    let mock = MockOpenAi::start([]).await.unwrap();
+    let capture = capture_with(crux::Telemetry::builder());
+    let items: Vec<_> = chat_relay(model(&mock), request()).collect().await;
+    assert!(items.iter().any(Result::is_err));
+    let span = capture.one("crux.generate");
+    assert!(matches!(
+        span.status,
+        opentelemetry::trace::Status::Error { .. }
+    ));
+    assert!(span.event("exception").is_some());
 }
