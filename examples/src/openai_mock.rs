@@ -186,6 +186,39 @@ pub fn stream_chunks(model: &str, id: &str, text: &str, usage: (u32, u32, u32)) 
     chunks
 }
 
+/// The chunks of a streamed tool call: the call's id and name first, then its arguments
+/// in the given fragments (one chunk each), the finish reason and a last chunk with the
+/// usage.
+pub fn stream_tool_call(
+    model: &str,
+    id: &str,
+    call: (&str, &str, &[&str]),
+    usage: (u32, u32, u32),
+) -> Vec<Value> {
+    let (call_id, name, fragments) = call;
+    let chunk = |delta: Value, finish: Value| {
+        json!({"id": id, "object": "chat.completion.chunk", "created": 1_700_000_000,
+            "model": model, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]})
+    };
+    let mut chunks = vec![chunk(
+        json!({"role": "assistant", "content": null, "tool_calls": [{"index": 0, "id": call_id,
+            "type": "function", "function": {"name": name, "arguments": ""}}]}),
+        Value::Null,
+    )];
+    chunks.extend(fragments.iter().map(|fragment| {
+        chunk(
+            json!({"tool_calls": [{"index": 0, "function": {"arguments": fragment}}]}),
+            Value::Null,
+        )
+    }));
+    chunks.push(chunk(json!({}), json!("tool_calls")));
+    chunks.push(
+        json!({"id": id, "object": "chat.completion.chunk", "created": 1_700_000_000,
+        "model": model, "choices": [], "usage": usage_json(usage)}),
+    );
+    chunks
+}
+
 fn usage_json((input, cached, output): (u32, u32, u32)) -> Value {
     json!({"prompt_tokens": input, "completion_tokens": output, "total_tokens": input + output,
         "prompt_tokens_details": {"cached_tokens": cached},

@@ -141,7 +141,7 @@ pub use crate::core::value::{
 pub use families::checkpoint::Checkpoint;
 pub use families::flow::ResumeMode;
 pub use families::generate::request::ModelRequest;
-pub use families::generate::stream::ModelStreamItem;
+pub use families::generate::stream::{ModelStreamItem, ToolCallFragment};
 pub use families::generate::{ModelResponse, Usage};
 pub use families::prompt::{Prompt, ReasonTelemetry};
 pub use families::tool::{approval, ModelOutput, ToolOutput};

@@ -246,6 +246,52 @@ async fn a_streamed_completion_records_what_its_chunks_said() {
 }
 
 #[tokio::test]
+async fn a_streamed_tool_call_records_its_arguments_joined_from_fragments() {
+    let model = "gpt-4o-mini-2024-07-18";
+    let fragments = ["{\"ord", "er\": \"10", "01\", \"urgent\"", ": true}"];
+    let mock = MockOpenAi::start([Reply::Stream(openai_mock::stream_tool_call(
+        model,
+        "chatcmpl-t",
+        ("call_7", "lookup_order", &fragments),
+        (80, 0, 14),
+    ))])
+    .await
+    .unwrap();
+    let capture = capture_with(crux::Telemetry::builder().capture_content(true));
+    let chunks: Vec<_> = chat_stream(client(&mock), request(true))
+        .try_collect()
+        .await
+        .unwrap();
+    let argument_chunks = chunks
+        .iter()
+        .flat_map(|c| &c.choices)
+        .flat_map(|c| c.delta.tool_calls.iter().flatten())
+        .filter(|t| t.function.as_ref().and_then(|f| f.arguments.as_deref()) != Some(""))
+        .count();
+    assert_eq!(
+        argument_chunks, 4,
+        "the arguments came over SSE in fragments"
+    );
+
+    let span = capture.one("crux.generate");
+    assert_eq!(
+        str_array(&span, "gen_ai.response.finish_reasons"),
+        ["tool_calls"]
+    );
+    let output = json_attr(&span, "gen_ai.output.messages");
+    let parts = output[0]["parts"].as_array().unwrap();
+    assert_eq!(parts.len(), 1, "one call: {parts:?}");
+    assert_eq!(parts[0]["type"], "tool_call");
+    assert_eq!(parts[0]["id"], "call_7");
+    assert_eq!(parts[0]["name"], "lookup_order");
+    assert_eq!(
+        parts[0]["arguments"],
+        json!({"order": "1001", "urgent": true})
+    );
+    assert_eq!(output[0]["finish_reason"], "tool_calls");
+}
+
+#[tokio::test]
 async fn a_failed_stream_marks_the_span_error() {
     // An empty script: the server answers 400 with an OpenAI error body.
     let mock = MockOpenAi::start([]).await.unwrap();

@@ -158,6 +158,38 @@ async fn a_chat_stream_records_what_its_events_said() {
 }
 
 #[tokio::test]
+async fn a_streamed_tool_call_records_its_arguments_joined_from_fragments() {
+    let model = "gpt-4o-mini-2024-07-18";
+    let fragments = ["{\"ord", "er\": \"10", "01\", \"urgent\"", ": true}"];
+    let mock = MockOpenAi::start([Reply::Stream(openai_mock::stream_tool_call(
+        model,
+        "chatcmpl-gt",
+        ("call_7", "lookup_order", &fragments),
+        (80, 0, 14),
+    ))])
+    .await
+    .unwrap();
+    let capture = capture_with(crux::Telemetry::builder().capture_content(true));
+    // genai joins the fragments itself when asked to capture tool calls.
+    let options = options().with_capture_tool_calls(true);
+    let _: Vec<_> = chat_stream(client(&mock), "gpt-4o-mini", request(), options)
+        .try_collect()
+        .await
+        .unwrap();
+    let span = capture.one("crux.generate");
+    let output = json_attr(&span, "gen_ai.output.messages");
+    let parts = output[0]["parts"].as_array().unwrap();
+    assert_eq!(parts.len(), 1, "one call: {parts:?}");
+    assert_eq!(parts[0]["type"], "tool_call");
+    assert_eq!(parts[0]["id"], "call_7");
+    assert_eq!(parts[0]["name"], "lookup_order");
+    assert_eq!(
+        parts[0]["arguments"],
+        json!({"order": "1001", "urgent": true})
+    );
+}
+
+#[tokio::test]
 async fn a_failed_stream_marks_the_span_error() {
     let mock = MockOpenAi::start([]).await.unwrap();
     let capture = capture_with(crux::Telemetry::builder());

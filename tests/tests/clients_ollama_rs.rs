@@ -151,6 +151,37 @@ async fn a_chat_stream_records_what_its_lines_said() {
 }
 
 #[tokio::test]
+async fn streamed_tool_calls_record_their_arguments() {
+    // Ollama sends each call whole; two lines, one call each.
+    let call = |order: &str| json!([{"function": {"name": "lookup_order", "arguments": {"order": order}}}]);
+    let first = json!({"model": "llama3.2:latest", "created_at": "2026-01-01T00:00:00Z",
+        "message": {"role": "assistant", "content": "", "tool_calls": call("1001")},
+        "done": false});
+    let mock = MockOpenAi::start([Reply::Lines(vec![first, done("", call("1002"), 90, 20)])])
+        .await
+        .unwrap();
+    let capture = capture_with(crux::Telemetry::builder().capture_content(true));
+    let items: Vec<_> = chat_stream(client(&mock), request())
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(items.len(), 2);
+    let span = capture.one("crux.generate");
+    assert_eq!(
+        str_array(&span, "gen_ai.response.finish_reasons"),
+        ["tool_calls"]
+    );
+    let output = json_attr(&span, "gen_ai.output.messages");
+    let parts = output[0]["parts"].as_array().unwrap();
+    assert_eq!(parts.len(), 2, "two calls: {parts:?}");
+    for (part, order) in parts.iter().zip(["1001", "1002"]) {
+        assert_eq!(part["type"], "tool_call");
+        assert_eq!(part["name"], "lookup_order");
+        assert_eq!(part["arguments"], json!({"order": order}));
+    }
+}
+
+#[tokio::test]
 async fn a_failed_stream_marks_the_span_error() {
     let mock = MockOpenAi::start([]).await.unwrap();
     let capture = capture_with(crux::Telemetry::builder());

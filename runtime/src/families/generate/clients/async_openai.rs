@@ -3,7 +3,7 @@
 
 use crate::core::content::{Message, Part};
 use crate::families::generate::request::ModelRequest;
-use crate::families::generate::stream::ModelStreamItem;
+use crate::families::generate::stream::{ModelStreamItem, ToolCallFragment};
 use crate::families::generate::{ModelResponse, Usage};
 use crate::families::retrieval::Embeddings;
 use async_openai::types::chat::{
@@ -152,15 +152,23 @@ impl ModelStreamItem for CreateChatCompletionStreamResponse {
             .content
             .as_deref()
     }
-    fn tool_call_starts(&self) -> Vec<(Option<&str>, &str)> {
-        // A call's first chunk carries its id and name; later ones only arguments.
+    fn tool_call_fragments(&self) -> Vec<ToolCallFragment<'_>> {
+        // A call's first chunk carries its id and name; later ones add to its arguments.
         self.choices
             .iter()
             .filter(|c| c.index == 0)
             .flat_map(|c| c.delta.tool_calls.iter().flatten())
-            .filter_map(|t| {
-                let name = t.function.as_ref()?.name.as_deref()?;
-                Some((t.id.as_deref(), name))
+            .map(|t| {
+                let function = t.function.as_ref();
+                ToolCallFragment {
+                    index: t.index as usize,
+                    id: t.id.as_deref(),
+                    name: function.and_then(|f| f.name.as_deref()),
+                    arguments: function
+                        .and_then(|f| f.arguments.as_deref())
+                        .unwrap_or_default()
+                        .into(),
+                }
             })
             .collect()
     }

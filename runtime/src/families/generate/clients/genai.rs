@@ -3,7 +3,7 @@
 
 use crate::core::content::{Message, Part};
 use crate::families::generate::request::ModelRequest;
-use crate::families::generate::stream::ModelStreamItem;
+use crate::families::generate::stream::{ModelStreamItem, ToolCallFragment};
 use crate::families::generate::{ModelResponse, Usage};
 use genai::chat::{
     ChatMessage, ChatOptions, ChatRequest, ChatResponse, ChatRole, ChatStreamEvent, MessageContent,
@@ -143,6 +143,26 @@ impl ModelStreamItem for ChatStreamEvent {
             )],
             _ => Vec::new(),
         }
+    }
+    // genai's chunks carry no index (and, with `capture_tool_calls`, the call so far
+    // rather than a delta); its end event carries the whole calls it captured.
+    fn tool_call_fragments(&self) -> Vec<ToolCallFragment<'_>> {
+        let ChatStreamEvent::End(end) = self else {
+            return Vec::new();
+        };
+        let calls = end.captured_content.iter().flat_map(|c| c.tool_calls());
+        calls
+            .enumerate()
+            .map(|(index, call)| ToolCallFragment {
+                index,
+                id: Some(&call.call_id),
+                name: Some(&call.fn_name),
+                arguments: match &call.fn_arguments {
+                    serde_json::Value::String(raw) => raw.into(),
+                    value => value.to_string().into(),
+                },
+            })
+            .collect()
     }
 }
 

@@ -8,3 +8,5 @@ mod async_openai;
 mod genai;
 #[cfg(feature = "ollama-rs")]
 mod ollama_rs;
+#[cfg(feature = "rig-core")]
+mod rig_core;

@@ -5,7 +5,7 @@
 
 use crate::core::content::{Message, Part};
 use crate::families::generate::request::ModelRequest;
-use crate::families::generate::stream::ModelStreamItem;
+use crate::families::generate::stream::{ModelStreamItem, ToolCallFragment};
 use crate::families::generate::{ModelResponse, Usage};
 use ollama_rs::generation::chat::request::ChatMessageRequest;
 use ollama_rs::generation::chat::{ChatMessage, ChatMessageResponse, MessageRole};
@@ -85,11 +85,18 @@ impl ModelStreamItem for ChatMessageResponse {
     fn text_delta(&self) -> Option<&str> {
         Some(self.message.content.as_str()).filter(|t| !t.is_empty())
     }
-    fn tool_call_starts(&self) -> Vec<(Option<&str>, &str)> {
+    // Ollama sends each tool call whole, arguments included.
+    fn tool_call_fragments(&self) -> Vec<ToolCallFragment<'_>> {
         self.message
             .tool_calls
             .iter()
-            .map(|call| (None, call.function.name.as_str()))
+            .enumerate()
+            .map(|(index, call)| ToolCallFragment {
+                index,
+                id: None,
+                name: Some(&call.function.name),
+                arguments: call.function.arguments.to_string().into(),
+            })
             .collect()
     }
 }
