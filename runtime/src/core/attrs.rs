@@ -62,22 +62,26 @@ impl AttrList {
 
     /// Sets `key` to `value` unless it has a value already.
     pub(crate) fn default_static(&mut self, key: &'static str, value: &'static str) {
+        // Known to be new once looked for: pushed, not searched for again.
         if !self.has(key) {
-            self.upsert_static(key, value);
+            self.push(key, Value::String(StringValue::from(value)));
         }
     }
 
     /// Sets `key` to what `value` makes unless it has a value already.
     pub(crate) fn default_with(&mut self, key: &'static str, value: impl FnOnce() -> Value) {
         if !self.has(key) {
-            self.upsert(key, value());
+            self.push(key, value());
         }
     }
 
     /// Copies the value of `from` to `to`, unless `to` has one or `from` has none.
     pub(crate) fn mirror(&mut self, from: &'static str, to: &'static str) {
-        if let (Some(v), false) = (self.get(from).cloned(), self.has(to)) {
-            self.upsert(to, v);
+        if self.has(to) {
+            return;
+        }
+        if let Some(v) = self.get(from).cloned() {
+            self.push(to, v);
         }
     }
 

@@ -24,15 +24,18 @@ fn seed() -> u64 {
 
 /// 64 random bits.
 pub(crate) fn next_u64() -> u64 {
-    STATE.with(|s| {
-        // xorshift64*
-        let mut x = s.get();
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        s.set(x);
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    })
+    STATE
+        .try_with(|s| {
+            // xorshift64*
+            let mut x = s.get();
+            x ^= x >> 12;
+            x ^= x << 25;
+            x ^= x >> 27;
+            s.set(x);
+            x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        })
+        // A span started by a thread-local's destructor, after this one is gone.
+        .unwrap_or_else(|_| seed())
 }
 
 /// A new id as an attribute value, allocated once and shared by reference count, so

@@ -21,7 +21,6 @@ use opentelemetry_sdk::trace::{
     SpanProcessor,
 };
 use std::borrow::Cow;
-use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError, Weak};
 use std::time::{Duration, SystemTime};
@@ -370,36 +369,14 @@ impl Drop for RecordingSpan {
     }
 }
 
-/// Span and trace ids from a per-thread generator (no shared state, no syscall).
+/// Span and trace ids from crux's per-thread generator (no shared state, no syscall).
 mod ids {
     use super::*;
-
-    thread_local! {
-        static STATE: Cell<u64> = Cell::new(seed());
-    }
-
-    fn seed() -> u64 {
-        use std::hash::{BuildHasher, Hasher};
-        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_u64(0x9e37_79b9_7f4a_7c15);
-        h.finish() | 1
-    }
-
-    /// The next 64 random bits (wyrand).
-    fn next() -> u64 {
-        STATE
-            .try_with(|s| {
-                let x = s.get().wrapping_add(0xa076_1d64_78bd_642f);
-                s.set(x);
-                let t = u128::from(x) * u128::from(x ^ 0xe703_7ed1_a0b4_28db);
-                (t >> 64) as u64 ^ t as u64
-            })
-            .unwrap_or_else(|_| seed())
-    }
+    use crate::core::ids::next_u64;
 
     pub(super) fn span_id() -> SpanId {
         loop {
-            let id = next();
+            let id = next_u64();
             if id != 0 {
                 return SpanId::from_bytes(id.to_be_bytes());
             }
@@ -408,7 +385,7 @@ mod ids {
 
     pub(super) fn trace_id() -> TraceId {
         loop {
-            let id = (u128::from(next()) << 64) | u128::from(next());
+            let id = (u128::from(next_u64()) << 64) | u128::from(next_u64());
             if id != 0 {
                 return TraceId::from_bytes(id.to_be_bytes());
             }
@@ -431,8 +408,9 @@ struct Drain {
     pending: AtomicBool,
     wake: Mutex<()>,
     woken: Condvar,
-    /// One collection at a time, so each processor sees spans in the order they ended.
-    collecting: Mutex<()>,
+    /// One collection at a time, so each processor sees spans in the order they ended;
+    /// it holds the emptied buffers the threads get back (with their capacity).
+    collecting: Mutex<Vec<Vec<Record>>>,
     /// No drain thread could start: each ending span is collected on its own thread.
     inline: AtomicBool,
 }
@@ -500,9 +478,9 @@ pub(crate) fn flush() {
     let Some(drain) = DRAIN.get() else {
         return;
     };
-    let _one_at_a_time = lock(&drain.collecting);
+    let mut spare = lock(&drain.collecting);
     let mut batch = Vec::new();
-    drain.take_all(&mut batch);
+    drain.take_all(&mut batch, &mut spare);
     drain.deliver(batch);
 }
 
@@ -525,18 +503,30 @@ impl Drain {
     }
 
     /// Moves every thread's records into `batch`, in the order they ended.
-    fn take_all(&self, batch: &mut Vec<Record>) {
+    fn take_all(&self, batch: &mut Vec<Record>, spare: &mut Vec<Vec<Record>>) {
         let mut locals = lock(&self.locals);
         // Twice: a span that ended before one taken in the first pass (its child, on
         // another thread) is in its buffer by the second, so a parent never goes out
         // before its children.
         for _ in 0..2 {
             for local in locals.iter() {
-                // `append` leaves the thread's buffer its capacity: no allocation when
-                // the thread records again.
-                batch.append(&mut lock(&local.records));
+                // The thread's buffer is swapped for an empty one that has capacity, so
+                // the thread waits for no copy and allocates nothing when it records on.
+                let mut taken = spare.pop().unwrap_or_default();
+                {
+                    let mut records = lock(&local.records);
+                    if records.is_empty() {
+                        drop(records);
+                        spare.push(taken);
+                        continue;
+                    }
+                    std::mem::swap(&mut *records, &mut taken);
+                }
+                batch.append(&mut taken);
+                spare.push(taken);
             }
         }
+        spare.truncate(locals.len());
         // Threads that ended, with nothing left to collect.
         locals.retain(|l| Arc::strong_count(l) > 1 || !lock(&l.records).is_empty());
         drop(locals);
