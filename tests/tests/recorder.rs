@@ -43,6 +43,16 @@ fn show(key: &str, value: &Value) -> String {
     }
 }
 
+/// Attributes as text, sorted by key.
+fn shown(attrs: &[crux::opentelemetry::KeyValue]) -> Vec<String> {
+    let mut shown: Vec<String> = attrs
+        .iter()
+        .map(|kv| show(kv.key.as_str(), &kv.value))
+        .collect();
+    shown.sort();
+    shown
+}
+
 /// A span as both recorders must agree on it: its path of names from the root and
 /// everything but ids and times.
 fn normal(span: &SpanData, by_id: &HashMap<SpanId, &SpanData>) -> String {
@@ -53,28 +63,14 @@ fn normal(span: &SpanData, by_id: &HashMap<SpanId, &SpanData>) -> String {
         parent = p.parent_span_id;
     }
     path.reverse();
-    let mut attrs: Vec<String> = span
-        .attributes
-        .iter()
-        .map(|kv| show(kv.key.as_str(), &kv.value))
-        .collect();
-    attrs.sort();
+    let attrs = shown(&span.attributes);
     let events: Vec<String> = span
         .events
         .iter()
         .map(|e| {
-            let mut attrs: Vec<String> = e
-                .attributes
-                .iter()
-                .map(|kv| show(kv.key.as_str(), &kv.value))
-                .collect();
-            attrs.sort();
-            format!(
-                "{}{{{}}} dropped {}",
-                e.name,
-                attrs.join(","),
-                e.dropped_attributes_count
-            )
+            let attrs = shown(&e.attributes);
+            let dropped = e.dropped_attributes_count;
+            format!("{}{{{}}} dropped {dropped}", e.name, attrs.join(","))
         })
         .collect();
     format!(
