@@ -467,8 +467,8 @@ fn push(record: Record) {
 
 fn collect_one(record: Option<Record>) {
     let drain = drain();
-    let _one_at_a_time = lock(&drain.collecting);
-    drain.deliver(record.into_iter().collect());
+    let mut spare = lock(&drain.collecting);
+    drain.deliver(vec![record.into_iter().collect()], &mut spare);
 }
 
 /// Hands every span ended so far, on any thread, to its processors; returns once they
@@ -479,9 +479,8 @@ pub(crate) fn flush() {
         return;
     };
     let mut spare = lock(&drain.collecting);
-    let mut batch = Vec::new();
-    drain.take_all(&mut batch, &mut spare);
-    drain.deliver(batch);
+    let runs = drain.take_all(&mut spare);
+    drain.deliver(runs, &mut spare);
 }
 
 impl Drain {
@@ -498,43 +497,40 @@ impl Drain {
             }
             std::thread::sleep(DRAIN_WINDOW);
             self.pending.store(false, Ordering::SeqCst);
-            flush();
+            // Nothing here runs application code, but the thread must outlive anything.
+            let _ = std::panic::catch_unwind(flush);
         }
     }
 
-    /// Moves every thread's records into `batch`, in the order they ended.
-    fn take_all(&self, batch: &mut Vec<Record>, spare: &mut Vec<Vec<Record>>) {
+    /// Takes every thread's records: runs, each in the order its spans ended.
+    fn take_all(&self, spare: &mut Vec<Vec<Record>>) -> Vec<Vec<Record>> {
+        let mut runs = Vec::new();
         let mut locals = lock(&self.locals);
         // Twice: a span that ended before one taken in the first pass (its child, on
         // another thread) is in its buffer by the second, so a parent never goes out
         // before its children.
         for _ in 0..2 {
             for local in locals.iter() {
-                // The thread's buffer is swapped for an empty one that has capacity, so
-                // the thread waits for no copy and allocates nothing when it records on.
-                let mut taken = spare.pop().unwrap_or_default();
-                {
-                    let mut records = lock(&local.records);
-                    if records.is_empty() {
-                        drop(records);
-                        spare.push(taken);
-                        continue;
-                    }
+                let mut records = lock(&local.records);
+                if !records.is_empty() {
+                    // Swapped for an emptied buffer that has capacity: the thread waits
+                    // for no copy and allocates nothing when it records on.
+                    let mut taken = spare.pop().unwrap_or_default();
                     std::mem::swap(&mut *records, &mut taken);
+                    runs.push(taken);
                 }
-                batch.append(&mut taken);
-                spare.push(taken);
             }
         }
-        spare.truncate(locals.len());
-        // Threads that ended, with nothing left to collect.
+        // Threads that ended, with nothing left to collect; buffers for as many as live.
         locals.retain(|l| Arc::strong_count(l) > 1 || !lock(&l.records).is_empty());
-        drop(locals);
-        batch.sort_by_key(|r| r.end_time);
+        spare.truncate(locals.len());
+        runs
     }
 
-    fn deliver(&self, batch: Vec<Record>) {
-        if batch.is_empty() {
+    /// Hands the records of `runs` to their recorders' processors in the order they
+    /// ended (merging the runs), and puts the emptied buffers back in `spare`.
+    fn deliver(&self, mut runs: Vec<Vec<Record>>, spare: &mut Vec<Vec<Record>>) {
+        if runs.is_empty() {
             return;
         }
         let recorders: Vec<(u64, Arc<Recorder>)> = {
@@ -545,10 +541,25 @@ impl Drain {
                 .filter_map(|(id, r)| Some((*id, r.upgrade()?)))
                 .collect()
         };
-        for record in batch {
+        let route = |record: Record| {
             if let Some((_, recorder)) = recorders.iter().find(|(id, _)| *id == record.recorder) {
                 recorder.deliver(record);
             }
+        };
+        {
+            let mut heads: Vec<_> = runs.iter_mut().map(|r| r.drain(..).peekable()).collect();
+            loop {
+                let earliest = heads
+                    .iter_mut()
+                    .enumerate()
+                    .filter_map(|(i, h)| Some((h.peek()?.end_time, i)))
+                    .min();
+                match earliest.and_then(|(_, i)| heads[i].next()) {
+                    Some(record) => route(record),
+                    None => break,
+                }
+            }
         }
+        spare.append(&mut runs);
     }
 }

@@ -179,6 +179,10 @@ impl TelemetryBuilder {
     }
 
     /// Adds any OpenTelemetry span processor.
+    ///
+    /// A processor sees the SDK's spans (its `on_start` takes one), so with one added
+    /// crux's spans are recorded through the SDK's tracer instead of crux's own recorder:
+    /// the same spans, at the SDK's cost per span (see the README's performance section).
     pub fn processor<P: SpanProcessor + 'static>(mut self, processor: P) -> Self {
         self.destinations.push(Box::new(move |_, _, installed| {
             installed
