@@ -90,6 +90,13 @@ pub fn chats_without_usage() -> usize {
         .count()
 }
 
+/// Asserts that the first request on `mock` really went over HTTP to the chat
+/// completions path, with what the request type said (seed 42).
+pub fn assert_chat_request_sent(mock: &MockOpenAi) {
+    assert_eq!(mock.requests()[0].0, "/v1/chat/completions");
+    assert_eq!(mock.requests()[0].1["seed"], 42);
+}
+
 /// Asserts the input and output tokens of a model-call span.
 pub fn assert_usage(span: &SpanData, input: i64, output: i64) {
     assert_eq!(span.i64_attr("gen_ai.usage.input_tokens"), Some(input));

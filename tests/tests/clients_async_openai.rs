@@ -18,10 +18,10 @@ use async_openai::Client;
 use crux::testing::SpanDataExt;
 use crux_examples::openai_mock::{MockOpenAi, Reply};
 use crux_tests::clients::{
-    answer, assert_error_status, assert_input_messages, assert_joined_lookup, assert_lookup,
-    assert_request_attributes, assert_response, assert_streamed_answer, assert_text_output,
-    chats_without_usage, lookup, serve, serve_plain, streamed_answer, streamed_lookup,
-    without_usage, ANSWER, DATED_MODEL,
+    answer, assert_chat_request_sent, assert_error_status, assert_input_messages,
+    assert_joined_lookup, assert_lookup, assert_request_attributes, assert_response,
+    assert_streamed_answer, assert_text_output, chats_without_usage, lookup, serve, serve_plain,
+    streamed_answer, streamed_lookup, without_usage, ANSWER, DATED_MODEL,
 };
 use crux_tests::{json_attr, str_array};
 use futures::{Stream, StreamExt, TryStreamExt};
@@ -129,9 +129,7 @@ async fn a_chat_completion_records_usage_model_finish_reasons_output_and_request
     assert_eq!(first.choices.len(), 1);
     let second = chat(&client, request(false)).await.unwrap();
     assert_eq!(second.choices[0].message.content.as_deref(), Some(ANSWER));
-    // The request really went over HTTP, with what the request type said.
-    assert_eq!(mock.requests()[0].0, "/v1/chat/completions");
-    assert_eq!(mock.requests()[0].1["seed"], 42);
+    assert_chat_request_sent(&mock);
 
     let spans = capture.named("crux.generate");
     assert_eq!(spans.len(), 2);

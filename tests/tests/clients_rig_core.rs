@@ -7,9 +7,10 @@
 use crux::testing::SpanDataExt;
 use crux_examples::openai_mock::MockOpenAi;
 use crux_tests::clients::{
-    answer, assert_error_status, assert_input_messages, assert_joined_lookup, assert_lookup,
-    assert_request_attributes, assert_response, assert_streamed_answer, assert_text_output, lookup,
-    serve, serve_plain, streamed_answer, streamed_lookup, ANSWER,
+    answer, assert_chat_request_sent, assert_error_status, assert_input_messages,
+    assert_joined_lookup, assert_lookup, assert_request_attributes, assert_response,
+    assert_streamed_answer, assert_text_output, lookup, serve, serve_plain, streamed_answer,
+    streamed_lookup, ANSWER,
 };
 use crux_tests::{json_attr, str_array};
 use futures::{Stream, StreamExt, TryStreamExt};
@@ -78,9 +79,7 @@ async fn a_completion_records_usage_model_finish_reasons_tool_calls_output_and_r
     assert_eq!(first.tool_calls().count(), 1);
     let second = chat(&model, request()).await.unwrap();
     assert_eq!(second.text(), ANSWER);
-    // The request really went over HTTP, with what the request type said.
-    assert_eq!(mock.requests()[0].0, "/v1/chat/completions");
-    assert_eq!(mock.requests()[0].1["seed"], 42);
+    assert_chat_request_sent(&mock);
 
     let spans = capture.named("crux.generate");
     assert_eq!(spans.len(), 2);
