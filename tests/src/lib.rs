@@ -1,5 +1,6 @@
 //! Helpers shared by the integration tests.
 
+pub mod clients;
 pub mod collector;
 pub mod fake;
 

@@ -15,8 +15,14 @@ use async_openai::types::embeddings::{
     CreateEmbeddingRequest, CreateEmbeddingResponse, EmbeddingInput,
 };
 use async_openai::Client;
-use crux::testing::{capture_with, SpanDataExt};
-use crux_examples::openai_mock::{self, MockOpenAi, Reply};
+use crux::testing::SpanDataExt;
+use crux_examples::openai_mock::{MockOpenAi, Reply};
+use crux_tests::clients::{
+    answer, assert_chat_request_sent, assert_error_status, assert_input_messages,
+    assert_joined_lookup, assert_lookup, assert_request_attributes, assert_response,
+    assert_streamed_answer, assert_text_output, chats_without_usage, lookup, serve, serve_plain,
+    streamed_answer, streamed_lookup, without_usage, ANSWER, DATED_MODEL,
+};
 use crux_tests::{json_attr, str_array};
 use futures::{Stream, StreamExt, TryStreamExt};
 use serde_json::json;
@@ -95,6 +101,14 @@ async fn embed(
     client.embeddings().create(request).await
 }
 
+/// The chunks of the streamed chat on `mock`, all of them `Ok`.
+async fn streamed(mock: &MockOpenAi) -> Vec<CreateChatCompletionStreamResponse> {
+    chat_stream(client(mock), request(true))
+        .try_collect()
+        .await
+        .unwrap()
+}
+
 fn estimate(model: &str, input: u64, cached: u64, output: u64) -> f64 {
     crux::cost::Prices::default()
         .price(&crux::cost::PriceQuery {
@@ -109,77 +123,30 @@ fn estimate(model: &str, input: u64, cached: u64, output: u64) -> f64 {
 
 #[tokio::test]
 async fn a_chat_completion_records_usage_model_finish_reasons_output_and_request() {
-    let model = "gpt-4o-mini-2024-07-18";
-    let mock = MockOpenAi::start([
-        Reply::Json(openai_mock::tool_call(
-            model,
-            "chatcmpl-1",
-            ("call_1", "lookup_order", json!({"order": "1001"})),
-            (90, 64, 12),
-        )),
-        Reply::Json(openai_mock::completion(
-            model,
-            "chatcmpl-2",
-            "It ships tomorrow.",
-            (120, 0, 8),
-        )),
-    ])
-    .await
-    .unwrap();
-    let capture = capture_with(crux::Telemetry::builder().capture_content(true));
+    let (mock, capture) = serve([lookup("chatcmpl-1"), answer("chatcmpl-2")]).await;
     let client = client(&mock);
     let first = chat(&client, request(false)).await.unwrap();
     assert_eq!(first.choices.len(), 1);
     let second = chat(&client, request(false)).await.unwrap();
-    assert_eq!(
-        second.choices[0].message.content.as_deref(),
-        Some("It ships tomorrow.")
-    );
-    // The request really went over HTTP, with what the request type said.
-    assert_eq!(mock.requests()[0].0, "/v1/chat/completions");
-    assert_eq!(mock.requests()[0].1["seed"], 42);
+    assert_eq!(second.choices[0].message.content.as_deref(), Some(ANSWER));
+    assert_chat_request_sent(&mock);
 
     let spans = capture.named("crux.generate");
     assert_eq!(spans.len(), 2);
     let (tool, answer) = (&spans[0], &spans[1]);
-    assert_eq!(tool.i64_attr("gen_ai.usage.input_tokens"), Some(90));
-    assert_eq!(tool.i64_attr("gen_ai.usage.output_tokens"), Some(12));
-    assert_eq!(
-        tool.i64_attr("gen_ai.usage.cache_read.input_tokens"),
-        Some(64)
-    );
+    let output = assert_lookup(tool);
     assert_eq!(
         tool.i64_attr("gen_ai.usage.reasoning.output_tokens"),
         Some(0)
     );
-    assert_eq!(
-        tool.str_attr("gen_ai.response.model").as_deref(),
-        Some(model)
-    );
-    assert_eq!(
-        tool.str_attr("gen_ai.response.id").as_deref(),
-        Some("chatcmpl-1")
-    );
-    assert_eq!(
-        str_array(tool, "gen_ai.response.finish_reasons"),
-        ["tool_calls"]
-    );
-    let output = json_attr(tool, "gen_ai.output.messages");
-    assert_eq!(output[0]["parts"][0]["type"], "tool_call");
-    assert_eq!(output[0]["parts"][0]["name"], "lookup_order");
+    assert_response(tool, "chatcmpl-1");
     assert_eq!(output[0]["parts"][0]["id"], "call_1");
-    assert_eq!(output[0]["parts"][0]["arguments"]["order"], "1001");
     assert_eq!(
         tool.f64_attr("crux.cost"),
-        Some(estimate(model, 90, 64, 12))
+        Some(estimate(DATED_MODEL, 90, 64, 12))
     );
 
-    assert_eq!(
-        str_array(answer, "gen_ai.response.finish_reasons"),
-        ["stop"]
-    );
-    let output = json_attr(answer, "gen_ai.output.messages");
-    assert_eq!(output[0]["parts"][0]["content"], "It ships tomorrow.");
+    let output = assert_text_output(answer, ANSWER);
     assert_eq!(output[0]["finish_reason"], "stop");
 
     // The request argument: request attributes, and with input capture the messages.
@@ -187,59 +154,28 @@ async fn a_chat_completion_records_usage_model_finish_reasons_output_and_request
         tool.str_attr("gen_ai.request.model").as_deref(),
         Some("gpt-4o-mini")
     );
-    assert_eq!(tool.f64_attr("gen_ai.request.temperature"), Some(0.5));
-    assert_eq!(tool.i64_attr("gen_ai.request.max_tokens"), Some(200));
-    assert_eq!(tool.f64_attr("gen_ai.request.top_p"), Some(0.75));
-    assert_eq!(tool.i64_attr("gen_ai.request.seed"), Some(42));
-    assert_eq!(str_array(tool, "gen_ai.request.stop_sequences"), ["END"]);
+    assert_request_attributes(tool);
     let tools = json_attr(tool, "gen_ai.tool.definitions");
     assert_eq!(tools[0]["function"]["name"], "lookup_order");
-    let input = json_attr(tool, "gen_ai.input.messages");
+    let input = assert_input_messages(tool);
     assert_eq!(input.as_array().unwrap().len(), 1, "system messages apart");
-    assert_eq!(input[0]["role"], "user");
-    assert_eq!(input[0]["parts"][0]["content"], "Where is order 1001?");
-    let system = json_attr(tool, "gen_ai.system_instructions");
-    assert_eq!(system[0]["content"], "You answer parcel questions.");
 }
 
 #[tokio::test]
 async fn a_streamed_completion_records_what_its_chunks_said() {
-    let model = "gpt-4o-mini-2024-07-18";
-    let mock = MockOpenAi::start([Reply::Stream(openai_mock::stream_chunks(
-        model,
-        "chatcmpl-s",
-        "Your parcel ships tomorrow.",
-        (150, 0, 9),
-    ))])
-    .await
-    .unwrap();
-    let capture = capture_with(crux::Telemetry::builder().capture_content(true));
-    let chunks: Vec<_> = chat_stream(client(&mock), request(true))
-        .try_collect()
-        .await
-        .unwrap();
+    let (mock, capture) = serve([streamed_answer("chatcmpl-s")]).await;
+    let chunks = streamed(&mock).await;
     assert!(chunks.len() > 3, "the reply came in chunks");
     assert_eq!(mock.requests()[0].1["stream"], true);
 
     let span = capture.one("crux.generate");
     assert_eq!(span.bool_attr("gen_ai.request.stream"), Some(true));
-    assert_eq!(span.i64_attr("gen_ai.usage.input_tokens"), Some(150));
-    assert_eq!(span.i64_attr("gen_ai.usage.output_tokens"), Some(9));
+    assert_streamed_answer(&span);
+    assert_response(&span, "chatcmpl-s");
     assert_eq!(
-        span.str_attr("gen_ai.response.model").as_deref(),
-        Some(model)
+        span.f64_attr("crux.cost"),
+        Some(estimate(DATED_MODEL, 150, 0, 9))
     );
-    assert_eq!(
-        span.str_attr("gen_ai.response.id").as_deref(),
-        Some("chatcmpl-s")
-    );
-    assert_eq!(str_array(&span, "gen_ai.response.finish_reasons"), ["stop"]);
-    let output = json_attr(&span, "gen_ai.output.messages");
-    assert_eq!(
-        output[0]["parts"][0]["content"],
-        "Your parcel ships tomorrow."
-    );
-    assert_eq!(span.f64_attr("crux.cost"), Some(estimate(model, 150, 0, 9)));
     assert!(span
         .f64_attr("gen_ai.response.time_to_first_chunk")
         .is_some());
@@ -247,21 +183,8 @@ async fn a_streamed_completion_records_what_its_chunks_said() {
 
 #[tokio::test]
 async fn a_streamed_tool_call_records_its_arguments_joined_from_fragments() {
-    let model = "gpt-4o-mini-2024-07-18";
-    let fragments = ["{\"ord", "er\": \"10", "01\", \"urgent\"", ": true}"];
-    let mock = MockOpenAi::start([Reply::Stream(openai_mock::stream_tool_call(
-        model,
-        "chatcmpl-t",
-        ("call_7", "lookup_order", &fragments),
-        (80, 0, 14),
-    ))])
-    .await
-    .unwrap();
-    let capture = capture_with(crux::Telemetry::builder().capture_content(true));
-    let chunks: Vec<_> = chat_stream(client(&mock), request(true))
-        .try_collect()
-        .await
-        .unwrap();
+    let (mock, capture) = serve([streamed_lookup("chatcmpl-t", "call_7")]).await;
+    let chunks = streamed(&mock).await;
     let argument_chunks = chunks
         .iter()
         .flat_map(|c| &c.choices)
@@ -278,45 +201,31 @@ async fn a_streamed_tool_call_records_its_arguments_joined_from_fragments() {
         str_array(&span, "gen_ai.response.finish_reasons"),
         ["tool_calls"]
     );
+    assert_joined_lookup(&span, "call_7");
     let output = json_attr(&span, "gen_ai.output.messages");
-    let parts = output[0]["parts"].as_array().unwrap();
-    assert_eq!(parts.len(), 1, "one call: {parts:?}");
-    assert_eq!(parts[0]["type"], "tool_call");
-    assert_eq!(parts[0]["id"], "call_7");
-    assert_eq!(parts[0]["name"], "lookup_order");
-    assert_eq!(
-        parts[0]["arguments"],
-        json!({"order": "1001", "urgent": true})
-    );
     assert_eq!(output[0]["finish_reason"], "tool_calls");
 }
 
 #[tokio::test]
 async fn a_failed_stream_marks_the_span_error() {
     // An empty script: the server answers 400 with an OpenAI error body.
-    let mock = MockOpenAi::start([]).await.unwrap();
-    let capture = capture_with(crux::Telemetry::builder());
+    let (mock, capture) = serve_plain([]).await;
     let items: Vec<_> = chat_stream(client(&mock), request(true)).collect().await;
     assert!(items.iter().any(Result::is_err));
     let span = capture.one("crux.generate");
-    assert!(matches!(
-        span.status,
-        opentelemetry::trace::Status::Error { .. }
-    ));
+    assert_error_status(&span);
     assert!(span.str_attr("error.type").unwrap().contains("OpenAIError"));
     assert!(span.event("exception").is_some());
 }
 
 #[tokio::test]
 async fn an_embeddings_response_gives_usage_model_and_dimensions() {
-    let mock = MockOpenAi::start([Reply::Json(json!({
+    let (mock, capture) = serve_plain([Reply::Json(json!({
         "object": "list", "model": "text-embedding-3-small",
         "data": [{"object": "embedding", "index": 0, "embedding": [0.1, 0.2, 0.3, 0.4]}],
         "usage": {"prompt_tokens": 7, "total_tokens": 7},
     }))])
-    .await
-    .unwrap();
-    let capture = capture_with(crux::Telemetry::builder());
+    .await;
     embed(&client(&mock), "where is my parcel").await.unwrap();
     let span = capture.one("crux.embedding");
     assert_eq!(span.i64_attr("gen_ai.usage.input_tokens"), Some(7));
@@ -333,21 +242,9 @@ async fn an_embeddings_response_gives_usage_model_and_dimensions() {
 
 #[tokio::test]
 async fn a_response_without_usage_is_reported_once() {
-    let mut without_usage = openai_mock::completion("gpt-4o-mini", "chatcmpl-n", "Hi.", (1, 0, 1));
-    without_usage.as_object_mut().unwrap().remove("usage");
-    let mock = MockOpenAi::start([
-        Reply::Json(without_usage.clone()),
-        Reply::Json(without_usage),
-    ])
-    .await
-    .unwrap();
-    let _capture = capture_with(crux::Telemetry::builder());
+    let (mock, _capture) = serve_plain(without_usage()).await;
     let client = client(&mock);
     chat(&client, request(false)).await.unwrap();
     chat(&client, request(false)).await.unwrap();
-    let listed = crux::usage::calls_without_usage()
-        .into_iter()
-        .filter(|f| f.ends_with("::chat"))
-        .count();
-    assert_eq!(listed, 1);
+    assert_eq!(chats_without_usage(), 1);
 }

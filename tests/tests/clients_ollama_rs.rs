@@ -3,9 +3,14 @@
 //! loopback port; usage, model, finish reasons, tool calls and output messages come from
 //! ollama-rs's own types, request attributes from its request, with no user impl.
 
-use crux::testing::{capture_with, SpanDataExt};
+use crux::testing::SpanDataExt;
 use crux_examples::openai_mock::{MockOpenAi, Reply};
-use crux_tests::{json_attr, str_array};
+use crux_tests::clients::{
+    assert_error_status, assert_input_messages, assert_lookup_output, assert_request_attributes,
+    assert_text_output, assert_usage, chats_without_usage, output_parts, serve, serve_plain,
+    STREAMED_ANSWER,
+};
+use crux_tests::str_array;
 use futures::{Stream, StreamExt, TryStreamExt};
 use ollama_rs::generation::chat::request::ChatMessageRequest;
 use ollama_rs::generation::chat::{ChatMessage, ChatMessageResponse};
@@ -63,6 +68,14 @@ fn chat_stream(
     .try_flatten()
 }
 
+/// The items of the streamed chat on `mock`, all of them `Ok`.
+async fn streamed(mock: &MockOpenAi) -> Vec<ChatMessageResponse> {
+    chat_stream(client(mock), request())
+        .try_collect()
+        .await
+        .unwrap()
+}
+
 fn done(content: &str, tool_calls: Value, prompt: u64, eval: u64) -> Value {
     json!({"model": "llama3.2:latest", "created_at": "2026-01-01T00:00:00Z",
         "message": {"role": "assistant", "content": content, "tool_calls": tool_calls},
@@ -74,28 +87,17 @@ fn done(content: &str, tool_calls: Value, prompt: u64, eval: u64) -> Value {
 #[tokio::test]
 async fn a_chat_response_records_usage_model_finish_reasons_output_and_request() {
     let calls = json!([{"function": {"name": "lookup_order", "arguments": {"order": "1001"}}}]);
-    let mock = MockOpenAi::start([Reply::Json(done("", calls, 88, 14))])
-        .await
-        .unwrap();
-    let capture = capture_with(crux::Telemetry::builder().capture_content(true));
+    let (mock, capture) = serve([Reply::Json(done("", calls, 88, 14))]).await;
     chat(&client(&mock), request()).await.unwrap();
     assert_eq!(mock.requests()[0].0, "/api/chat", "sent over HTTP");
 
     let span = capture.one("crux.generate");
-    assert_eq!(span.i64_attr("gen_ai.usage.input_tokens"), Some(88));
-    assert_eq!(span.i64_attr("gen_ai.usage.output_tokens"), Some(14));
+    assert_usage(&span, 88, 14);
     assert_eq!(
         span.str_attr("gen_ai.response.model").as_deref(),
         Some("llama3.2:latest")
     );
-    assert_eq!(
-        str_array(&span, "gen_ai.response.finish_reasons"),
-        ["tool_calls"]
-    );
-    let output = json_attr(&span, "gen_ai.output.messages");
-    assert_eq!(output[0]["parts"][0]["type"], "tool_call");
-    assert_eq!(output[0]["parts"][0]["name"], "lookup_order");
-    assert_eq!(output[0]["parts"][0]["arguments"]["order"], "1001");
+    assert_lookup_output(&span);
     assert_eq!(
         span.f64_attr("crux.cost"),
         None,
@@ -106,18 +108,8 @@ async fn a_chat_response_records_usage_model_finish_reasons_output_and_request()
         span.str_attr("gen_ai.request.model").as_deref(),
         Some("llama3.2")
     );
-    assert_eq!(span.f64_attr("gen_ai.request.temperature"), Some(0.5));
-    assert_eq!(span.i64_attr("gen_ai.request.max_tokens"), Some(200));
-    assert_eq!(span.f64_attr("gen_ai.request.top_p"), Some(0.75));
-    assert_eq!(span.i64_attr("gen_ai.request.seed"), Some(42));
-    assert_eq!(str_array(&span, "gen_ai.request.stop_sequences"), ["END"]);
-    let input = json_attr(&span, "gen_ai.input.messages");
-    assert_eq!(input[0]["role"], "user");
-    assert_eq!(input[0]["parts"][0]["content"], "Where is order 1001?");
-    assert_eq!(
-        json_attr(&span, "gen_ai.system_instructions")[0]["content"],
-        "You answer parcel questions."
-    );
+    assert_request_attributes(&span);
+    assert_input_messages(&span);
 }
 
 #[tokio::test]
@@ -126,28 +118,16 @@ async fn a_chat_stream_records_what_its_lines_said() {
         json!({"model": "llama3.2:latest", "created_at": "2026-01-01T00:00:00Z",
             "message": {"role": "assistant", "content": text}, "done": false})
     };
-    let mock = MockOpenAi::start([Reply::Lines(vec![
+    let (mock, capture) = serve([Reply::Lines(vec![
         partial("Your parcel "),
         partial("ships tomorrow."),
         done("", json!([]), 120, 7),
     ])])
-    .await
-    .unwrap();
-    let capture = capture_with(crux::Telemetry::builder().capture_content(true));
-    let items: Vec<_> = chat_stream(client(&mock), request())
-        .try_collect()
-        .await
-        .unwrap();
-    assert_eq!(items.len(), 3);
+    .await;
+    assert_eq!(streamed(&mock).await.len(), 3);
     let span = capture.one("crux.generate");
-    assert_eq!(span.i64_attr("gen_ai.usage.input_tokens"), Some(120));
-    assert_eq!(span.i64_attr("gen_ai.usage.output_tokens"), Some(7));
-    assert_eq!(str_array(&span, "gen_ai.response.finish_reasons"), ["stop"]);
-    let output = json_attr(&span, "gen_ai.output.messages");
-    assert_eq!(
-        output[0]["parts"][0]["content"],
-        "Your parcel ships tomorrow."
-    );
+    assert_usage(&span, 120, 7);
+    assert_text_output(&span, STREAMED_ANSWER);
 }
 
 #[tokio::test]
@@ -157,22 +137,14 @@ async fn streamed_tool_calls_record_their_arguments() {
     let first = json!({"model": "llama3.2:latest", "created_at": "2026-01-01T00:00:00Z",
         "message": {"role": "assistant", "content": "", "tool_calls": call("1001")},
         "done": false});
-    let mock = MockOpenAi::start([Reply::Lines(vec![first, done("", call("1002"), 90, 20)])])
-        .await
-        .unwrap();
-    let capture = capture_with(crux::Telemetry::builder().capture_content(true));
-    let items: Vec<_> = chat_stream(client(&mock), request())
-        .try_collect()
-        .await
-        .unwrap();
-    assert_eq!(items.len(), 2);
+    let (mock, capture) = serve([Reply::Lines(vec![first, done("", call("1002"), 90, 20)])]).await;
+    assert_eq!(streamed(&mock).await.len(), 2);
     let span = capture.one("crux.generate");
     assert_eq!(
         str_array(&span, "gen_ai.response.finish_reasons"),
         ["tool_calls"]
     );
-    let output = json_attr(&span, "gen_ai.output.messages");
-    let parts = output[0]["parts"].as_array().unwrap();
+    let parts = output_parts(&span);
     assert_eq!(parts.len(), 2, "two calls: {parts:?}");
     for (part, order) in parts.iter().zip(["1001", "1002"]) {
         assert_eq!(part["type"], "tool_call");
@@ -183,15 +155,11 @@ async fn streamed_tool_calls_record_their_arguments() {
 
 #[tokio::test]
 async fn a_failed_stream_marks_the_span_error() {
-    let mock = MockOpenAi::start([]).await.unwrap();
-    let capture = capture_with(crux::Telemetry::builder());
+    let (mock, capture) = serve_plain([]).await;
     let items: Vec<_> = chat_stream(client(&mock), request()).collect().await;
     assert!(items.iter().any(Result::is_err));
     let span = capture.one("crux.generate");
-    assert!(matches!(
-        span.status,
-        opentelemetry::trace::Status::Error { .. }
-    ));
+    assert_error_status(&span);
     assert!(span.event("exception").is_some());
 }
 
@@ -199,16 +167,10 @@ async fn a_failed_stream_marks_the_span_error() {
 async fn a_response_without_usage_is_reported_once() {
     let unfinished = json!({"model": "llama3.2:latest", "created_at": "2026-01-01T00:00:00Z",
         "message": {"role": "assistant", "content": "Hi."}, "done": false});
-    let mock = MockOpenAi::start([Reply::Json(unfinished.clone()), Reply::Json(unfinished)])
-        .await
-        .unwrap();
-    let _capture = capture_with(crux::Telemetry::builder());
+    let (mock, _capture) =
+        serve_plain([Reply::Json(unfinished.clone()), Reply::Json(unfinished)]).await;
     let ollama = client(&mock);
     chat(&ollama, request()).await.unwrap();
     chat(&ollama, request()).await.unwrap();
-    let listed = crux::usage::calls_without_usage()
-        .into_iter()
-        .filter(|f| f.ends_with("::chat"))
-        .count();
-    assert_eq!(listed, 1);
+    assert_eq!(chats_without_usage(), 1);
 }
