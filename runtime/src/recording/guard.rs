@@ -139,15 +139,24 @@ impl SpanGuard {
 }
 
 impl Drop for SpanGuard {
+    /// Inline and empty for a guard that does not record: the recording state is taken
+    /// out and dropped out of line, so the field's own drop glue is not called either.
     #[inline]
     fn drop(&mut self) {
-        if let Some(active) = &mut self.active {
-            if !active.ended {
-                // The body never completed: its own panic was recorded where it was
-                // caught; anything else (a dropped future, a panic elsewhere unwinding
-                // through us) is a cancellation.
-                active.finish(false);
-            }
+        if let Some(active) = self.active.take() {
+            Active::drop_recording(active);
+        }
+    }
+}
+
+impl Active {
+    /// Ends the span if the body never completed (its own panic was recorded where it
+    /// was caught; anything else, a dropped future or a panic elsewhere unwinding
+    /// through us, is a cancellation), then frees the state.
+    #[inline(never)]
+    fn drop_recording(mut active: Box<Active>) {
+        if !active.ended {
+            active.finish(false);
         }
     }
 }
