@@ -14,7 +14,7 @@ use crate::core::span::Span;
 use crate::families::reason::{ReasonScope, ToolCall};
 use opentelemetry::Context;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::OnceLock;
+use std::sync::{Mutex, PoisonError};
 
 /// The shape of what a tool returned, as `crux.tool.model_output.type` names it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -128,7 +128,9 @@ pub trait ToolOutput {
 pub(crate) struct ToolState {
     /// Its place in the tool loop of an enclosing `use_reason`.
     call: Option<ToolCall>,
-    output: OnceLock<RecordedOutput>,
+    /// The first output recorded (a lock, not a `OnceLock`: it is set once per call,
+    /// where a `OnceLock`'s first set costs more than taking a free lock).
+    output: Mutex<Option<RecordedOutput>>,
     /// Characters of the error message, the size of an `Err` output.
     error_chars: AtomicUsize,
     /// The tool's name, kept when the call is counted in the metrics.
@@ -212,7 +214,7 @@ impl ToolState {
         } else {
             OutputKind::Json
         };
-        let _ = self.output.set(RecordedOutput {
+        self.set_output(RecordedOutput {
             kind,
             size,
             model_size: size,
@@ -222,12 +224,20 @@ impl ToolState {
 
     /// Records a declared output: the raw output's size and what the model sees.
     pub(crate) fn record_model_output(&self, output_size: usize, model: &ModelOutput) {
-        let _ = self.output.set(RecordedOutput {
+        self.set_output(RecordedOutput {
             kind: model.kind,
             size: output_size,
             model_size: model.size,
             result: None,
         });
+    }
+
+    /// Keeps `output` unless one was recorded already.
+    fn set_output(&self, output: RecordedOutput) {
+        self.output
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get_or_insert(output);
     }
 
     /// The tool failed with `message`.
@@ -252,7 +262,12 @@ impl ToolState {
             crate::core::pipeline::with_metrics(|m| m.tool_call(name, error_type));
         }
         let as_i64 = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
-        let (kind, size, model_size) = match self.output.get() {
+        let output = self
+            .output
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        let (kind, size, model_size) = match &output {
             Some(out) if out.kind.is_error() || !errored => (out.kind, out.size, out.model_size),
             _ if errored => {
                 let chars = self.error_chars.load(Ordering::Relaxed);
@@ -267,7 +282,7 @@ impl ToolState {
             key::CRUX_TOOL_TOKEN_SAVINGS_ESTIMATE,
             as_i64(size.saturating_sub(model_size)),
         );
-        if let Some(result) = self.output.get().and_then(|o| o.result.clone()) {
+        if let Some(result) = output.and_then(|o| o.result) {
             end.push(key::GEN_AI_TOOL_CALL_RESULT, result);
         }
     }
