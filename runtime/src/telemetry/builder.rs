@@ -306,3 +306,49 @@ impl TelemetryBuilder {
         Ok(guard)
     }
 }
+
+#[cfg(test)]
+mod recorder_tests {
+    //! Which recorder the builder picks, and the recorder's buffers (`core/recorder.rs`).
+
+    use crate::export::InMemorySpans;
+    use crate::Telemetry;
+
+    /// One span through the installed pipeline, started and ended at once.
+    fn noop() {
+        crate::core::pipeline::instant(&opentelemetry::Context::new(), "crux.test", Vec::new());
+    }
+
+    #[test]
+    fn crux_destinations_record_through_the_recorder_and_an_application_processor_through_the_sdk()
+    {
+        let _turn = crate::testing::exclusive();
+        let spans = InMemorySpans::new();
+        let guard = Telemetry::builder().in_memory(&spans).install().unwrap();
+        assert!(crate::core::pipeline::load().records_itself());
+        drop(guard);
+        let guard = Telemetry::builder()
+            .processor(spans.processor())
+            .install()
+            .unwrap();
+        assert!(!crate::core::pipeline::load().records_itself());
+        drop(guard);
+    }
+
+    #[test]
+    fn a_burst_larger_than_a_thread_buffer_arrives_whole_and_once() {
+        let _turn = crate::testing::exclusive();
+        crate::set_enabled(true);
+        let spans = InMemorySpans::new();
+        let guard = Telemetry::builder().in_memory(&spans).install().unwrap();
+        // More than one buffer's worth from a thread that then exits: whether the drain or
+        // the thread itself (at the limit) hands them on, every span arrives, once.
+        let n = crate::core::recorder::LOCAL_LIMIT + 100;
+        std::thread::spawn(move || (0..n).for_each(|_| noop()))
+            .join()
+            .unwrap();
+        assert_eq!(spans.spans().len(), n);
+        let report = guard.shutdown();
+        assert!(report.errors.is_empty(), "{report}");
+    }
+}
