@@ -7,7 +7,27 @@ pub mod fake;
 use crux::opentelemetry::Value;
 use crux::opentelemetry_sdk::trace::SpanData;
 use crux::testing::SpanDataExt;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+
+/// What `scripts/test` installed under `.tools/` whose folder name starts with `prefix`,
+/// or the path in the variable `var`; `what` names it in the panic when neither is there.
+pub fn installed(var: &str, prefix: &str, what: &str) -> PathBuf {
+    if let Ok(path) = std::env::var(var) {
+        return PathBuf::from(path);
+    }
+    let tools = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.tools");
+    std::fs::read_dir(&tools)
+        .ok()
+        .and_then(|d| {
+            d.filter_map(Result::ok)
+                .map(|e| e.path())
+                .find(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with(prefix)))
+        })
+        .unwrap_or_else(|| {
+            panic!("{what} is not installed: run ./scripts/test (it installs it into .tools/) or set {var}")
+        })
+}
 
 /// The value of the attribute `key` of `span`, as recorded.
 pub fn value(span: &SpanData, key: &str) -> Option<Value> {

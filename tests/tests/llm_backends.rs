@@ -38,31 +38,6 @@ fn expected_kind(name: &str, mlflow: bool) -> &'static str {
     }
 }
 
-/// A Python environment `scripts/test` installed under `.tools/` (or `$var`).
-fn tool(var: &str, prefix: &str) -> PathBuf {
-    if let Ok(path) = std::env::var(var) {
-        return PathBuf::from(path);
-    }
-    let tools = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.tools");
-    std::fs::read_dir(&tools)
-        .ok()
-        .and_then(|d| {
-            d.filter_map(Result::ok)
-                .map(|e| e.path())
-                .find(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with(prefix)))
-        })
-        .unwrap_or_else(|| {
-            panic!("{prefix} is not installed: run ./scripts/test (it installs it into .tools/) or set {var}")
-        })
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free loopback port")
-}
-
 /// One HTTP/1.1 request on loopback; `None` when the server does not answer yet.
 fn http(
     port: u16,
@@ -419,9 +394,12 @@ fn assert_first_class(view: &Value, crux: &[(String, CruxTrace)], replies: &str,
 
 #[test]
 fn phoenix_shows_every_crux_span_first_class() {
-    let env = tool("CRUX_PHOENIX", "phoenix-");
+    let env = crux_tests::installed("CRUX_PHOENIX", "phoenix-", "Arize Phoenix");
     let dir = temp_dir("phoenix");
-    let (port, grpc) = (free_port(), free_port());
+    let (port, grpc) = (
+        crux_tests::collector::free_port(),
+        crux_tests::collector::free_port(),
+    );
     let mut command = Command::new(env.join("bin/phoenix"));
     command
         .arg("serve")
@@ -461,9 +439,9 @@ fn phoenix_shows_every_crux_span_first_class() {
 
 #[test]
 fn mlflow_shows_every_crux_span_first_class() {
-    let env = tool("CRUX_MLFLOW", "mlflow-");
+    let env = crux_tests::installed("CRUX_MLFLOW", "mlflow-", "MLflow");
     let dir = temp_dir("mlflow");
-    let port = free_port();
+    let port = crux_tests::collector::free_port();
     let mut command = Command::new(env.join("bin/mlflow"));
     command
         .args([

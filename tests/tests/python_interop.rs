@@ -8,29 +8,19 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-fn python_path() -> PathBuf {
-    if let Ok(path) = std::env::var("CRUX_PYTHON_OTEL") {
-        return PathBuf::from(path);
-    }
-    let tools = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.tools");
-    std::fs::read_dir(&tools)
-        .ok()
-        .and_then(|d| {
-            d.filter_map(Result::ok)
-                .map(|e| e.path())
-                .find(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("python-otel")))
-        })
-        .unwrap_or_else(|| {
-            panic!("the OpenTelemetry Python SDK is not installed: run ./scripts/test (it installs it into .tools/) or set CRUX_PYTHON_OTEL")
-        })
-}
-
 fn peer(mode: &str, stdin: &str) -> serde_json::Value {
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("python/peer.py");
     let mut child = Command::new("python3")
         .arg(script)
         .arg(mode)
-        .env("PYTHONPATH", python_path())
+        .env(
+            "PYTHONPATH",
+            crux_tests::installed(
+                "CRUX_PYTHON_OTEL",
+                "python-otel",
+                "the OpenTelemetry Python SDK",
+            ),
+        )
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
