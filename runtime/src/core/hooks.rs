@@ -169,8 +169,16 @@ fn contained<R>(hook: &'static str, run: impl FnOnce() -> R) -> Option<R> {
 
 impl Hooks {
     /// Runs `map_attributes` over `attrs` for `phase`; a panicking hook leaves the
-    /// attributes as far as it got.
+    /// attributes as far as it got. Inline for the check: every span's start and end
+    /// ask, and most applications set no hook.
+    #[inline]
     pub(crate) fn map(&self, phase: Phase, span_name: &str, attrs: &mut Vec<KeyValue>) {
+        if self.map_attributes.is_some() {
+            self.run_map(phase, span_name, attrs);
+        }
+    }
+
+    fn run_map(&self, phase: Phase, span_name: &str, attrs: &mut Vec<KeyValue>) {
         if let Some(map) = &self.map_attributes {
             let mut list = AttrList::from_vec(std::mem::take(attrs));
             contained("map_attributes", || {

@@ -235,6 +235,11 @@ pub(crate) struct Held {
 }
 
 impl Held {
+    /// No pipeline held.
+    pub(crate) fn none() -> Held {
+        Held { pipeline: None }
+    }
+
     /// The options the span started with.
     #[inline]
     pub(crate) fn options(&self) -> &Options {

@@ -274,7 +274,9 @@ impl RecordingSpan {
     }
 
     fn end_at(&mut self, timestamp: Option<SystemTime>) {
-        let Some(mut record) = self.record.take() else {
+        // Finished in place and moved once, into the thread's buffer: the record is the
+        // biggest thing a span moves.
+        let Some(record) = &mut self.record else {
             return;
         };
         record.end_time = match timestamp {
@@ -283,7 +285,7 @@ impl RecordingSpan {
             None => record.end_time,
         };
         record.span_context = self.span_context.clone();
-        push(record);
+        push(&mut self.record);
     }
 }
 
@@ -442,9 +444,8 @@ thread_local! {
     };
 }
 
-/// Puts an ended span's record in this thread's buffer.
-fn push(record: Record) {
-    let mut slot = Some(record);
+/// Moves an ended span's record (taken from `slot`) into this thread's buffer.
+fn push(slot: &mut Option<Record>) {
     let filled = LOCAL.try_with(|local| {
         let mut records = lock(&local.records);
         records.extend(slot.take());
@@ -541,22 +542,21 @@ impl Drain {
                 .filter_map(|(id, r)| Some((*id, r.upgrade()?)))
                 .collect()
         };
-        let route = |record: Record| {
-            if let Some((_, recorder)) = recorders.iter().find(|(id, _)| *id == record.recorder) {
-                recorder.deliver(record);
-            }
-        };
         {
-            let mut heads: Vec<_> = runs.iter_mut().map(|r| r.drain(..).peekable()).collect();
+            // Looked at in place (not `peekable`, which would move each record once
+            // more: a record is the biggest thing the drain moves).
+            let mut heads: Vec<_> = runs.iter_mut().map(|r| r.drain(..)).collect();
             loop {
                 let earliest = heads
-                    .iter_mut()
+                    .iter()
                     .enumerate()
-                    .filter_map(|(i, h)| Some((h.peek()?.end_time, i)))
+                    .filter_map(|(i, h)| Some((h.as_slice().first()?.end_time, i)))
                     .min();
-                match earliest.and_then(|(_, i)| heads[i].next()) {
-                    Some(record) => route(record),
-                    None => break,
+                let Some((_, i)) = earliest else { break };
+                let Some(record) = heads[i].next() else { break };
+                if let Some((_, recorder)) = recorders.iter().find(|(id, _)| *id == record.recorder)
+                {
+                    recorder.deliver(record);
                 }
             }
         }

@@ -67,8 +67,10 @@ impl SpanGuard {
 
     /// Starts a recording span: the body of [`SpanGuard::start`], compiled once.
     fn start_recording(callsite: &'static Callsite, args: &mut dyn FnMut(&mut Start)) -> SpanGuard {
+        let mut active = kept_box();
+        active.start(callsite, args);
         SpanGuard {
-            active: Some(Box::new(Active::start(callsite, args))),
+            active: Some(active),
         }
     }
 
@@ -158,11 +160,70 @@ impl Active {
         if !active.ended {
             active.finish(false);
         }
+        *active = Active::vacant();
+        give_back(active);
+    }
+
+    /// Nothing: what a kept box holds between two spans.
+    fn vacant() -> Active {
+        Active {
+            cx: Context::new(),
+            name: Cow::Borrowed(""),
+            ended: true,
+            panicked: AtomicBool::new(false),
+            errored: AtomicBool::new(false),
+            error_type: std::sync::OnceLock::new(),
+            pipeline: Held::none(),
+            capture: Capture {
+                content: crate::core::content::CaptureContent::default(),
+                overridden: None,
+                cap: 0,
+            },
+            family: Family::Plain,
+        }
     }
 }
 
+/// The most boxes a thread keeps for its next spans (nested spans each take one).
+const MOST_KEPT_BOXES: usize = 32;
+
+thread_local! {
+    /// Boxes of this thread's ended spans, vacant, for the next ones: a recorded call
+    /// then allocates no state of its own. The boxes are what is kept (a guard holds
+    /// one), so a `Vec<Active>` would not do.
+    #[allow(clippy::vec_box)]
+    static KEPT_BOXES: Cell<Vec<Box<Active>>> = const { Cell::new(Vec::new()) };
+}
+
+/// A box for a span's state: one this thread kept, else a new one.
+fn kept_box() -> Box<Active> {
+    KEPT_BOXES
+        .try_with(|spare| {
+            let mut boxes = spare.take();
+            let one = boxes.pop();
+            spare.set(boxes);
+            one
+        })
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| Box::new(Active::vacant()))
+}
+
+/// Keeps a vacant box for this thread's next span.
+fn give_back(vacant: Box<Active>) {
+    let _ = KEPT_BOXES.try_with(|spare| {
+        let mut boxes = spare.take();
+        if boxes.len() < MOST_KEPT_BOXES {
+            boxes.push(vacant);
+        }
+        spare.set(boxes);
+    });
+}
+
 impl Active {
-    fn start(callsite: &'static Callsite, args: &mut dyn FnMut(&mut Start)) -> Active {
+    /// Starts the span of `callsite` in this vacant state, field by field (the state is
+    /// not built aside and moved in whole).
+    fn start(&mut self, callsite: &'static Callsite, args: &mut dyn FnMut(&mut Start)) {
         let current = Context::current();
         let loaded = pipeline::load();
         let options = loaded.options();
@@ -196,9 +257,14 @@ impl Active {
             options,
             loaded.metrics().is_some(),
         );
-        let mut builder = SpanBuilder::from_name(name)
-            .with_kind(callsite::span_kind(callsite.kind))
-            .with_attributes(attrs.into_vec());
+        // One literal, not the builder's chained methods: each of those moves the whole
+        // builder.
+        let mut builder = SpanBuilder {
+            name,
+            span_kind: Some(callsite::span_kind(callsite.kind)),
+            attributes: Some(attrs.into_vec()),
+            ..SpanBuilder::default()
+        };
         if let Some(checkpoint) = &resume {
             flow::resume(checkpoint, &mut builder, &mut parent, options);
         }
@@ -212,17 +278,15 @@ impl Active {
         if options.hooks.on_start.is_some() {
             options.hooks.started(&span_info(&name, &span_cx));
         }
-        Active {
-            cx,
-            name,
-            ended: false,
-            panicked: AtomicBool::new(false),
-            errored: AtomicBool::new(false),
-            error_type: std::sync::OnceLock::new(),
-            pipeline: loaded.hold(),
-            capture,
-            family,
-        }
+        self.cx = cx;
+        self.name = name;
+        self.ended = false;
+        self.panicked = AtomicBool::new(false);
+        self.errored = AtomicBool::new(false);
+        self.error_type = std::sync::OnceLock::new();
+        self.pipeline = loaded.hold();
+        self.capture = capture;
+        self.family = family;
     }
 
     /// Runs `body` with the span current; a panic is recorded and keeps unwinding.
@@ -340,6 +404,61 @@ fn readable_name(callsite: &'static Callsite, attrs: &AttrList) -> Cow<'static, 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn kept_boxes() -> usize {
+        KEPT_BOXES.with(|kept| {
+            let boxes = kept.take();
+            let n = boxes.len();
+            kept.set(boxes);
+            n
+        })
+    }
+
+    #[test]
+    fn a_thread_starts_its_spans_in_boxes_it_kept_and_keeps_a_bounded_number() {
+        let site: &'static Callsite = Box::leak(Box::new(Callsite {
+            kind: crate::core::callsite::Kind::Tool,
+            name: "crux.tool.kept",
+            label: "kept",
+            doc: None,
+            function: "tests::kept",
+            file: "guard.rs",
+            line: 1,
+        }));
+        // Nested deeper than the bound: every level takes a box, and only the bound's
+        // worth is kept when they end.
+        let depth = MOST_KEPT_BOXES + 8;
+        let guards: Vec<SpanGuard> = (0..depth)
+            .map(|_| SpanGuard::start(site, &mut |_| {}))
+            .collect();
+        assert!(guards.iter().all(SpanGuard::is_recording));
+        assert_eq!(kept_boxes(), 0, "every kept box is in use");
+        for guard in guards.into_iter().rev() {
+            guard.end();
+        }
+        assert_eq!(kept_boxes(), MOST_KEPT_BOXES);
+        // The next span takes one and gives it back, and the one after does not inherit
+        // what the last one recorded.
+        let failed = SpanGuard::start(site, &mut |_| {});
+        assert_eq!(kept_boxes(), MOST_KEPT_BOXES - 1);
+        let kept_at = failed.active().map(|a| a as *const Active);
+        failed.record_error("tool_error", "boom");
+        assert!(failed
+            .active()
+            .is_some_and(|a| a.errored.load(Ordering::Relaxed)));
+        failed.end();
+        let next = SpanGuard::start(site, &mut |_| {});
+        assert_eq!(
+            next.active().map(|a| a as *const Active),
+            kept_at,
+            "the same box, taken again"
+        );
+        let state = next.active().expect("recording");
+        assert!(!state.ended && !state.errored.load(Ordering::Relaxed));
+        assert!(state.error_type.get().is_none());
+        next.end();
+        assert_eq!(kept_boxes(), MOST_KEPT_BOXES);
+    }
 
     #[test]
     fn span_guards_and_scopes_cross_threads() {
