@@ -33,20 +33,14 @@ impl ValueLimits {
     /// Makes every attribute value of `span`, its events and links safe.
     pub(crate) fn apply(&self, span: &mut SpanData) {
         one_value_per_key(&mut span.attributes);
-        let mut cut = false;
-        let event_attrs = span
-            .events
-            .events
-            .iter_mut()
-            .flat_map(|e| &mut e.attributes);
-        let link_attrs = span.links.links.iter_mut().flat_map(|l| &mut l.attributes);
-        for kv in span
-            .attributes
-            .iter_mut()
-            .chain(event_attrs)
-            .chain(link_attrs)
-        {
-            cut |= self.make_safe(&mut kv.value);
+        // One plain loop per list (a chain of the three costs more per value than the
+        // check itself).
+        let mut cut = self.make_all_safe(&mut span.attributes);
+        for event in &mut span.events.events {
+            cut |= self.make_all_safe(&mut event.attributes);
+        }
+        for link in &mut span.links.links {
+            cut |= self.make_all_safe(&mut link.attributes);
         }
         if cut {
             let truncated = KeyValue::new(key::CRUX_TRUNCATED, true);
@@ -61,8 +55,26 @@ impl ValueLimits {
         }
     }
 
-    /// Makes `value` safe; whether a string was cut.
+    /// Makes the values of `attrs` safe; whether a string was cut.
+    fn make_all_safe(&self, attrs: &mut [KeyValue]) -> bool {
+        attrs
+            .iter_mut()
+            .fold(false, |cut, kv| self.make_safe(&mut kv.value) | cut)
+    }
+
+    /// Makes `value` safe; whether a string was cut. Inline for the values that are
+    /// safe as they are (nearly all).
+    #[inline]
     fn make_safe(&self, value: &mut Value) -> bool {
+        match value {
+            Value::Bool(_) | Value::I64(_) => false,
+            Value::F64(f) if f.is_finite() => false,
+            Value::String(s) if s.as_str().len() <= self.max_value_length => false,
+            _ => self.make_unusual_safe(value),
+        }
+    }
+
+    fn make_unusual_safe(&self, value: &mut Value) -> bool {
         match value {
             Value::F64(f) if !f.is_finite() => {
                 *value = Value::String(non_finite_name(*f).into());
@@ -100,10 +112,7 @@ impl ValueLimits {
 
 /// Drops empty keys and, for a key set more than once, every value but the last.
 fn one_value_per_key(attrs: &mut Vec<KeyValue>) {
-    let clean = attrs.iter().enumerate().all(|(i, kv)| {
-        !kv.key.as_str().is_empty() && attrs[i + 1..].iter().all(|later| later.key != kv.key)
-    });
-    if clean {
+    if !has_empty_or_repeated_key(attrs) {
         return;
     }
     attrs.retain(|kv| !kv.key.as_str().is_empty());
@@ -115,6 +124,32 @@ fn one_value_per_key(attrs: &mut Vec<KeyValue>) {
     }
     kept.reverse();
     *attrs = kept;
+}
+
+/// Whether a key of `attrs` is empty or set more than once.
+///
+/// A key is compared with the earlier keys only when its bit (from its length and last
+/// two bytes, where a span's keys mostly differ) was seen before: most keys are checked
+/// without any comparison, where comparing every pair was most of this thread's work
+/// per span.
+fn has_empty_or_repeated_key(attrs: &[KeyValue]) -> bool {
+    let mut seen = 0u64;
+    for (i, kv) in attrs.iter().enumerate() {
+        let key = kv.key.as_str();
+        let bit = match key.as_bytes() {
+            [] => return true,
+            [only] => 1u64 << ((1 + 7 * usize::from(*only)) % 64),
+            [.., before, last] => {
+                let mix = key.len() + 7 * usize::from(*last) + 13 * usize::from(*before);
+                1u64 << (mix % 64)
+            }
+        };
+        if seen & bit != 0 && attrs[..i].iter().any(|earlier| earlier.key.as_str() == key) {
+            return true;
+        }
+        seen |= bit;
+    }
+    false
 }
 
 impl Default for ValueLimits {
@@ -214,6 +249,31 @@ mod tests {
                 KeyValue::new("gen_ai.tool.name", "second")
             ]
         );
+    }
+
+    #[test]
+    fn repeated_keys_are_found_among_keys_of_one_length() {
+        // Distinct keys of one length (and of lengths 64 apart) are not repeats; a repeat
+        // is found wherever it is, and only a repeat or an empty key is.
+        let distinct: Vec<KeyValue> = ["gen_ai.tool.name", "gen_ai.tool.type", "a", "b"]
+            .into_iter()
+            .map(|k| KeyValue::new(k, 1))
+            .chain([
+                KeyValue::new("x".repeat(3), 1),
+                KeyValue::new("x".repeat(67), 1),
+            ])
+            .collect();
+        assert!(!has_empty_or_repeated_key(&distinct));
+        for at in 0..=distinct.len() {
+            for repeated in 0..distinct.len() {
+                let mut attrs = distinct.clone();
+                attrs.insert(at, distinct[repeated].clone());
+                assert!(has_empty_or_repeated_key(&attrs), "{repeated} at {at}");
+            }
+            let mut attrs = distinct.clone();
+            attrs.insert(at, KeyValue::new("", 1));
+            assert!(has_empty_or_repeated_key(&attrs), "empty key at {at}");
+        }
     }
 
     #[test]
