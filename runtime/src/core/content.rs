@@ -162,36 +162,59 @@ pub(crate) fn capped_json<T: Serialize + ?Sized>(value: &T, cap: usize) -> Optio
 
 /// The model-facing shape of a value and its size in characters: `("text", chars of the
 /// string)` for a string, `("json", chars of its JSON)` otherwise; measured by
-/// serializing into a counter, without building the JSON.
+/// serializing into a counter, without building the JSON (nor copying a string).
 pub(crate) fn measure<T: Serialize + ?Sized>(value: &T) -> Option<(&'static str, usize)> {
-    struct Counter {
-        chars: usize,
-        first: Option<u8>,
-    }
-    impl std::io::Write for Counter {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            if self.first.is_none() {
-                self.first = buf.first().copied();
-            }
-            // Count characters: every byte that does not continue a UTF-8 sequence.
-            self.chars += buf.iter().filter(|b| (**b & 0xC0) != 0x80).count();
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut counter = Counter {
-        chars: 0,
-        first: None,
-    };
+    let mut counter = Counter::default();
     serde_json::to_writer(&mut counter, value).ok()?;
     if counter.first == Some(b'"') {
         // A string: its own characters, not its quoted and escaped JSON.
-        let value = serde_json::to_value(value).ok()?;
-        return Some(("text", value.as_str()?.chars().count()));
+        return Some(("text", counter.chars - 2 - counter.escaped));
     }
     Some(("json", counter.chars))
+}
+
+/// Counts the characters of the JSON written to it, and what its escapes add: the
+/// characters a string's JSON has beyond the string's own.
+#[derive(Default)]
+struct Counter {
+    chars: usize,
+    first: Option<u8>,
+    /// Characters of escapes beyond the one each stands for (`\n`: 1, `\u001f`: 5).
+    escaped: usize,
+    /// Bytes of the escape being read that are still to come (it may span writes).
+    escape_left: u8,
+}
+
+impl std::io::Write for Counter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.first.is_none() {
+            self.first = buf.first().copied();
+        }
+        // Count characters: every byte that does not continue a UTF-8 sequence.
+        self.chars += buf.iter().filter(|b| (**b & 0xC0) != 0x80).count();
+        // Escapes are ASCII: `\` and one byte, or `\u` and four hex digits.
+        if self.escape_left > 0 || buf.contains(&b'\\') {
+            for &b in buf {
+                match self.escape_left {
+                    0 if b == b'\\' => {
+                        self.escaped += 1;
+                        self.escape_left = 1;
+                    }
+                    0 => {}
+                    1 if b == b'u' => {
+                        self.escaped += 4;
+                        self.escape_left = 4;
+                    }
+                    _ => self.escape_left -= 1,
+                }
+            }
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Cuts `text` to `cap` characters.
@@ -224,6 +247,27 @@ mod tests {
     #[test]
     fn measure_counts_characters_without_building_json() {
         assert_eq!(measure(&"héllo"), Some(("text", 5)));
+        // Escaped characters count once: quotes, backslashes, control characters (as
+        // `\n` or `\u001f`), next to multi-byte ones.
+        for text in [
+            "",
+            "a\"b\\c",
+            "line\nnext\ttab\r",
+            "\u{1f}\u{0}\u{7f}",
+            "\\u0041 is not an escape",
+            "émoji 🦀 \"quoted\" \u{1}",
+            &"\\\"\n".repeat(1000),
+        ] {
+            assert_eq!(
+                measure(text),
+                Some(("text", text.chars().count())),
+                "{text:?}"
+            );
+            assert_eq!(
+                measure(&text.to_owned()),
+                Some(("text", text.chars().count()))
+            );
+        }
         assert_eq!(measure(&12345u64), Some(("json", 5)));
         assert_eq!(measure(&vec!["é", "b"]), Some(("json", 9)));
     }
