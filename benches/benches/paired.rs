@@ -68,25 +68,33 @@ fn time(n: u64, mut call: impl FnMut() -> u64) -> Duration {
 }
 
 /// Times `n` calls of `call` split over two threads started together: with no shared
-/// state on the hot path, two threads take about half the time of one.
+/// state on the hot path, two threads take about half the time of one. The time runs
+/// from the first thread's start to the last one's end, each read by the threads
+/// themselves (a clock read by the spawning thread after the barrier could come late,
+/// when the workers already ran: on two cores three threads wait for one).
 fn time_two_threads(n: u64, call: impl Fn() -> u64 + Sync) -> Duration {
-    let start = std::sync::Barrier::new(3);
-    std::thread::scope(|scope| {
-        for _ in 0..2 {
-            scope.spawn(|| {
-                start.wait();
-                for _ in 0..n / 2 {
-                    black_box(call());
-                }
-            });
-        }
-        start.wait();
-        let started = Instant::now();
-        // The scope joins both threads before it returns.
-        (started, ())
-    })
-    .0
-    .elapsed()
+    let start = std::sync::Barrier::new(2);
+    let spans: Vec<(Instant, Instant)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..2)
+            .map(|_| {
+                scope.spawn(|| {
+                    start.wait();
+                    let began = Instant::now();
+                    for _ in 0..n / 2 {
+                        black_box(call());
+                    }
+                    (began, Instant::now())
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().expect("a bench thread"))
+            .collect()
+    });
+    let began = spans.iter().map(|s| s.0).min().expect("two threads");
+    let ended = spans.iter().map(|s| s.1).max().expect("two threads");
+    ended - began
 }
 
 /// A crux block: installs crux (untimed), times `n` calls (on one thread, or split over
