@@ -161,59 +161,180 @@ pub(crate) fn capped_json<T: Serialize + ?Sized>(value: &T, cap: usize) -> Optio
 }
 
 /// The model-facing shape of a value and its size in characters: `("text", chars of the
-/// string)` for a string, `("json", chars of its JSON)` otherwise; measured by
-/// serializing into a counter, without building the JSON (nor copying a string).
+/// string)` for a string, `("json", chars of its JSON)` otherwise; measured without
+/// building the JSON (nor copying a string).
 pub(crate) fn measure<T: Serialize + ?Sized>(value: &T) -> Option<(&'static str, usize)> {
-    let mut counter = Counter::default();
-    serde_json::to_writer(&mut counter, value).ok()?;
-    if counter.first == Some(b'"') {
-        // A string: its own characters, not its quoted and escaped JSON.
-        return Some(("text", counter.chars - 2 - counter.escaped));
+    if let Ok(chars) = value.serialize(StrChars) {
+        return Some(("text", chars));
     }
+    let mut counter = Counter { chars: 0 };
+    serde_json::to_writer(&mut counter, value).ok()?;
     Some(("json", counter.chars))
 }
 
-/// Counts the characters of the JSON written to it, and what its escapes add: the
-/// characters a string's JSON has beyond the string's own.
-#[derive(Default)]
+/// Counts the characters of the JSON written to it.
 struct Counter {
     chars: usize,
-    first: Option<u8>,
-    /// Characters of escapes beyond the one each stands for (`\n`: 1, `\u001f`: 5).
-    escaped: usize,
-    /// Bytes of the escape being read that are still to come (it may span writes).
-    escape_left: u8,
 }
 
 impl std::io::Write for Counter {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        if self.first.is_none() {
-            self.first = buf.first().copied();
-        }
         // Count characters: every byte that does not continue a UTF-8 sequence.
         self.chars += buf.iter().filter(|b| (**b & 0xC0) != 0x80).count();
-        // Escapes are ASCII: `\` and one byte, or `\u` and four hex digits.
-        if self.escape_left > 0 || buf.contains(&b'\\') {
-            for &b in buf {
-                match self.escape_left {
-                    0 if b == b'\\' => {
-                        self.escaped += 1;
-                        self.escape_left = 1;
-                    }
-                    0 => {}
-                    1 if b == b'u' => {
-                        self.escaped += 4;
-                        self.escape_left = 4;
-                    }
-                    _ => self.escape_left -= 1,
-                }
-            }
-        }
         Ok(buf.len())
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
+    }
+}
+
+/// A serializer that takes only what JSON writes as a string (a string, a char, a unit
+/// variant, and those inside `Some` or a newtype, as `serde_json` does), giving its
+/// characters: how [`measure`] tells text (anything else fails at its first call).
+struct StrChars;
+
+/// What [`StrChars`] says of anything but a string.
+#[derive(Debug)]
+struct NotAString;
+
+impl std::fmt::Display for NotAString {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("not a string")
+    }
+}
+
+impl std::error::Error for NotAString {}
+
+impl serde::ser::Error for NotAString {
+    fn custom<T: std::fmt::Display>(_: T) -> NotAString {
+        NotAString
+    }
+}
+
+/// The methods of [`StrChars`] for everything but a string: each fails.
+macro_rules! not_a_string {
+    ($($method:ident($($arg:ty),*);)*) => {
+        $(fn $method(self $(, _: $arg)*) -> Result<usize, NotAString> {
+            Err(NotAString)
+        })*
+    };
+}
+
+impl serde::Serializer for StrChars {
+    type Ok = usize;
+    type Error = NotAString;
+    type SerializeSeq = serde::ser::Impossible<usize, NotAString>;
+    type SerializeTuple = serde::ser::Impossible<usize, NotAString>;
+    type SerializeTupleStruct = serde::ser::Impossible<usize, NotAString>;
+    type SerializeTupleVariant = serde::ser::Impossible<usize, NotAString>;
+    type SerializeMap = serde::ser::Impossible<usize, NotAString>;
+    type SerializeStruct = serde::ser::Impossible<usize, NotAString>;
+    type SerializeStructVariant = serde::ser::Impossible<usize, NotAString>;
+
+    fn serialize_str(self, text: &str) -> Result<usize, NotAString> {
+        Ok(text.chars().count())
+    }
+
+    fn serialize_char(self, _: char) -> Result<usize, NotAString> {
+        Ok(1)
+    }
+
+    fn serialize_unit_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+    ) -> Result<usize, NotAString> {
+        self.serialize_str(variant)
+    }
+
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<usize, NotAString> {
+        value.serialize(self)
+    }
+
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        value: &T,
+    ) -> Result<usize, NotAString> {
+        value.serialize(self)
+    }
+
+    not_a_string! {
+        serialize_bool(bool);
+        serialize_i8(i8);
+        serialize_i16(i16);
+        serialize_i32(i32);
+        serialize_i64(i64);
+        serialize_u8(u8);
+        serialize_u16(u16);
+        serialize_u32(u32);
+        serialize_u64(u64);
+        serialize_f32(f32);
+        serialize_f64(f64);
+        serialize_bytes(&[u8]);
+        serialize_none();
+        serialize_unit();
+        serialize_unit_struct(&'static str);
+    }
+
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: &T,
+    ) -> Result<usize, NotAString> {
+        Err(NotAString)
+    }
+
+    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, NotAString> {
+        Err(NotAString)
+    }
+
+    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, NotAString> {
+        Err(NotAString)
+    }
+
+    fn serialize_tuple_struct(
+        self,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleStruct, NotAString> {
+        Err(NotAString)
+    }
+
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleVariant, NotAString> {
+        Err(NotAString)
+    }
+
+    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, NotAString> {
+        Err(NotAString)
+    }
+
+    fn serialize_struct(
+        self,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStruct, NotAString> {
+        Err(NotAString)
+    }
+
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStructVariant, NotAString> {
+        Err(NotAString)
     }
 }
 
@@ -264,11 +385,27 @@ mod tests {
                 "{text:?}"
             );
             assert_eq!(
+                measure(&Some(std::borrow::Cow::Borrowed(text))),
+                Some(("text", text.chars().count()))
+            );
+            assert_eq!(
                 measure(&text.to_owned()),
                 Some(("text", text.chars().count()))
             );
         }
         assert_eq!(measure(&12345u64), Some(("json", 5)));
+        // What JSON writes as a string is text, as it is for a string.
+        #[derive(serde::Serialize)]
+        enum Mode {
+            Fast,
+        }
+        #[derive(serde::Serialize)]
+        struct Name(String);
+        assert_eq!(measure(&'é'), Some(("text", 1)));
+        assert_eq!(measure(&Mode::Fast), Some(("text", 4)));
+        assert_eq!(measure(&Name("ab".into())), Some(("text", 2)));
+        assert_eq!(measure(&None::<String>), Some(("json", 4)));
+        assert_eq!(measure(&vec!["a"]), Some(("json", 5)));
         assert_eq!(measure(&vec!["é", "b"]), Some(("json", 9)));
     }
 
