@@ -172,6 +172,49 @@ fn the_recorder_cuts_at_the_span_limits_as_the_sdk_does() {
     assert!(spans.iter().any(|s| s.dropped_attributes_count > 0));
 }
 
+#[test]
+fn end_attributes_fill_the_room_the_span_limit_leaves() {
+    // One `echo` call, unlimited: how many attributes its span starts and ends with.
+    let echo_span = |limit: u32, sdk: bool| {
+        let _turn = crux::testing::exclusive();
+        crux::set_enabled(true);
+        let spans = InMemorySpans::new();
+        let builder = Telemetry::builder().span_limits(SpanLimits {
+            max_attributes_per_span: limit,
+            ..SpanLimits::default()
+        });
+        let builder = match sdk {
+            true => builder.processor(spans.processor()),
+            false => builder.in_memory(&spans),
+        };
+        let guard = builder.install().expect("installs");
+        echo("hi");
+        assert!(guard.shutdown().errors.is_empty());
+        let span = spans.spans().pop().expect("the echo span");
+        let mut keys: Vec<String> = span
+            .attributes
+            .iter()
+            .map(|kv| kv.key.to_string())
+            .collect();
+        keys.sort();
+        (keys, span.dropped_attributes_count)
+    };
+    let (all, none_dropped) = echo_span(128, false);
+    assert_eq!(none_dropped, 0);
+    let ends = [
+        crux::attributes::CRUX_TOOL_OUTPUT_SIZE,
+        crux::attributes::CRUX_TOOL_MODEL_OUTPUT_SIZE,
+    ];
+    assert!(ends.iter().all(|k| all.iter().any(|a| a == k)), "{all:?}");
+    // Room for all but two: the last two end attributes are counted as dropped, the
+    // ones before them kept, by crux's recorder as by the SDK.
+    let limit = all.len() as u32 - 2;
+    let (ours, dropped) = echo_span(limit, false);
+    assert_eq!(ours.len(), limit as usize);
+    assert_eq!(dropped, 2);
+    assert_eq!((ours, dropped), echo_span(limit, true));
+}
+
 #[crux::tool(name = "echo")]
 fn echo(text: &str) -> String {
     text.to_owned()

@@ -240,6 +240,13 @@ impl Held {
         Held { pipeline: None }
     }
 
+    /// Whether the span was started by crux's recorder (the held pipeline has one).
+    pub(crate) fn records_itself(&self) -> bool {
+        self.pipeline
+            .as_deref()
+            .is_some_and(|p| p.recorder.is_some())
+    }
+
     /// The options the span started with.
     #[inline]
     pub(crate) fn options(&self) -> &Options {

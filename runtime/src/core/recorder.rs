@@ -12,8 +12,8 @@
 //! `SpanData` reaches `on_end`.
 
 use opentelemetry::trace::{
-    Event, Link, SpanContext, SpanId, SpanKind, Status, TraceContextExt, TraceFlags, TraceId,
-    TraceState,
+    Event, Link, SpanContext, SpanId, SpanKind, SpanRef, Status, TraceContextExt, TraceFlags,
+    TraceId, TraceState,
 };
 use opentelemetry::{Context, InstrumentationScope, KeyValue};
 use opentelemetry_sdk::trace::{
@@ -21,6 +21,7 @@ use opentelemetry_sdk::trace::{
     SpanProcessor,
 };
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError, Weak};
 use std::time::{Duration, SystemTime};
@@ -238,6 +239,19 @@ struct Record {
 }
 
 impl Record {
+    /// Moves `attrs` in, as many as the span limit leaves room for (the rest counted as
+    /// dropped, as the `Span` API's `set_attribute` does one by one).
+    fn add_attributes(&mut self, attrs: &mut Vec<KeyValue>) {
+        let room =
+            (self.limits.max_attributes_per_span as usize).saturating_sub(self.attributes.len());
+        let dropped = attrs.len().saturating_sub(room);
+        attrs.truncate(room);
+        self.attributes.append(attrs);
+        self.dropped_attributes = self
+            .dropped_attributes
+            .saturating_add(u32::try_from(dropped).unwrap_or(u32::MAX));
+    }
+
     fn into_data(self, scope: InstrumentationScope) -> SpanData {
         SpanData {
             span_context: self.span_context,
@@ -284,9 +298,46 @@ impl RecordingSpan {
             None if record.end_time == record.start_time => opentelemetry::time::now(),
             None => record.end_time,
         };
+        let span_id = self.span_context.span_id();
+        let _ = HANDED.try_with(|slot| {
+            let (to, mut attrs) = slot.replace((SpanId::INVALID, Vec::new()));
+            if to == span_id {
+                record.add_attributes(&mut attrs);
+            }
+            slot.set((to, attrs));
+        });
         record.span_context = self.span_context.clone();
         push(&mut self.record);
     }
+}
+
+thread_local! {
+    /// End attributes handed to the span ending next on this thread, by its id (see
+    /// [`end_with`]); the emptied list stays for the next end to reuse.
+    static HANDED: Cell<(SpanId, Vec<KeyValue>)> = const { Cell::new((SpanId::INVALID, Vec::new())) };
+}
+
+/// Ends `span`, one of this recorder's, with `attrs` added. The `Span` API would take
+/// them one by one, each a dynamic call under the span's lock; here they are handed
+/// over in this thread's slot and moved into the record as it ends. Returns `attrs`
+/// emptied, for the caller to reuse.
+pub(crate) fn end_with(span: &SpanRef<'_>, attrs: Vec<KeyValue>) -> Vec<KeyValue> {
+    let span_id = span.span_context().span_id();
+    let mut attrs = Some(attrs);
+    let _ = HANDED.try_with(|slot| slot.set((span_id, attrs.take().unwrap_or_default())));
+    if let Some(attrs) = attrs {
+        // The thread is exiting: the `Span` API's way.
+        span.set_attributes(attrs);
+    }
+    span.end();
+    // Whatever the span did not take (it was sampled out) is dropped here.
+    HANDED
+        .try_with(|slot| {
+            let (_, mut left) = slot.replace((SpanId::INVALID, Vec::new()));
+            left.clear();
+            left
+        })
+        .unwrap_or_default()
 }
 
 impl opentelemetry::trace::Span for RecordingSpan {

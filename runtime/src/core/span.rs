@@ -160,26 +160,42 @@ impl Span {
     }
 }
 
+/// How a span's end attributes reach it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum EndPath {
+    /// A span of crux's recorder: handed over with the end, in one move.
+    Recorder,
+    /// Any span (the SDK's, or one whose origin is not known where it ends): through
+    /// the `Span` API before the end.
+    SpanApi,
+}
+
 /// Ends the span in `cx` with its end attributes: the `End` phase of `map_attributes`
 /// sees them first, the end hook runs after. The one end path of every annotated span
 /// (the guard's, and a flow's when it suspends). Returns `attrs` emptied, for the caller
 /// to reuse.
 pub(crate) fn end_span(
     cx: &Context,
+    path: EndPath,
     hooks: &Hooks,
     span_name: &str,
     mut attrs: Vec<KeyValue>,
 ) -> Vec<KeyValue> {
     hooks.map(Phase::End, span_name, &mut attrs);
-    let span = cx.span();
-    if !attrs.is_empty() {
-        span.set_attributes(attrs.drain(..));
-    }
     if hooks.on_end.is_some() {
         hooks.ended(&span_info(span_name, cx));
     }
-    span.end();
-    attrs
+    let span = cx.span();
+    match path {
+        EndPath::Recorder => crate::core::recorder::end_with(&span, attrs),
+        EndPath::SpanApi => {
+            if !attrs.is_empty() {
+                span.set_attributes(attrs.drain(..));
+            }
+            span.end();
+            attrs
+        }
+    }
 }
 
 /// What the span start and end hooks are told about the span in `cx`.

@@ -12,8 +12,8 @@ use crate::core::attrs::AttrList;
 use crate::core::callsite::Callsite;
 use crate::core::ids::unix_millis;
 use crate::core::pipeline::{self, Options};
-use crate::core::span::end_span;
 use crate::core::span::Span;
+use crate::core::span::{end_span, EndPath};
 use crate::core::total::{self, RunningTotal};
 use crate::families::checkpoint::Checkpoint;
 use opentelemetry::trace::{Link, SpanBuilder, SpanContext, SpanKind, TraceContextExt};
@@ -131,8 +131,11 @@ pub fn suspend(point: &str) -> Result<Checkpoint, FlowError> {
         if let Some(total) = total {
             end.push(key::CRUX_COST_TOTAL, total);
         }
+        // Through the `Span` API, right for any span: the pipeline may have changed
+        // since the flow started.
         let _ = end_span(
             &scope.span,
+            EndPath::SpanApi,
             &pipeline::load().options().hooks,
             &scope.span_name,
             end.into_vec(),

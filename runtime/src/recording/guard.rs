@@ -14,7 +14,7 @@ use crate::core::callsite::{self, Callsite};
 use crate::core::hooks::Hooks;
 use crate::core::io::{self, Side};
 use crate::core::pipeline::{self, Held, SpanNaming};
-use crate::core::span::{end_span, span_info, Span, SpanBuffer};
+use crate::core::span::{end_span, span_info, EndPath, Span, SpanBuffer};
 use crate::core::value::AttrValue;
 use crate::families::flow;
 use crate::families::reason;
@@ -362,7 +362,12 @@ impl Active {
             error_type: self.error_type.get().map(String::as_str),
         };
         if dispatch::end(&self.family, &self.cx, &mut end, ending) {
-            return_end_buffer(end_span(&self.cx, hooks, &self.name, end.into_vec()));
+            let path = if self.pipeline.records_itself() {
+                EndPath::Recorder
+            } else {
+                EndPath::SpanApi
+            };
+            return_end_buffer(end_span(&self.cx, path, hooks, &self.name, end.into_vec()));
         }
     }
 }
