@@ -8,15 +8,10 @@ use std::sync::Arc;
 /// The value of `key` among `items` (a span's exported attributes, an event's).
 #[inline]
 pub(crate) fn find<'a>(items: &'a [KeyValue], key: &str) -> Option<&'a Value> {
-    items.iter().find(|kv| is_key(kv, key)).map(|kv| &kv.value)
-}
-
-/// Whether `kv` has the key `key`. Keys are mostly the same `&'static str`s, so the
-/// same address (after the same length) answers without comparing the bytes.
-#[inline]
-fn is_key(kv: &KeyValue, key: &str) -> bool {
-    let own = kv.key.as_str();
-    own.len() == key.len() && (std::ptr::eq(own.as_ptr(), key.as_ptr()) || own == key)
+    items
+        .iter()
+        .find(|kv| kv.key.as_str() == key)
+        .map(|kv| &kv.value)
 }
 
 /// Attributes by key, at most one value per key.
@@ -53,7 +48,7 @@ impl AttrList {
     #[inline]
     pub(crate) fn upsert(&mut self, key: impl Into<Key>, value: Value) {
         let key = key.into();
-        match self.items.iter_mut().find(|kv| is_key(kv, key.as_str())) {
+        match self.items.iter_mut().find(|kv| kv.key == key) {
             Some(kv) => kv.value = value,
             None => self.items.push(KeyValue::new(key, value)),
         }

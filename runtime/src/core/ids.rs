@@ -50,21 +50,13 @@ pub(crate) fn new_id_value(prefix: &str) -> opentelemetry::Value {
     opentelemetry::Value::String(std::sync::Arc::<str>::from(text).into())
 }
 
-/// The 16 lowercase hex digits of `n`, eight at a time: each half's nibbles spread one
-/// to a byte, then turned to digits by arithmetic (no table, no loop).
-fn format_hex(n: u64) -> [u8; 16] {
-    let digits = |half: u32| {
-        let mut x = u64::from(half);
-        x = (x | (x << 16)) & 0x0000_FFFF_0000_FFFF;
-        x = (x | (x << 8)) & 0x00FF_00FF_00FF_00FF;
-        x = (x | (x << 4)) & 0x0F0F_0F0F_0F0F_0F0F;
-        // 1 in each byte whose nibble is 10 or more: those skip from '9' to 'a'.
-        let letters = ((x + 0x0606_0606_0606_0606) >> 4) & 0x0101_0101_0101_0101;
-        (x + 0x3030_3030_3030_3030 + letters * u64::from(b'a' - b'9' - 1)).to_be_bytes()
-    };
-    let mut out = [0u8; 16];
-    out[..8].copy_from_slice(&digits((n >> 32) as u32));
-    out[8..].copy_from_slice(&digits(n as u32));
+fn format_hex(mut n: u64) -> [u8; 16] {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = [b'0'; 16];
+    for slot in out.iter_mut().rev() {
+        *slot = DIGITS[(n & 0xf) as usize];
+        n >>= 4;
+    }
     out
 }
 
