@@ -52,29 +52,11 @@ use tracing_subscriber::layer::SubscriberExt as _;
 /// The tool name every contender uses (crux's span is then `crux.tool.add`).
 const TOOL: &str = "add";
 const SPAN_NAME: &str = "crux.tool.add";
-const A: u64 = 0x1234_5678;
-const B: u64 = 42;
-
-// The function under test, once per contender. Every copy is `#[inline(never)]` so that
-// each iteration is a real call, as a tool call in an agent is; the bodies are the same.
-// (No doc comments on the tool fns: crux would record one as `gen_ai.tool.description`,
-// which the other contenders do not have.)
-
-#[inline(always)]
-fn body(a: u64, b: u64) -> u64 {
-    a.wrapping_mul(31).wrapping_add(b) ^ (a >> 7)
-}
-
-#[inline(never)]
-fn add(a: u64, b: u64) -> u64 {
-    body(a, b)
-}
-
-#[crux::tool(name = "add")]
-#[inline(never)]
-fn add_crux(a: u64, b: u64) -> u64 {
-    body(a, b)
-}
+// The function under test (`add`, `add_crux`, its arguments `A`, `B`), then once per
+// other contender, each `#[inline(never)]` with the same body. (No doc comments on the
+// tool fns: crux would record one as `gen_ai.tool.description`, which the other
+// contenders do not have.)
+crux_benches::function_under_test!();
 
 // `#[instrument]` cannot compute one value for two fields, so the caller generates the
 // call id (as crux does inside its span start) and both fields record it.

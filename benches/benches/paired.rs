@@ -26,28 +26,12 @@ use opentelemetry_sdk::trace::SdkTracer;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-const A: u64 = 0x1234_5678;
-const B: u64 = 42;
+crux_benches::function_under_test!();
+
 /// Calls per block for contenders that make spans (well under the queue size, so a
 /// block never drops one) and for those that do not.
 const SPAN_BLOCK: u64 = 4096;
 const PLAIN_BLOCK: u64 = 65_536;
-
-#[inline(always)]
-fn body(a: u64, b: u64) -> u64 {
-    a.wrapping_mul(31).wrapping_add(b) ^ (a >> 7)
-}
-
-#[inline(never)]
-fn add(a: u64, b: u64) -> u64 {
-    body(a, b)
-}
-
-#[crux::tool(name = "add")]
-#[inline(never)]
-fn add_crux(a: u64, b: u64) -> u64 {
-    body(a, b)
-}
 
 #[inline(never)]
 fn add_raw(tracer: &SdkTracer) -> u64 {

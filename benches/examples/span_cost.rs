@@ -29,26 +29,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use tracing_subscriber::layer::SubscriberExt as _;
 
-const A: u64 = 0x1234_5678;
-const B: u64 = 42;
+crux_benches::function_under_test!();
+
 /// Calls before the counted ones: buffers and pools reach their steady size.
 const WARM_UP: u64 = 1000;
-
-#[inline(always)]
-fn body(a: u64, b: u64) -> u64 {
-    a.wrapping_mul(31).wrapping_add(b) ^ (a >> 7)
-}
-
-#[inline(never)]
-fn add(a: u64, b: u64) -> u64 {
-    body(a, b)
-}
-
-#[crux::tool(name = "add")]
-#[inline(never)]
-fn add_crux(a: u64, b: u64) -> u64 {
-    body(a, b)
-}
 
 // The end fields are recorded from the output, as crux records its end attributes.
 #[tracing::instrument(

@@ -1,4 +1,5 @@
-//! Shared pieces of the overhead benchmark (`benches/overhead.rs`).
+//! Shared pieces of the benchmarks (`benches/overhead.rs`, `paired.rs`, `export.rs`) and
+//! of `examples/span_cost.rs`.
 //!
 //! - [`NoopExporter`]: an OpenTelemetry span exporter that drops every batch and counts
 //!   the spans it received, so a bench can check that the batch queue dropped nothing
@@ -8,7 +9,9 @@
 //!   [`QUEUE`]-span queue), which crux can also be given (`TelemetryBuilder::processor`)
 //!   to compare like with like;
 //! - [`new_call_id`] and [`tool_attributes`]: the attributes crux puts on a tool span,
-//!   for the hand-written raw-SDK baseline.
+//!   for the hand-written raw-SDK baseline;
+//! - [`function_under_test!`]: the function every bench calls, plain and under
+//!   `#[crux::tool]`, defined in the bench that uses it.
 //!
 //! Run with `cargo bench -p crux-benches`; `scripts/bench-report` prints the table.
 
@@ -106,6 +109,37 @@ pub fn batch_provider(exporter: NoopExporter) -> SdkTracerProvider {
         .with_resource(Resource::builder().build())
         .with_span_processor(batch_processor(exporter))
         .build()
+}
+
+/// Defines, in the bench that calls it, the function under test the way each contender
+/// calls it, with the same body: `A` and `B` (its arguments), `body`, `add` (plain) and
+/// `add_crux` (`#[crux::tool(name = "add")]`, crux's span `crux.tool.add`). Each is
+/// `#[inline(never)]`, so that every iteration is a real call, as a tool call in an agent
+/// is. Defined in the bench itself (not here): the callsite is the bench's, as an
+/// application's would be, and the tool fn has no doc comment, which crux would record as
+/// `gen_ai.tool.description` and the other contenders do not have.
+#[macro_export]
+macro_rules! function_under_test {
+    () => {
+        const A: u64 = 0x1234_5678;
+        const B: u64 = 42;
+
+        #[inline(always)]
+        fn body(a: u64, b: u64) -> u64 {
+            a.wrapping_mul(31).wrapping_add(b) ^ (a >> 7)
+        }
+
+        #[inline(never)]
+        fn add(a: u64, b: u64) -> u64 {
+            body(a, b)
+        }
+
+        #[::crux::tool(name = "add")]
+        #[inline(never)]
+        fn add_crux(a: u64, b: u64) -> u64 {
+            body(a, b)
+        }
+    };
 }
 
 thread_local! {
