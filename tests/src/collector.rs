@@ -237,6 +237,9 @@ impl Collector {
     }
 
     /// Waits until `done(points)` holds, or panics after `timeout` with what arrived.
+    /// Then waits for the collector's output to settle: it prints one export over many
+    /// lines, read as they come, so `done` can hold while the rest of that export is
+    /// still being written.
     pub fn wait_for_metrics(
         &self,
         timeout: Duration,
@@ -246,7 +249,15 @@ impl Collector {
         loop {
             let points = self.metric_points();
             if done(&points) {
-                return points;
+                let mut seen = self.output().len();
+                loop {
+                    std::thread::sleep(Duration::from_millis(200));
+                    let now = self.output().len();
+                    if now == seen || Instant::now() >= deadline {
+                        return self.metric_points();
+                    }
+                    seen = now;
+                }
             }
             assert!(
                 Instant::now() < deadline,
