@@ -174,7 +174,8 @@ fn the_recorder_cuts_at_the_span_limits_as_the_sdk_does() {
 
 #[test]
 fn end_attributes_fill_the_room_the_span_limit_leaves() {
-    // One `echo` call, unlimited: how many attributes its span starts and ends with.
+    // The attribute keys (sorted) and dropped count of one `echo` call's span, under a
+    // span limit of `limit`, recorded by crux's recorder or (`sdk`) through the SDK.
     let echo_span = |limit: u32, sdk: bool| {
         let _turn = crux::testing::exclusive();
         crux::set_enabled(true);
@@ -199,6 +200,7 @@ fn end_attributes_fill_the_room_the_span_limit_leaves() {
         keys.sort();
         (keys, span.dropped_attributes_count)
     };
+    // Room for all: how many attributes the span starts and ends with.
     let (all, none_dropped) = echo_span(128, false);
     assert_eq!(none_dropped, 0);
     let ends = [

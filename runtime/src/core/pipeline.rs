@@ -273,14 +273,6 @@ impl Loaded {
         }
     }
 
-    /// Whether spans started now go through crux's own recorder.
-    #[cfg(test)]
-    pub(crate) fn records_itself(&self) -> bool {
-        self.pipeline
-            .as_deref()
-            .is_some_and(|p| p.recorder.is_some())
-    }
-
     /// The metrics' instruments, when the installed pipeline exports metrics.
     #[inline]
     pub(crate) fn metrics(&self) -> Option<&crate::core::metrics::Metrics> {
