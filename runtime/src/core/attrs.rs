@@ -34,6 +34,11 @@ impl AttrList {
         find(&self.items, key)
     }
 
+    /// Whether the list holds no attribute.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
     /// Whether `key` has a value.
     pub(crate) fn has(&self, key: &str) -> bool {
         self.get(key).is_some()
@@ -119,6 +124,71 @@ impl AttrList {
     /// The list made of `items` (the SDK's plain vector), without copying.
     pub(crate) fn from_vec(items: Vec<KeyValue>) -> AttrList {
         AttrList { items }
+    }
+}
+
+/// A span's attribute list while its family fills in the start defaults.
+///
+/// With nothing given (no macro argument, no tag) the list holds at most what the span
+/// inherits, a run's identity, and none of those keys is set here (a tool's keys and
+/// the OpenInference kind): every key set is then known to be new, and is pushed
+/// without a search among the others.
+#[derive(Debug)]
+pub(crate) struct Defaults<'a> {
+    list: &'a mut AttrList,
+    fresh: bool,
+}
+
+impl<'a> Defaults<'a> {
+    /// The defaults of `list`; `given`: whether the macro's arguments set anything.
+    pub(crate) fn new(list: &'a mut AttrList, given: bool) -> Defaults<'a> {
+        Defaults {
+            list,
+            fresh: !given,
+        }
+    }
+
+    /// The list, for a family whose defaults search it.
+    pub(crate) fn into_list(self) -> &'a mut AttrList {
+        self.list
+    }
+
+    /// Sets `key` to a string literal, replacing a value it had.
+    pub(crate) fn set_static(&mut self, key: &'static str, value: &'static str) {
+        if self.fresh {
+            self.list.push(key, Value::String(StringValue::from(value)));
+        } else {
+            self.list.upsert_static(key, value);
+        }
+    }
+
+    /// Sets `key` to a string literal unless it has a value already.
+    pub(crate) fn default_static(&mut self, key: &'static str, value: &'static str) {
+        if self.fresh {
+            self.list.push(key, Value::String(StringValue::from(value)));
+        } else {
+            self.list.default_static(key, value);
+        }
+    }
+
+    /// Sets `key` to what `value` makes unless it has a value already.
+    pub(crate) fn default_with(&mut self, key: &'static str, value: impl FnOnce() -> Value) {
+        if self.fresh {
+            self.list.push(key, value());
+        } else {
+            self.list.default_with(key, value);
+        }
+    }
+
+    /// Copies the value of `from` to `to`, unless `to` has one or `from` has none.
+    pub(crate) fn mirror(&mut self, from: &'static str, to: &'static str) {
+        if self.fresh {
+            if let Some(v) = self.list.get(from).cloned() {
+                self.list.push(to, v);
+            }
+        } else {
+            self.list.mirror(from, to);
+        }
     }
 }
 

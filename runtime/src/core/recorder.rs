@@ -21,8 +21,8 @@ use opentelemetry_sdk::trace::{
     SpanProcessor,
 };
 use std::borrow::Cow;
-use std::cell::Cell;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError, Weak};
 use std::time::{Duration, SystemTime};
 
@@ -36,7 +36,9 @@ pub(crate) const LOCAL_LIMIT: usize = 8192;
 
 /// Records spans for one installed pipeline and hands them to its processors.
 pub(crate) struct Recorder {
-    id: u64,
+    /// Unique among the recorders alive (32 bits keep a record small; it would take
+    /// four billion installs during one recorder's life to wrap onto it).
+    id: u32,
     /// `None`: parent-based, always on (the SDK's default), decided inline.
     sampler: Option<Box<dyn ShouldSample>>,
     limits: SpanLimits,
@@ -63,7 +65,7 @@ impl Recorder {
         processors: Vec<Arc<dyn SpanProcessor>>,
         scope: InstrumentationScope,
     ) -> Arc<Recorder> {
-        static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+        static NEXT_ID: AtomicU32 = AtomicU32::new(1);
         let recorder = Arc::new(Recorder {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             sampler,
@@ -157,19 +159,7 @@ impl Recorder {
                 end_time: start_time,
                 attributes,
                 dropped_attributes,
-                events: {
-                    let mut all = SpanEvents::default();
-                    all.events = events;
-                    all.dropped_count = dropped_events;
-                    all
-                },
-                links: {
-                    let mut all = SpanLinks::default();
-                    all.links = links;
-                    all.dropped_count = dropped_links;
-                    all
-                },
-                status: Status::Unset,
+                rare: Rare::boxed(events, dropped_events, links, dropped_links),
                 span_context: SpanContext::empty_context(),
             }),
         })
@@ -218,10 +208,11 @@ fn cut<T>(items: &mut Vec<T>, limit: u32) -> u32 {
     u32::try_from(dropped).unwrap_or(u32::MAX)
 }
 
-/// A span's data from its start to its export.
+/// A span's data from its start to its export, small enough to move cheaply (at most
+/// 192 bytes: a span's move into the `Context` and into its thread's buffer copy it).
 #[derive(Debug)]
 struct Record {
-    recorder: u64,
+    recorder: u32,
     limits: SpanLimits,
     parent_span_id: SpanId,
     parent_span_is_remote: bool,
@@ -231,11 +222,42 @@ struct Record {
     end_time: SystemTime,
     attributes: Vec<KeyValue>,
     dropped_attributes: u32,
+    /// `None` until the span has an event, a link or a status.
+    rare: Option<Box<Rare>>,
+    /// Set when the span ends (the span keeps its own until then).
+    span_context: SpanContext,
+}
+
+// The bound the record's comment states (memcpy copies up to 256 bytes without a loop).
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(size_of::<Record>() <= 192 && size_of::<RecordingSpan>() <= 256);
+
+/// What few spans have, kept out of line.
+#[derive(Debug, Default)]
+struct Rare {
     events: SpanEvents,
     links: SpanLinks,
     status: Status,
-    /// Set when the span ends (the span keeps its own until then).
-    span_context: SpanContext,
+}
+
+impl Rare {
+    /// The start's events and links, if there are any (or any were dropped).
+    fn boxed(
+        events: Vec<Event>,
+        dropped_events: u32,
+        links: Vec<Link>,
+        dropped_links: u32,
+    ) -> Option<Box<Rare>> {
+        if events.is_empty() && links.is_empty() && dropped_events == 0 && dropped_links == 0 {
+            return None;
+        }
+        let mut rare = Rare::default();
+        rare.events.events = events;
+        rare.events.dropped_count = dropped_events;
+        rare.links.links = links;
+        rare.links.dropped_count = dropped_links;
+        Some(Box::new(rare))
+    }
 }
 
 impl Record {
@@ -252,7 +274,17 @@ impl Record {
             .saturating_add(u32::try_from(dropped).unwrap_or(u32::MAX));
     }
 
+    /// The events, links and status, made on first use.
+    fn rare(&mut self) -> &mut Rare {
+        self.rare.get_or_insert_with(Box::default)
+    }
+
     fn into_data(self, scope: InstrumentationScope) -> SpanData {
+        let Rare {
+            events,
+            links,
+            status,
+        } = self.rare.map(|rare| *rare).unwrap_or_default();
         SpanData {
             span_context: self.span_context,
             parent_span_id: self.parent_span_id,
@@ -263,9 +295,9 @@ impl Record {
             end_time: self.end_time,
             attributes: self.attributes,
             dropped_attributes_count: self.dropped_attributes,
-            events: self.events,
-            links: self.links,
-            status: self.status,
+            events,
+            links,
+            status,
             instrumentation_scope: scope,
         }
     }
@@ -299,45 +331,66 @@ impl RecordingSpan {
             None => record.end_time,
         };
         let span_id = self.span_context.span_id();
-        let _ = HANDED.try_with(|slot| {
-            let (to, mut attrs) = slot.replace((SpanId::INVALID, Vec::new()));
-            if to == span_id {
-                record.add_attributes(&mut attrs);
+        let _ = HANDED.try_with(|handed| {
+            if let Ok(mut handed) = handed.try_borrow_mut() {
+                if handed.to == span_id {
+                    record.add_attributes(&mut handed.attrs);
+                }
             }
-            slot.set((to, attrs));
         });
         record.span_context = self.span_context.clone();
         push(&mut self.record);
     }
 }
 
+/// End attributes handed to the span ending next on this thread, by its id.
+struct Handed {
+    to: SpanId,
+    /// Empty between ends; kept with its capacity, so nothing is dropped or allocated.
+    attrs: Vec<KeyValue>,
+}
+
+/// The most end attributes a thread's hand-over list keeps room for between two ends.
+const HANDED_ROOM: usize = 64;
+
 thread_local! {
-    /// End attributes handed to the span ending next on this thread, by its id (see
-    /// [`end_with`]); the emptied list stays for the next end to reuse.
-    static HANDED: Cell<(SpanId, Vec<KeyValue>)> = const { Cell::new((SpanId::INVALID, Vec::new())) };
+    /// See [`end_with`]. Borrowed only for a move in or out: nothing that could end
+    /// another span runs while it is.
+    static HANDED: RefCell<Handed> = const {
+        RefCell::new(Handed { to: SpanId::INVALID, attrs: Vec::new() })
+    };
 }
 
 /// Ends `span`, one of this recorder's, with `attrs` added. The `Span` API would take
 /// them one by one, each a dynamic call under the span's lock; here they are handed
-/// over in this thread's slot and moved into the record as it ends. Returns `attrs`
-/// emptied, for the caller to reuse.
-pub(crate) fn end_with(span: &SpanRef<'_>, attrs: Vec<KeyValue>) -> Vec<KeyValue> {
+/// over in this thread's list and moved into the record as it ends. Leaves `attrs`
+/// empty, for the caller to reuse.
+pub(crate) fn end_with(span: &SpanRef<'_>, attrs: &mut Vec<KeyValue>) {
     let span_id = span.span_context().span_id();
-    let mut attrs = Some(attrs);
-    let _ = HANDED.try_with(|slot| slot.set((span_id, attrs.take().unwrap_or_default())));
-    if let Some(attrs) = attrs {
+    let _ = HANDED.try_with(|handed| {
+        if let Ok(mut handed) = handed.try_borrow_mut() {
+            handed.to = span_id;
+            handed.attrs.append(attrs);
+        }
+    });
+    if !attrs.is_empty() {
         // The thread is exiting: the `Span` API's way.
-        span.set_attributes(attrs);
+        span.set_attributes(attrs.drain(..));
     }
     span.end();
-    // Whatever the span did not take (it was sampled out) is dropped here.
-    HANDED
-        .try_with(|slot| {
-            let (_, mut left) = slot.replace((SpanId::INVALID, Vec::new()));
-            left.clear();
-            left
-        })
-        .unwrap_or_default()
+    let _ = HANDED.try_with(|handed| {
+        if let Ok(mut handed) = handed.try_borrow_mut() {
+            handed.to = SpanId::INVALID;
+            // What the span did not take (it was sampled out).
+            if !handed.attrs.is_empty() {
+                handed.attrs.clear();
+            }
+            // Room for a usual end is kept, not an unusual one's for the thread's life.
+            if handed.attrs.capacity() > HANDED_ROOM {
+                handed.attrs = Vec::new();
+            }
+        }
+    });
 }
 
 impl opentelemetry::trace::Span for RecordingSpan {
@@ -350,13 +403,15 @@ impl opentelemetry::trace::Span for RecordingSpan {
         T: Into<Cow<'static, str>>,
     {
         if let Some(r) = &mut self.record {
-            if r.events.events.len() < r.limits.max_events_per_span as usize {
-                let dropped = cut(&mut attributes, r.limits.max_attributes_per_event);
-                r.events
+            let limits = r.limits;
+            let events = &mut r.rare().events;
+            if events.events.len() < limits.max_events_per_span as usize {
+                let dropped = cut(&mut attributes, limits.max_attributes_per_event);
+                events
                     .events
                     .push(Event::new(name, timestamp, attributes, dropped));
             } else {
-                r.events.dropped_count += 1;
+                events.dropped_count += 1;
             }
         }
     }
@@ -382,8 +437,8 @@ impl opentelemetry::trace::Span for RecordingSpan {
     fn set_status(&mut self, status: Status) {
         if let Some(r) = &mut self.record {
             // A total order: Ok > Error > Unset.
-            if status > r.status {
-                r.status = status;
+            if status > Status::Unset && r.rare.as_ref().is_none_or(|rare| status > rare.status) {
+                r.rare().status = status;
             }
         }
     }
@@ -399,13 +454,15 @@ impl opentelemetry::trace::Span for RecordingSpan {
 
     fn add_link(&mut self, span_context: SpanContext, mut attributes: Vec<KeyValue>) {
         if let Some(r) = &mut self.record {
-            if r.links.links.len() < r.limits.max_links_per_span as usize {
-                let dropped = cut(&mut attributes, r.limits.max_attributes_per_link);
-                r.links
+            let limits = r.limits;
+            let links = &mut r.rare().links;
+            if links.links.len() < limits.max_links_per_span as usize {
+                let dropped = cut(&mut attributes, limits.max_attributes_per_link);
+                links
                     .links
                     .push(Link::new(span_context, attributes, dropped));
             } else {
-                r.links.dropped_count += 1;
+                links.dropped_count += 1;
             }
         }
     }
@@ -456,7 +513,7 @@ struct Local {
 #[derive(Default)]
 struct Drain {
     locals: Mutex<Vec<Arc<Local>>>,
-    routes: Mutex<Vec<(u64, Weak<Recorder>)>>,
+    routes: Mutex<Vec<(u32, Weak<Recorder>)>>,
     /// Set by the first span ending after a collection; cleared by the collection.
     pending: AtomicBool,
     wake: Mutex<()>,
@@ -585,7 +642,7 @@ impl Drain {
         if runs.is_empty() {
             return;
         }
-        let recorders: Vec<(u64, Arc<Recorder>)> = {
+        let recorders: Vec<(u32, Arc<Recorder>)> = {
             let mut routes = lock(&self.routes);
             routes.retain(|(_, r)| r.strong_count() > 0);
             routes

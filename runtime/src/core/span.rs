@@ -187,7 +187,10 @@ pub(crate) fn end_span(
     }
     let span = cx.span();
     match path {
-        EndPath::Recorder => crate::core::recorder::end_with(&span, attrs),
+        EndPath::Recorder => {
+            crate::core::recorder::end_with(&span, &mut attrs);
+            attrs
+        }
         EndPath::SpanApi => {
             if !attrs.is_empty() {
                 span.set_attributes(attrs.drain(..));

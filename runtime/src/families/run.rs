@@ -65,7 +65,7 @@ pub(crate) fn start_defaults(callsite: &Callsite, attrs: &mut AttrList) {
 
 /// The keys of a run's identity, which every span inside the run carries too (as
 /// Kortyx's node spans do: backends filter child spans by session and user).
-const IDENTITY: [&str; 6] = [
+pub(crate) const IDENTITY: [&str; 6] = [
     key::SESSION_ID,
     key::GEN_AI_CONVERSATION_ID,
     key::USER_ID,

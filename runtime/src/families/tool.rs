@@ -7,7 +7,7 @@
 //! savings estimate — never the content.
 
 use crate::attributes as key;
-use crate::core::attrs::AttrList;
+use crate::core::attrs::{AttrList, Defaults};
 use crate::core::callsite::Callsite;
 use crate::core::content::{self, CaptureContent};
 use crate::core::span::Span;
@@ -149,15 +149,15 @@ struct RecordedOutput {
 
 /// The start defaults of a tool span: its name, a generated call id unless given, the
 /// GenAI operation and tool keys, and the doc comment as the description.
-pub(crate) fn start_defaults(callsite: &Callsite, attrs: &mut AttrList) {
-    attrs.upsert_static(key::CRUX_TOOL_NAME, callsite.label);
+pub(crate) fn start_defaults(callsite: &Callsite, attrs: &mut Defaults<'_>) {
+    attrs.set_static(key::CRUX_TOOL_NAME, callsite.label);
     attrs.default_with(key::CRUX_TOOL_CALL_ID, || {
         crate::core::ids::new_id_value("call_")
     });
-    attrs.upsert_static(key::GEN_AI_OPERATION_NAME, "execute_tool");
-    attrs.upsert_static(key::GEN_AI_TOOL_NAME, callsite.label);
+    attrs.set_static(key::GEN_AI_OPERATION_NAME, "execute_tool");
+    attrs.set_static(key::GEN_AI_TOOL_NAME, callsite.label);
     attrs.mirror(key::CRUX_TOOL_CALL_ID, key::GEN_AI_TOOL_CALL_ID);
-    attrs.upsert_static(key::GEN_AI_TOOL_TYPE, "function");
+    attrs.set_static(key::GEN_AI_TOOL_TYPE, "function");
     if let Some(doc) = callsite.doc {
         attrs.default_static(key::GEN_AI_TOOL_DESCRIPTION, doc);
     }
@@ -325,5 +325,70 @@ pub mod approval {
             attrs.push(KeyValue::new(key::CRUX_TOOL_CALL_ID, call_id.to_owned()));
         }
         crate::core::pipeline::instant(&Context::current(), spans::TOOL_APPROVAL_DECISION, attrs);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::attrs::with_inherited;
+    use crate::core::callsite::Kind;
+    use opentelemetry::KeyValue;
+
+    /// A tool's start defaults, filled as with `given` arguments, under a run whose
+    /// whole identity its spans inherit.
+    fn defaults(given: bool) -> AttrList {
+        static SITE: Callsite = Callsite {
+            kind: Kind::Tool,
+            name: "crux.tool.lookup",
+            label: "lookup",
+            doc: Some("Looks a thing up."),
+            function: "tests::lookup",
+            file: "tool.rs",
+            line: 1,
+        };
+        let mut identity: Vec<KeyValue> = crate::families::run::IDENTITY
+            .iter()
+            .map(|k| KeyValue::new(*k, "run"))
+            .collect();
+        identity.push(KeyValue::new(
+            format!("{}team", key::CRUX_TRACE_METADATA),
+            "run",
+        ));
+        let parent = with_inherited(Context::new(), identity);
+        let mut list = AttrList::default();
+        list.inherit(&parent);
+        start_defaults(&SITE, &mut Defaults::new(&mut list, given));
+        list
+    }
+
+    #[test]
+    fn defaults_pushed_without_a_search_are_the_ones_searched_for() {
+        let pushed = defaults(false);
+        let searched = defaults(true);
+        let keys =
+            |list: &AttrList| -> Vec<String> { list.iter().map(|kv| kv.key.to_string()).collect() };
+        assert_eq!(keys(&pushed), keys(&searched));
+        let id = |list: &AttrList| list.text(key::CRUX_TOOL_CALL_ID);
+        assert!(id(&pushed).is_some_and(|id| id.starts_with("call_")));
+        assert_eq!(
+            pushed.get(key::GEN_AI_TOOL_CALL_ID),
+            pushed.get(key::CRUX_TOOL_CALL_ID)
+        );
+        // The call ids differ (each list made its own); every other value is the same.
+        let without_ids = |list: &AttrList| -> Vec<KeyValue> {
+            list.iter()
+                .filter(|kv| {
+                    ![key::CRUX_TOOL_CALL_ID, key::GEN_AI_TOOL_CALL_ID].contains(&kv.key.as_str())
+                })
+                .cloned()
+                .collect()
+        };
+        assert_eq!(without_ids(&pushed), without_ids(&searched));
+        assert_eq!(
+            pushed.iter().count(),
+            searched.iter().count(),
+            "no key twice"
+        );
     }
 }

@@ -4,7 +4,7 @@
 //! what a family does lives in its own file under `families/`.
 
 use super::start::Start;
-use crate::core::attrs::AttrList;
+use crate::core::attrs::{AttrList, Defaults};
 use crate::core::callsite::{Callsite, Kind};
 use crate::core::content::CaptureContent;
 use crate::core::pipeline::Options;
@@ -59,16 +59,23 @@ pub(super) fn start_defaults(
     options: &Options,
 ) {
     start.record_tags();
+    let given = !start.attrs.is_empty();
     let attrs = &mut start.attrs;
     attrs.inherit(parent);
-    attrs.upsert_static(
+    let mut defaults = Defaults::new(attrs, given);
+    defaults.set_static(
         crate::attributes::OPENINFERENCE_SPAN_KIND,
         callsite.kind.openinference_kind(),
     );
+    if callsite.kind == Kind::Tool {
+        // The most numerous spans of an agent, and the one family whose keys are
+        // filled without a search when nothing was given.
+        return tool::start_defaults(callsite, &mut defaults);
+    }
+    let attrs = defaults.into_list();
     match callsite.kind {
         Kind::Flow => flow::start_defaults(callsite, attrs, start.resume.as_ref(), parent),
         Kind::FlowStep => flow::step_defaults(callsite, attrs, parent),
-        Kind::Tool => tool::start_defaults(callsite, attrs),
         Kind::Delegate => delegate::start_defaults(attrs),
         Kind::Generate => reason::model_call_defaults(parent, attrs),
         Kind::Run => run::start_defaults(callsite, attrs),
@@ -85,7 +92,8 @@ pub(super) fn start_defaults(
         Kind::ValidationRetry => validation::start_defaults(attrs),
         Kind::Router => router::start_defaults(callsite, attrs),
         Kind::Cascade => cascade::start_defaults(callsite, attrs),
-        Kind::CorpusSync | Kind::Compact | Kind::Judge => {}
+        // A tool's are filled above.
+        Kind::Tool | Kind::CorpusSync | Kind::Compact | Kind::Judge => {}
     }
 }
 

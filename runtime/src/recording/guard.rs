@@ -240,7 +240,7 @@ impl Active {
         };
         let resume = start.resume.take();
         let mut parent = start.remote_parent.take().unwrap_or(current);
-        let attrs = start.into_attributes();
+        let attrs = start.take_attributes();
         let name: Cow<'static, str> = match options.naming {
             SpanNaming::Crux => Cow::Borrowed(callsite.name),
             SpanNaming::GenAi => dispatch::genai_name(callsite, &attrs),
@@ -249,7 +249,8 @@ impl Active {
         let mut attrs = attrs.into_vec();
         options.start_attributes(&name, &mut attrs);
         let attrs = AttrList::from_vec(attrs);
-        let family = dispatch::open(
+        // Written in its place at once: a family's state is bigger than a move is cheap.
+        self.family = dispatch::open(
             callsite,
             &attrs,
             &parent,
@@ -271,7 +272,14 @@ impl Active {
         let name = builder.name.clone();
         let span_cx = loaded.start(builder, &parent);
         let span_id = span_cx.span().span_context().span_id();
-        let mut cx = dispatch::enter(&family, span_cx.clone(), span_id, &parent, &name, capture);
+        let mut cx = dispatch::enter(
+            &self.family,
+            span_cx.clone(),
+            span_id,
+            &parent,
+            &name,
+            capture,
+        );
         if options.hooks.map_attributes.is_some() {
             cx = cx.with_value(SpanBuffer::new(span_id));
         }
@@ -286,7 +294,6 @@ impl Active {
         self.error_type = std::sync::OnceLock::new();
         self.pipeline = loaded.hold();
         self.capture = capture;
-        self.family = family;
     }
 
     /// Runs `body` with the span current; a panic is recorded and keeps unwinding.
@@ -387,7 +394,10 @@ fn take_end_buffer() -> Vec<KeyValue> {
 /// unusually large is dropped instead of being kept for the thread's lifetime.
 fn return_end_buffer(mut end: Vec<KeyValue>) {
     const KEEP: usize = 64;
-    end.clear();
+    // Nearly always empty already (the span took them): no drop to call then.
+    if !end.is_empty() {
+        end.clear();
+    }
     if end.capacity() <= KEEP {
         let _ = END_BUFFER.try_with(|b| b.set(end));
     }

@@ -398,8 +398,9 @@ impl Start {
         }
     }
 
-    /// The finished attribute list, marked when content was cut.
-    pub(super) fn into_attributes(mut self) -> AttrList {
+    /// The finished attribute list, marked when content was cut. Taken out rather than
+    /// `self` consumed: a `Start` is several hundred bytes a move would copy.
+    pub(super) fn take_attributes(&mut self) -> AttrList {
         if self.truncated {
             self.set(key::CRUX_TRUNCATED, &true);
         }
@@ -407,6 +408,6 @@ impl Start {
             let omitted = self.omitted;
             self.set(key::CRUX_CONTENT_OMITTED, &omitted);
         }
-        self.attrs
+        std::mem::take(&mut self.attrs)
     }
 }
