@@ -148,6 +148,16 @@ impl<'a> Defaults<'a> {
         }
     }
 
+    /// Checks, in crux's own unit tests, what the fast path takes for granted (never in
+    /// an application's build: telemetry does not panic).
+    #[cfg(test)]
+    fn known_new(&self, key: &str) {
+        assert!(!self.list.has(key), "{key} was set before the defaults");
+    }
+
+    #[cfg(not(test))]
+    fn known_new(&self, _key: &str) {}
+
     /// The list, for a family whose defaults search it.
     pub(crate) fn into_list(self) -> &'a mut AttrList {
         self.list
@@ -156,6 +166,7 @@ impl<'a> Defaults<'a> {
     /// Sets `key` to a string literal, replacing a value it had.
     pub(crate) fn set_static(&mut self, key: &'static str, value: &'static str) {
         if self.fresh {
+            self.known_new(key);
             self.list.push(key, Value::String(StringValue::from(value)));
         } else {
             self.list.upsert_static(key, value);
@@ -165,6 +176,7 @@ impl<'a> Defaults<'a> {
     /// Sets `key` to a string literal unless it has a value already.
     pub(crate) fn default_static(&mut self, key: &'static str, value: &'static str) {
         if self.fresh {
+            self.known_new(key);
             self.list.push(key, Value::String(StringValue::from(value)));
         } else {
             self.list.default_static(key, value);
@@ -174,6 +186,7 @@ impl<'a> Defaults<'a> {
     /// Sets `key` to what `value` makes unless it has a value already.
     pub(crate) fn default_with(&mut self, key: &'static str, value: impl FnOnce() -> Value) {
         if self.fresh {
+            self.known_new(key);
             self.list.push(key, value());
         } else {
             self.list.default_with(key, value);
@@ -183,6 +196,7 @@ impl<'a> Defaults<'a> {
     /// Copies the value of `from` to `to`, unless `to` has one or `from` has none.
     pub(crate) fn mirror(&mut self, from: &'static str, to: &'static str) {
         if self.fresh {
+            self.known_new(to);
             if let Some(v) = self.list.get(from).cloned() {
                 self.list.push(to, v);
             }

@@ -3,7 +3,8 @@
 //!
 //! A span starts as a [`RecordingSpan`] in the OpenTelemetry `Context` (so `tracing`
 //! and HTTP-client spans nest under it and propagation reads it), holding its data
-//! inline. When it ends, its record moves into the ending thread's own buffer, a
+//! inline (what few spans have, events, links and a status, in a box made on first
+//! use). When it ends, its record moves into the ending thread's own buffer, a
 //! mutex nobody else takes except the drain (no process-wide lock per span). The drain
 //! thread hands every thread's records to the pipeline's span processors as
 //! `SpanData` in batches; reads that must see every finished span ([`flush`]) drain
@@ -346,7 +347,8 @@ impl RecordingSpan {
 /// End attributes handed to the span ending next on this thread, by its id.
 struct Handed {
     to: SpanId,
-    /// Empty between ends; kept with its capacity, so nothing is dropped or allocated.
+    /// Empty between ends, and kept with its capacity (up to [`HANDED_ROOM`]), so that
+    /// an end neither allocates nor frees a list.
     attrs: Vec<KeyValue>,
 }
 
@@ -370,6 +372,11 @@ pub(crate) fn end_with(span: &SpanRef<'_>, attrs: &mut Vec<KeyValue>) {
     let _ = HANDED.try_with(|handed| {
         if let Ok(mut handed) = handed.try_borrow_mut() {
             handed.to = span_id;
+            // Empty unless an end was cut short (a panic in a processor): what it left
+            // must not reach this span.
+            if !handed.attrs.is_empty() {
+                handed.attrs.clear();
+            }
             handed.attrs.append(attrs);
         }
     });
@@ -411,7 +418,7 @@ impl opentelemetry::trace::Span for RecordingSpan {
                     .events
                     .push(Event::new(name, timestamp, attributes, dropped));
             } else {
-                events.dropped_count += 1;
+                events.dropped_count = events.dropped_count.saturating_add(1);
             }
         }
     }
@@ -429,7 +436,7 @@ impl opentelemetry::trace::Span for RecordingSpan {
             if r.attributes.len() < r.limits.max_attributes_per_span as usize {
                 r.attributes.push(attribute);
             } else {
-                r.dropped_attributes += 1;
+                r.dropped_attributes = r.dropped_attributes.saturating_add(1);
             }
         }
     }
@@ -462,7 +469,7 @@ impl opentelemetry::trace::Span for RecordingSpan {
                     .links
                     .push(Link::new(span_context, attributes, dropped));
             } else {
-                links.dropped_count += 1;
+                links.dropped_count = links.dropped_count.saturating_add(1);
             }
         }
     }

@@ -68,8 +68,9 @@ pub(super) fn start_defaults(
         callsite.kind.openinference_kind(),
     );
     if callsite.kind == Kind::Tool {
-        // The most numerous spans of an agent, and the one family whose keys are
-        // filled without a search when nothing was given.
+        // The most numerous spans of an agent, and the one family whose keys (like
+        // the OpenInference kind above, for every kind) are filled without a search
+        // when nothing was given.
         return tool::start_defaults(callsite, &mut defaults);
     }
     let attrs = defaults.into_list();
