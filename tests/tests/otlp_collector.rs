@@ -366,6 +366,13 @@ async fn genai_metrics_arrive_with_the_conventions_names_and_units() {
 
     let tools = of("crux.tool.calls");
     assert_eq!(tools.iter().filter_map(|p| p.value).sum::<f64>(), 2.0);
+    // rotel prints a string value as `Str(..)`.
+    assert!(
+        tools
+            .iter()
+            .all(|p| p.attr("gen_ai.tool.name") == Some("Str(lookup_order)")),
+        "every point names the tool"
+    );
     assert!(tools
         .iter()
         .any(|p| p.value == Some(1.0)

@@ -127,12 +127,15 @@ impl Metrics {
             .add(usd, &[KeyValue::new(key::CRUX_COST_SOURCE, source)]);
     }
 
-    /// A tool call ended (`error_type` when it failed).
-    pub(crate) fn tool_call(&self, tool: &str, error_type: Option<&str>) {
-        let mut attrs = vec![KeyValue::new(key::GEN_AI_TOOL_NAME, tool.to_owned())];
-        if let Some(error) = error_type {
-            attrs.push(KeyValue::new(key::ERROR_TYPE, error.to_owned()));
+    /// A tool call ended (`error_type` when it failed). The attributes are built on the
+    /// stack, the name shared with the span's: a successful call allocates nothing here.
+    pub(crate) fn tool_call(&self, tool: &opentelemetry::Value, error_type: Option<&str>) {
+        let name = KeyValue::new(key::GEN_AI_TOOL_NAME, tool.clone());
+        match error_type {
+            None => self.tool_calls.add(1, &[name]),
+            Some(error) => self
+                .tool_calls
+                .add(1, &[name, KeyValue::new(key::ERROR_TYPE, error.to_owned())]),
         }
-        self.tool_calls.add(1, &attrs);
     }
 }

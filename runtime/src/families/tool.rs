@@ -133,8 +133,9 @@ pub(crate) struct ToolState {
     output: Mutex<Option<RecordedOutput>>,
     /// Characters of the error message, the size of an `Err` output.
     error_chars: AtomicUsize,
-    /// The tool's name, kept when the call is counted in the metrics.
-    metered_name: Option<String>,
+    /// The tool's name, kept when the call is counted in the metrics (the attribute's
+    /// value itself: a literal name is not copied).
+    metered_name: Option<opentelemetry::Value>,
 }
 
 #[derive(Debug)]
@@ -174,7 +175,12 @@ pub(crate) fn open(attrs: &AttrList, parent: &Context, metered: bool) -> ToolSta
     });
     ToolState {
         call,
-        metered_name: metered.then(|| attrs.text(key::GEN_AI_TOOL_NAME).unwrap_or_default()),
+        metered_name: metered.then(|| {
+            attrs
+                .get(key::GEN_AI_TOOL_NAME)
+                .cloned()
+                .unwrap_or_else(|| opentelemetry::Value::from(""))
+        }),
         ..ToolState::default()
     }
 }
