@@ -129,7 +129,7 @@ impl Metrics {
 
     /// A tool call ended (`error_type` when it failed). The attributes are built on the
     /// stack, the name shared with the span's: a successful call allocates nothing here.
-    pub(crate) fn tool_call(&self, tool: &opentelemetry::Value, error_type: Option<&str>) {
+    pub(crate) fn tool_call(&self, tool: &opentelemetry::StringValue, error_type: Option<&str>) {
         let name = KeyValue::new(key::GEN_AI_TOOL_NAME, tool.clone());
         match error_type {
             None => self.tool_calls.add(1, &[name]),

@@ -12,7 +12,7 @@ use crate::core::callsite::Callsite;
 use crate::core::content::{self, CaptureContent};
 use crate::core::span::Span;
 use crate::families::reason::{ReasonScope, ToolCall};
-use opentelemetry::Context;
+use opentelemetry::{Context, StringValue, Value};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
 
@@ -135,7 +135,7 @@ pub(crate) struct ToolState {
     error_chars: AtomicUsize,
     /// The tool's name, kept when the call is counted in the metrics (the attribute's
     /// value itself: a literal name is not copied).
-    metered_name: Option<opentelemetry::Value>,
+    metered_name: Option<StringValue>,
 }
 
 #[derive(Debug)]
@@ -175,11 +175,10 @@ pub(crate) fn open(attrs: &AttrList, parent: &Context, metered: bool) -> ToolSta
     });
     ToolState {
         call,
-        metered_name: metered.then(|| {
-            attrs
-                .get(key::GEN_AI_TOOL_NAME)
-                .cloned()
-                .unwrap_or_else(|| opentelemetry::Value::from(""))
+        metered_name: metered.then(|| match attrs.get(key::GEN_AI_TOOL_NAME) {
+            Some(Value::String(name)) => name.clone(),
+            Some(other) => StringValue::from(other.as_str().into_owned()),
+            None => StringValue::from(""),
         }),
         ..ToolState::default()
     }
