@@ -14,6 +14,17 @@ pub(crate) fn find<'a>(items: &'a [KeyValue], key: &str) -> Option<&'a Value> {
         .map(|kv| &kv.value)
 }
 
+/// Empties `list`, a list a thread keeps to reuse, and says whether to keep it: one
+/// grown unusually large (over 64 attributes) is not kept for the thread's life. An
+/// empty list is left alone (clearing it would still call drop glue).
+pub(crate) fn empty_for_reuse(list: &mut Vec<KeyValue>) -> bool {
+    const KEEP: usize = 64;
+    if !list.is_empty() {
+        list.clear();
+    }
+    list.capacity() <= KEEP
+}
+
 /// Attributes by key, at most one value per key.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub(crate) struct AttrList {
@@ -158,6 +169,12 @@ impl<'a> Defaults<'a> {
     #[cfg(not(test))]
     fn known_new(&self, _key: &str) {}
 
+    /// Pushes `key`, known to be new.
+    fn push_new(&mut self, key: &'static str, value: Value) {
+        self.known_new(key);
+        self.list.push(key, value);
+    }
+
     /// The list, for a family whose defaults search it.
     pub(crate) fn into_list(self) -> &'a mut AttrList {
         self.list
@@ -166,8 +183,7 @@ impl<'a> Defaults<'a> {
     /// Sets `key` to a string literal, replacing a value it had.
     pub(crate) fn set_static(&mut self, key: &'static str, value: &'static str) {
         if self.fresh {
-            self.known_new(key);
-            self.list.push(key, Value::String(StringValue::from(value)));
+            self.push_new(key, Value::String(StringValue::from(value)));
         } else {
             self.list.upsert_static(key, value);
         }
@@ -176,8 +192,7 @@ impl<'a> Defaults<'a> {
     /// Sets `key` to a string literal unless it has a value already.
     pub(crate) fn default_static(&mut self, key: &'static str, value: &'static str) {
         if self.fresh {
-            self.known_new(key);
-            self.list.push(key, Value::String(StringValue::from(value)));
+            self.push_new(key, Value::String(StringValue::from(value)));
         } else {
             self.list.default_static(key, value);
         }
@@ -186,8 +201,7 @@ impl<'a> Defaults<'a> {
     /// Sets `key` to what `value` makes unless it has a value already.
     pub(crate) fn default_with(&mut self, key: &'static str, value: impl FnOnce() -> Value) {
         if self.fresh {
-            self.known_new(key);
-            self.list.push(key, value());
+            self.push_new(key, value());
         } else {
             self.list.default_with(key, value);
         }
@@ -196,9 +210,8 @@ impl<'a> Defaults<'a> {
     /// Copies the value of `from` to `to`, unless `to` has one or `from` has none.
     pub(crate) fn mirror(&mut self, from: &'static str, to: &'static str) {
         if self.fresh {
-            self.known_new(to);
             if let Some(v) = self.list.get(from).cloned() {
-                self.list.push(to, v);
+                self.push_new(to, v);
             }
         } else {
             self.list.mirror(from, to);

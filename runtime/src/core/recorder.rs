@@ -12,6 +12,7 @@
 //! are the SDK's: the same sampler is asked, the same limits cut, the same
 //! `SpanData` reaches `on_end`.
 
+use crate::core::attrs::empty_for_reuse;
 use opentelemetry::trace::{
     Event, Link, SpanContext, SpanId, SpanKind, SpanRef, Status, TraceContextExt, TraceFlags,
     TraceId, TraceState,
@@ -347,13 +348,10 @@ impl RecordingSpan {
 /// End attributes handed to the span ending next on this thread, by its id.
 struct Handed {
     to: SpanId,
-    /// Empty between ends, and kept with its capacity (up to [`HANDED_ROOM`]), so that
-    /// an end neither allocates nor frees a list.
+    /// Empty between ends, and kept with its capacity (see [`empty_for_reuse`]), so
+    /// that an end neither allocates nor frees a list.
     attrs: Vec<KeyValue>,
 }
-
-/// The most end attributes a thread's hand-over list keeps room for between two ends.
-const HANDED_ROOM: usize = 64;
 
 thread_local! {
     /// See [`end_with`]. Borrowed only for a move in or out: nothing that could end
@@ -374,9 +372,7 @@ pub(crate) fn end_with(span: &SpanRef<'_>, attrs: &mut Vec<KeyValue>) {
             handed.to = span_id;
             // Empty unless an end was cut short (a panic in a processor): what it left
             // must not reach this span.
-            if !handed.attrs.is_empty() {
-                handed.attrs.clear();
-            }
+            empty_for_reuse(&mut handed.attrs);
             handed.attrs.append(attrs);
         }
     });
@@ -388,12 +384,8 @@ pub(crate) fn end_with(span: &SpanRef<'_>, attrs: &mut Vec<KeyValue>) {
     let _ = HANDED.try_with(|handed| {
         if let Ok(mut handed) = handed.try_borrow_mut() {
             handed.to = SpanId::INVALID;
-            // What the span did not take (it was sampled out).
-            if !handed.attrs.is_empty() {
-                handed.attrs.clear();
-            }
-            // Room for a usual end is kept, not an unusual one's for the thread's life.
-            if handed.attrs.capacity() > HANDED_ROOM {
+            // What the span did not take (it was sampled out) goes.
+            if !empty_for_reuse(&mut handed.attrs) {
                 handed.attrs = Vec::new();
             }
         }
@@ -443,8 +435,9 @@ impl opentelemetry::trace::Span for RecordingSpan {
 
     fn set_status(&mut self, status: Status) {
         if let Some(r) = &mut self.record {
-            // A total order: Ok > Error > Unset.
-            if status > Status::Unset && r.rare.as_ref().is_none_or(|rare| status > rare.status) {
+            // A total order: Ok > Error > Unset (a span without its rare part is Unset).
+            let current = r.rare.as_ref().map_or(&Status::Unset, |rare| &rare.status);
+            if status > *current {
                 r.rare().status = status;
             }
         }

@@ -390,10 +390,9 @@ mod tests {
                 .collect()
         };
         assert_eq!(without_ids(&pushed), without_ids(&searched));
-        assert_eq!(
-            pushed.iter().count(),
-            searched.iter().count(),
-            "no key twice"
-        );
+        let mut distinct = keys(&pushed);
+        distinct.sort();
+        distinct.dedup();
+        assert_eq!(distinct.len(), pushed.iter().count(), "no key twice");
     }
 }

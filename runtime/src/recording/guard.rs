@@ -9,7 +9,7 @@
 use super::dispatch::{self, Capture, Ending, Family};
 use super::start::Start;
 use crate::attributes as key;
-use crate::core::attrs::AttrList;
+use crate::core::attrs::{empty_for_reuse, AttrList};
 use crate::core::callsite::{self, Callsite};
 use crate::core::hooks::Hooks;
 use crate::core::io::{self, Side};
@@ -390,15 +390,10 @@ fn take_end_buffer() -> Vec<KeyValue> {
     END_BUFFER.try_with(Cell::take).unwrap_or_default()
 }
 
-/// Gives the (emptied) buffer back for the next span's end to reuse; a buffer that grew
-/// unusually large is dropped instead of being kept for the thread's lifetime.
+/// Gives the (emptied) buffer back for the next span's end to reuse, unless it grew
+/// unusually large.
 fn return_end_buffer(mut end: Vec<KeyValue>) {
-    const KEEP: usize = 64;
-    // Nearly always empty already (the span took them): no drop to call then.
-    if !end.is_empty() {
-        end.clear();
-    }
-    if end.capacity() <= KEEP {
+    if empty_for_reuse(&mut end) {
         let _ = END_BUFFER.try_with(|b| b.set(end));
     }
 }
