@@ -177,6 +177,7 @@ fn callsite(spec: &MacroSpec, checked: &Checked, f: &Function) -> TokenStream {
             function: ::core::concat!(::core::module_path!(), "::", #fn_name),
             file: ::core::file!(),
             line: ::core::line!(),
+            calls: ::crux::__private::CallTally::new(),
         };
     }
 }

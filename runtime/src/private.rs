@@ -1,7 +1,7 @@
 //! The narrow interface generated code calls. Not a public API: it changes with the
 //! macros, which are pinned to this exact runtime version.
 
-pub use crate::core::callsite::{Callsite, Kind};
+pub use crate::core::callsite::{CallTally, Callsite, Kind};
 pub use crate::recording::guard::SpanGuard;
 pub use crate::recording::instrument::{Instrumented, InstrumentedStream};
 pub use crate::recording::probes::{ArgumentProbe, JudgeProbe, OutcomeProbe, ToolOutputProbe};

@@ -5,6 +5,7 @@
 //! call (argument values, generated ids) is computed when the span starts.
 
 pub use crux_registry::Kind;
+use std::sync::atomic::{AtomicU32, AtomicU64};
 
 /// The OpenTelemetry span kind of `kind`'s spans: CLIENT for calls that leave the
 /// process, else INTERNAL (the registry says which).
@@ -34,4 +35,27 @@ pub struct Callsite {
     pub file: &'static str,
     /// The line of the function.
     pub line: u32,
+    /// Its calls as the metrics count them, kept here so that counting one is an atomic
+    /// add, not a lookup by attributes.
+    pub calls: CallTally,
+}
+
+/// How many calls of one annotated function the metrics counted (`crux.tool.calls`): a
+/// process-wide count, read by the pipeline that lists it when its metrics are collected.
+#[derive(Debug, Default)]
+pub struct CallTally {
+    /// Calls counted since the process started.
+    pub(crate) count: AtomicU64,
+    /// The number of the metrics pipeline that lists this callsite (0: none yet).
+    pub(crate) listed_in: AtomicU32,
+}
+
+impl CallTally {
+    /// Nothing counted, listed nowhere: what the macros put in every callsite.
+    pub const fn new() -> CallTally {
+        CallTally {
+            count: AtomicU64::new(0),
+            listed_in: AtomicU32::new(0),
+        }
+    }
 }

@@ -5,8 +5,12 @@
 //! Knows no family: callers hand over the labels.
 
 use crate::attributes as key;
-use opentelemetry::metrics::{Counter, Histogram, Meter, MeterProvider as _};
+use crate::core::callsite::Callsite;
+use opentelemetry::metrics::{AsyncInstrument, Counter, Histogram, Meter, MeterProvider as _};
 use opentelemetry::KeyValue;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 /// The metric names crux records.
 pub mod names {
@@ -37,7 +41,7 @@ pub(crate) struct Metrics {
     token_usage: Histogram<u64>,
     duration: Histogram<f64>,
     cost: Counter<f64>,
-    tool_calls: Counter<u64>,
+    tool_calls: Arc<ToolCalls>,
 }
 
 /// What identifies a model call in its metrics (the conventions' attributes).
@@ -96,11 +100,7 @@ impl Metrics {
                 .with_unit("{USD}")
                 .with_description("What model calls and reported costs cost, in USD")
                 .build(),
-            tool_calls: meter
-                .u64_counter(names::TOOL_CALLS)
-                .with_unit("{call}")
-                .with_description("Tool calls, failed ones with error.type")
-                .build(),
+            tool_calls: ToolCalls::instrument(&meter),
         }
     }
 
@@ -127,15 +127,237 @@ impl Metrics {
             .add(usd, &[KeyValue::new(key::CRUX_COST_SOURCE, source)]);
     }
 
-    /// A tool call ended (`error_type` when it failed). The attributes are built on the
-    /// stack, the name shared with the span's: a successful call allocates nothing here.
-    pub(crate) fn tool_call(&self, tool: &opentelemetry::StringValue, error_type: Option<&str>) {
-        let name = KeyValue::new(key::GEN_AI_TOOL_NAME, tool.clone());
+    /// A call of the tool at `site` ended (`error_type` when it failed), named `tool`
+    /// (the callsite's label unless a hook renamed it). A successful call under its
+    /// callsite's name is one atomic add on the callsite's tally.
+    pub(crate) fn tool_call(&self, site: &'static Callsite, tool: &str, error_type: Option<&str>) {
+        self.tool_calls.call(site, tool, error_type);
+    }
+}
+
+/// `crux.tool.calls`, an observable counter: calls are counted where counting is one
+/// atomic add (the callsite's [`CallTally`](crate::core::callsite::CallTally)) and read
+/// when the metrics are collected. A synchronous counter hashed the attributes to find
+/// the count on every call: about a thousand instructions on the application's thread.
+#[derive(Debug)]
+struct ToolCalls {
+    /// This pipeline's number: what the tally of a callsite it lists holds.
+    pipeline: u32,
+    /// The callsites counted under this pipeline, each with its count when listed (the
+    /// tallies are process-wide; a pipeline reports the calls made under it).
+    listed: Mutex<Vec<(&'static Callsite, u64)>>,
+    /// The calls no tally counts: failed ones (by `error.type`), and those a hook gave
+    /// another tool name.
+    other: Mutex<BTreeMap<(String, Option<String>), u64>>,
+}
+
+impl ToolCalls {
+    /// The counts of a new pipeline, and the instrument that reports them.
+    fn instrument(meter: &Meter) -> Arc<ToolCalls> {
+        let calls = Arc::new(ToolCalls::new());
+        let reported = calls.clone();
+        // The SDK keeps the callback for the provider's life; the handle is not needed.
+        meter
+            .u64_observable_counter(names::TOOL_CALLS)
+            .with_unit("{call}")
+            .with_description("Tool calls, failed ones with error.type")
+            .with_callback(move |observer| reported.observe(observer))
+            .build();
+        calls
+    }
+
+    fn new() -> ToolCalls {
+        static PIPELINES: AtomicU32 = AtomicU32::new(1);
+        ToolCalls {
+            pipeline: PIPELINES.fetch_add(1, Ordering::Relaxed),
+            listed: Mutex::new(Vec::new()),
+            other: Mutex::new(BTreeMap::new()),
+        }
+    }
+
+    fn call(&self, site: &'static Callsite, tool: &str, error_type: Option<&str>) {
         match error_type {
-            None => self.tool_calls.add(1, &[name]),
-            Some(error) => self
-                .tool_calls
-                .add(1, &[name, KeyValue::new(key::ERROR_TYPE, error.to_owned())]),
+            None if tool == site.label => self.count(site),
+            _ => self.count_other(tool, error_type),
+        }
+    }
+
+    fn count(&self, site: &'static Callsite) {
+        let tally = &site.calls;
+        if tally.listed_in.load(Ordering::Acquire) != self.pipeline {
+            self.list(site);
+        }
+        tally.count.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Lists `site` under this pipeline, once: the count read before the tally is
+    /// claimed is the base, so a call counted by another thread meanwhile is not lost.
+    #[cold]
+    fn list(&self, site: &'static Callsite) {
+        let base = site.calls.count.load(Ordering::Relaxed);
+        if site.calls.listed_in.swap(self.pipeline, Ordering::AcqRel) != self.pipeline {
+            self.listed
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push((site, base));
+        }
+    }
+
+    #[cold]
+    fn count_other(&self, tool: &str, error_type: Option<&str>) {
+        let key = (tool.to_owned(), error_type.map(str::to_owned));
+        *self
+            .other
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry(key)
+            .or_default() += 1;
+    }
+
+    /// Reports every count, one point per tool name and error type (two callsites may
+    /// share a name: an observable counter keeps only the last value given per point).
+    fn observe(&self, observer: &dyn AsyncInstrument<u64>) {
+        let mut points = self
+            .other
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        for (site, base) in self
+            .listed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+        {
+            let calls = site
+                .calls
+                .count
+                .load(Ordering::Relaxed)
+                .saturating_sub(*base);
+            *points.entry((site.label.to_owned(), None)).or_default() += calls;
+        }
+        for ((tool, error_type), calls) in points {
+            let name = KeyValue::new(key::GEN_AI_TOOL_NAME, tool);
+            match error_type {
+                None => observer.observe(calls, &[name]),
+                Some(error) => {
+                    observer.observe(calls, &[name, KeyValue::new(key::ERROR_TYPE, error)])
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::callsite::{CallTally, Kind};
+
+    fn site(label: &'static str) -> &'static Callsite {
+        Box::leak(Box::new(Callsite {
+            kind: Kind::Tool,
+            name: "crux.tool",
+            label,
+            doc: None,
+            function: "tests::tool",
+            file: "metrics.rs",
+            line: 1,
+            calls: CallTally::new(),
+        }))
+    }
+
+    /// What a collection observes: (tool name, error type) → calls.
+    #[derive(Default)]
+    struct Observed(Mutex<BTreeMap<(String, Option<String>), u64>>);
+
+    impl AsyncInstrument<u64> for Observed {
+        fn observe(&self, calls: u64, attributes: &[KeyValue]) {
+            let text = |k: &str| {
+                attributes
+                    .iter()
+                    .find(|kv| kv.key.as_str() == k)
+                    .map(|kv| kv.value.as_str().into_owned())
+            };
+            let point = (text(key::GEN_AI_TOOL_NAME).unwrap(), text(key::ERROR_TYPE));
+            let previous = self.0.lock().unwrap().insert(point, calls);
+            assert_eq!(previous, None, "one point per tool name and error type");
+        }
+    }
+
+    fn observe(calls: &ToolCalls) -> BTreeMap<(String, Option<String>), u64> {
+        let observed = Observed::default();
+        calls.observe(&observed);
+        observed.0.into_inner().unwrap()
+    }
+
+    fn point(tool: &str, error: Option<&str>) -> (String, Option<String>) {
+        (tool.to_owned(), error.map(str::to_owned))
+    }
+
+    #[test]
+    fn calls_are_reported_per_tool_name_and_error_type() {
+        let calls = ToolCalls::new();
+        let (lookup, lookup_elsewhere, search) = (site("lookup"), site("lookup"), site("search"));
+        let metrics = |site, tool, error| calls.call(site, tool, error);
+        for _ in 0..3 {
+            metrics(lookup, "lookup", None);
+        }
+        metrics(lookup_elsewhere, "lookup", None);
+        metrics(lookup, "lookup", Some("NotFound"));
+        metrics(search, "search", None);
+        metrics(search, "renamed", None);
+        let observed = observe(&calls);
+        assert_eq!(
+            observed,
+            BTreeMap::from([
+                (point("lookup", None), 4),
+                (point("lookup", Some("NotFound")), 1),
+                (point("renamed", None), 1),
+                (point("search", None), 1),
+            ])
+        );
+        // Counts are cumulative: a second collection reports them again, with what came since.
+        calls.count(search);
+        assert_eq!(observe(&calls)[&point("search", None)], 2);
+    }
+
+    #[test]
+    fn a_pipeline_reports_the_calls_made_under_it() {
+        let lookup = site("lookup");
+        let before = ToolCalls::new();
+        for _ in 0..5 {
+            before.count(lookup);
+        }
+        let after = ToolCalls::new();
+        assert!(observe(&after).is_empty(), "nothing counted under it yet");
+        after.count(lookup);
+        after.count(lookup);
+        assert_eq!(
+            observe(&after),
+            BTreeMap::from([(point("lookup", None), 2)])
+        );
+    }
+
+    #[test]
+    fn threads_counting_a_callsite_first_together_lose_no_call() {
+        for _ in 0..20 {
+            let calls = ToolCalls::new();
+            let lookup = site("lookup");
+            let barrier = std::sync::Barrier::new(4);
+            std::thread::scope(|s| {
+                for _ in 0..4 {
+                    s.spawn(|| {
+                        barrier.wait();
+                        for _ in 0..500 {
+                            calls.count(lookup);
+                        }
+                    });
+                }
+            });
+            assert_eq!(
+                observe(&calls),
+                BTreeMap::from([(point("lookup", None), 2000)])
+            );
+            assert_eq!(calls.listed.lock().unwrap().len(), 1, "listed once");
         }
     }
 }

@@ -240,6 +240,11 @@ impl Held {
         Held { pipeline: None }
     }
 
+    /// The held pipeline's metric instruments, when it records metrics.
+    pub(crate) fn metrics(&self) -> Option<&crate::core::metrics::Metrics> {
+        self.pipeline.as_deref().and_then(|p| p.metrics.as_ref())
+    }
+
     /// Whether the span was started by crux's recorder (the held pipeline has one).
     pub(crate) fn records_itself(&self) -> bool {
         self.pipeline

@@ -10,6 +10,7 @@ use crate::attributes as key;
 use crate::core::attrs::{AttrList, Defaults};
 use crate::core::callsite::Callsite;
 use crate::core::content::{self, CaptureContent};
+use crate::core::metrics::Metrics;
 use crate::core::span::Span;
 use crate::families::reason::{ReasonScope, ToolCall};
 use opentelemetry::{Context, StringValue, Value};
@@ -133,9 +134,9 @@ pub(crate) struct ToolState {
     output: Mutex<Option<RecordedOutput>>,
     /// Characters of the error message, the size of an `Err` output.
     error_chars: AtomicUsize,
-    /// The tool's name, kept when the call is counted in the metrics (the attribute's
-    /// value itself: a literal name is not copied).
-    metered_name: Option<StringValue>,
+    /// The tool's callsite and name, kept when the call is counted in the metrics (the
+    /// attribute's value itself: a literal name is not copied).
+    metered: Option<(&'static Callsite, StringValue)>,
 }
 
 #[derive(Debug)]
@@ -165,7 +166,12 @@ pub(crate) fn start_defaults(callsite: &Callsite, attrs: &mut Defaults<'_>) {
 }
 
 /// Opens the tool call: inside a `use_reason` it becomes a call of the tool loop.
-pub(crate) fn open(attrs: &AttrList, parent: &Context, metered: bool) -> ToolState {
+pub(crate) fn open(
+    callsite: &'static Callsite,
+    attrs: &AttrList,
+    parent: &Context,
+    metered: bool,
+) -> ToolState {
     let call = parent.get::<ReasonScope>().map(|reason| {
         let text = |k: &str| attrs.text(k).unwrap_or_default();
         reason.tool_started(
@@ -175,10 +181,13 @@ pub(crate) fn open(attrs: &AttrList, parent: &Context, metered: bool) -> ToolSta
     });
     ToolState {
         call,
-        metered_name: metered.then(|| match attrs.get(key::GEN_AI_TOOL_NAME) {
-            Some(Value::String(name)) => name.clone(),
-            Some(other) => StringValue::from(other.as_str().into_owned()),
-            None => StringValue::from(""),
+        metered: metered.then(|| {
+            let name = match attrs.get(key::GEN_AI_TOOL_NAME) {
+                Some(Value::String(name)) => name.clone(),
+                Some(other) => StringValue::from(other.as_str().into_owned()),
+                None => StringValue::from(""),
+            };
+            (callsite, name)
         }),
         ..ToolState::default()
     }
@@ -252,19 +261,21 @@ impl ToolState {
     }
 
     /// The end attributes (`crux.tool.model_output.type`, the sizes, the savings
-    /// estimate, the captured result) and the end of its tool-loop call.
+    /// estimate, the captured result), the end of its tool-loop call, and the call counted
+    /// in `metrics` (the instruments of the pipeline it started in).
     pub(crate) fn end(
         &self,
         end: &mut AttrList,
         returned: bool,
         errored: bool,
         error_type: Option<&str>,
+        metrics: Option<&Metrics>,
     ) {
         if let Some(call) = &self.call {
             call.finished(returned, errored);
         }
-        if let Some(name) = &self.metered_name {
-            crate::core::pipeline::with_metrics(|m| m.tool_call(name, error_type));
+        if let (Some((site, name)), Some(metrics)) = (&self.metered, metrics) {
+            metrics.tool_call(site, name.as_str(), error_type);
         }
         let as_i64 = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
         let output = self
@@ -351,6 +362,7 @@ mod tests {
             function: "tests::lookup",
             file: "tool.rs",
             line: 1,
+            calls: crate::core::callsite::CallTally::new(),
         };
         let mut identity: Vec<KeyValue> = crate::families::run::IDENTITY
             .iter()

@@ -7,6 +7,7 @@ use super::start::Start;
 use crate::core::attrs::{AttrList, Defaults};
 use crate::core::callsite::{Callsite, Kind};
 use crate::core::content::CaptureContent;
+use crate::core::metrics::Metrics;
 use crate::core::pipeline::Options;
 use crate::families::cascade::{self, CascadeScope};
 use crate::families::checkpoint::Checkpoint;
@@ -126,7 +127,7 @@ pub(super) fn open(
     match callsite.kind {
         Kind::Flow => Family::Flow(flow::open(attrs, resume)),
         Kind::FlowStep => Family::Step(flow::open_step(attrs)),
-        Kind::Tool => Family::Tool(tool::open(attrs, parent, metered)),
+        Kind::Tool => Family::Tool(tool::open(callsite, attrs, parent, metered)),
         Kind::Generate => Family::Generate(generate::open(callsite, attrs, metered)),
         Kind::Embedding => Family::Embedding(generate::open(callsite, attrs, metered)),
         Kind::Run => Family::Run(run::open(attrs, options)),
@@ -214,6 +215,8 @@ pub(super) struct Ending<'a> {
     pub errored: bool,
     /// The recorded error's `error.type`.
     pub error_type: Option<&'a str>,
+    /// The metric instruments of the pipeline the span started in, if it records metrics.
+    pub metrics: Option<&'a Metrics>,
 }
 
 /// The family's end attributes, and what its end tells the enclosing scopes. Returns
@@ -244,7 +247,13 @@ pub(super) fn end(family: &Family, cx: &Context, attrs: &mut AttrList, ending: E
         Family::Judge(state) => state.end(attrs),
         Family::Reason(_) => reason::end(cx, attrs),
         Family::Run(scope) => run::end(scope, attrs),
-        Family::Tool(state) => state.end(attrs, ending.returned, ending.errored, ending.error_type),
+        Family::Tool(state) => state.end(
+            attrs,
+            ending.returned,
+            ending.errored,
+            ending.error_type,
+            ending.metrics,
+        ),
         Family::Workspace => workspace::end(attrs, ending.errored),
         Family::Cache(scope) => scope.end(attrs),
         Family::Validation => validation::end(cx, attrs, ending.errored),
@@ -276,6 +285,7 @@ mod tests {
             function: "tests::f",
             file: "f.rs",
             line: 1,
+            calls: crate::core::callsite::CallTally::new(),
         }))
     }
 

@@ -367,6 +367,7 @@ impl Active {
             returned: completed && !panicked,
             errored,
             error_type: self.error_type.get().map(String::as_str),
+            metrics: self.pipeline.metrics(),
         };
         if dispatch::end(&self.family, &self.cx, &mut end, ending) {
             let path = if self.pipeline.records_itself() {
@@ -434,6 +435,7 @@ mod tests {
             function: "tests::kept",
             file: "guard.rs",
             line: 1,
+            calls: crate::core::callsite::CallTally::new(),
         }));
         // Nested deeper than the bound: every level takes a box, and only the bound's
         // worth is kept when they end.
