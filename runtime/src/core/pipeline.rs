@@ -229,33 +229,72 @@ pub(crate) fn load() -> Loaded {
 
 /// The pipeline a recording span keeps from its start to its end: one reference count,
 /// instead of copies of what it needs (its hooks) taken per span.
+///
+/// The count is taken on this thread's share of the pipeline, not on the pipeline's own
+/// `Arc`: threads starting spans together would otherwise take turns on that one count
+/// (its cache line moving between cores at every span's start and end).
 #[derive(Debug)]
 pub(crate) struct Held {
-    pipeline: Option<Arc<Pipeline>>,
+    share: Option<Arc<Share>>,
+}
+
+/// One thread's reference to a pipeline, shared by the spans it starts.
+#[derive(Debug)]
+struct Share {
+    pipeline: Arc<Pipeline>,
+}
+
+thread_local! {
+    /// The share this thread's spans hold: replaced when the installed pipeline changes,
+    /// so a thread keeps an uninstalled pipeline (shut down) until its next span or its end.
+    static SHARE: std::cell::RefCell<Option<Arc<Share>>> = const { std::cell::RefCell::new(None) };
+}
+
+impl Share {
+    /// This thread's share of `pipeline`.
+    fn of(pipeline: &Arc<Pipeline>) -> Arc<Share> {
+        let new = || {
+            Arc::new(Share {
+                pipeline: pipeline.clone(),
+            })
+        };
+        SHARE
+            .try_with(|slot| {
+                let mut slot = slot.borrow_mut();
+                match &*slot {
+                    Some(share) if Arc::ptr_eq(&share.pipeline, pipeline) => share.clone(),
+                    _ => slot.insert(new()).clone(),
+                }
+            })
+            // A span started by a thread-local's destructor, after this one is gone.
+            .unwrap_or_else(|_| new())
+    }
 }
 
 impl Held {
     /// No pipeline held.
     pub(crate) fn none() -> Held {
-        Held { pipeline: None }
+        Held { share: None }
+    }
+
+    fn pipeline(&self) -> Option<&Pipeline> {
+        self.share.as_deref().map(|share| &*share.pipeline)
     }
 
     /// The held pipeline's metric instruments, when it records metrics.
     pub(crate) fn metrics(&self) -> Option<&crate::core::metrics::Metrics> {
-        self.pipeline.as_deref().and_then(|p| p.metrics.as_ref())
+        self.pipeline().and_then(|p| p.metrics.as_ref())
     }
 
     /// Whether the span was started by crux's recorder (the held pipeline has one).
     pub(crate) fn records_itself(&self) -> bool {
-        self.pipeline
-            .as_deref()
-            .is_some_and(|p| p.recorder.is_some())
+        self.pipeline().is_some_and(|p| p.recorder.is_some())
     }
 
     /// The options the span started with.
     #[inline]
     pub(crate) fn options(&self) -> &Options {
-        match self.pipeline.as_deref() {
+        match self.pipeline() {
             Some(p) => &p.options,
             None => Options::global_default(),
         }
@@ -266,7 +305,7 @@ impl Loaded {
     /// Keeps this pipeline for as long as a span lives.
     pub(crate) fn hold(&self) -> Held {
         Held {
-            pipeline: self.pipeline.as_ref().map(Arc::clone),
+            share: self.pipeline.as_ref().map(Share::of),
         }
     }
 
@@ -386,5 +425,59 @@ pub(crate) fn instant_with(parent: &Context, mut builder: SpanBuilder) -> Contex
 pub(crate) fn with_metrics(record: impl FnOnce(&crate::core::metrics::Metrics)) {
     if let Some(metrics) = load().metrics() {
         record(metrics);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pipeline() -> Arc<Pipeline> {
+        Arc::new(Pipeline {
+            tracer: None,
+            recorder: None,
+            options: Options::default(),
+            metrics: None,
+        })
+    }
+
+    fn hold(pipeline: &Arc<Pipeline>) -> Held {
+        Held {
+            share: Some(Share::of(pipeline)),
+        }
+    }
+
+    #[test]
+    fn a_thread_counts_its_spans_on_its_own_share_of_the_pipeline() {
+        let first = pipeline();
+        let spans: Vec<Held> = (0..10).map(|_| hold(&first)).collect();
+        assert_eq!(
+            Arc::strong_count(&first),
+            2,
+            "one reference for this thread's ten spans"
+        );
+        let share = |held: &Held| held.share.clone().expect("held");
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                let there = hold(&first);
+                assert!(!Arc::ptr_eq(&share(&there), &share(&spans[0])));
+                assert_eq!(Arc::strong_count(&first), 3, "a share per thread");
+            });
+        });
+        assert_eq!(
+            Arc::strong_count(&first),
+            2,
+            "a thread's share ends with it"
+        );
+
+        // A new pipeline: this thread's next span takes a share of it; the spans still
+        // holding the first keep it until they end.
+        let second = pipeline();
+        let next = hold(&second);
+        assert!(std::ptr::eq(next.pipeline().unwrap(), &*second));
+        assert!(std::ptr::eq(spans[9].pipeline().unwrap(), &*first));
+        assert_eq!(Arc::strong_count(&first), 2);
+        drop(spans);
+        assert_eq!(Arc::strong_count(&first), 1, "released with its last span");
     }
 }
