@@ -32,6 +32,13 @@ pub(crate) struct ValueLimits {
 impl ValueLimits {
     /// Makes every attribute value of `span`, its events and links safe.
     pub(crate) fn apply(&self, span: &mut SpanData) {
+        // Nearly every span is safe as it is: one pass that only reads, and nothing more.
+        if span.events.events.is_empty()
+            && span.links.links.is_empty()
+            && self.all_safe(&span.attributes)
+        {
+            return;
+        }
         one_value_per_key(&mut span.attributes);
         // One plain loop per list (a chain of the three costs more per value than the
         // check itself).
@@ -55,6 +62,23 @@ impl ValueLimits {
         }
     }
 
+    /// Whether `attrs` has no empty or repeated key and every value is safe as it is.
+    fn all_safe(&self, attrs: &[KeyValue]) -> bool {
+        let mut seen = 0u64;
+        for (i, kv) in attrs.iter().enumerate() {
+            let key = kv.key.as_str();
+            match key_bit(key) {
+                Some(bit) if seen & bit == 0 => seen |= bit,
+                Some(_) if !attrs[..i].iter().any(|earlier| earlier.key.as_str() == key) => {}
+                _ => return false,
+            }
+            if !self.is_safe(&kv.value) {
+                return false;
+            }
+        }
+        true
+    }
+
     /// Makes the values of `attrs` safe; whether a string was cut.
     fn make_all_safe(&self, attrs: &mut [KeyValue]) -> bool {
         attrs
@@ -66,11 +90,18 @@ impl ValueLimits {
     /// safe as they are (nearly all).
     #[inline]
     fn make_safe(&self, value: &mut Value) -> bool {
+        !self.is_safe(value) && self.make_unusual_safe(value)
+    }
+
+    /// Whether `value` is safe as it is: no non-finite float, no string over the limit.
+    /// Only the common shapes are recognised; an array is looked at by the slow path.
+    #[inline]
+    fn is_safe(&self, value: &Value) -> bool {
         match value {
-            Value::Bool(_) | Value::I64(_) => false,
-            Value::F64(f) if f.is_finite() => false,
-            Value::String(s) if s.as_str().len() <= self.max_value_length => false,
-            _ => self.make_unusual_safe(value),
+            Value::Bool(_) | Value::I64(_) => true,
+            Value::F64(f) => f.is_finite(),
+            Value::String(s) => s.as_str().len() <= self.max_value_length,
+            _ => false,
         }
     }
 
@@ -127,22 +158,12 @@ fn one_value_per_key(attrs: &mut Vec<KeyValue>) {
 }
 
 /// Whether a key of `attrs` is empty or set more than once.
-///
-/// A key is compared with the earlier keys only when its bit (from its length and last
-/// two bytes, where a span's keys mostly differ) was seen before: most keys are checked
-/// without any comparison, where comparing every pair was most of this thread's work
-/// per span.
 fn has_empty_or_repeated_key(attrs: &[KeyValue]) -> bool {
     let mut seen = 0u64;
     for (i, kv) in attrs.iter().enumerate() {
         let key = kv.key.as_str();
-        let bit = match key.as_bytes() {
-            [] => return true,
-            [only] => 1u64 << ((1 + 7 * usize::from(*only)) % 64),
-            [.., before, last] => {
-                let mix = key.len() + 7 * usize::from(*last) + 13 * usize::from(*before);
-                1u64 << (mix % 64)
-            }
+        let Some(bit) = key_bit(key) else {
+            return true;
         };
         if seen & bit != 0 && attrs[..i].iter().any(|earlier| earlier.key.as_str() == key) {
             return true;
@@ -150,6 +171,20 @@ fn has_empty_or_repeated_key(attrs: &[KeyValue]) -> bool {
         seen |= bit;
     }
     false
+}
+
+/// One of 64 bits for `key` (`None` for an empty key), from its length and last two
+/// bytes, where a span's keys mostly differ: a key is compared with the earlier keys only
+/// when its bit was seen before, so most keys are checked without any comparison (where
+/// comparing every pair was most of the export thread's work per span).
+#[inline]
+fn key_bit(key: &str) -> Option<u64> {
+    let mix = match key.as_bytes() {
+        [] => return None,
+        [only] => 1 + 7 * usize::from(*only),
+        [.., before, last] => key.len() + 7 * usize::from(*last) + 13 * usize::from(*before),
+    };
+    Some(1u64 << (mix % 64))
 }
 
 impl Default for ValueLimits {
@@ -231,6 +266,102 @@ mod tests {
         }
         .make_safe(&mut value);
         (value, cut)
+    }
+
+    fn span(attributes: Vec<KeyValue>, event: Option<Vec<KeyValue>>) -> SpanData {
+        use opentelemetry::trace::{Event, SpanContext, SpanId, SpanKind, Status};
+        use opentelemetry_sdk::trace::{SpanEvents, SpanLinks};
+        let mut events = SpanEvents::default();
+        events.events.extend(
+            event.map(|attributes| {
+                Event::new("e", std::time::SystemTime::UNIX_EPOCH, attributes, 0)
+            }),
+        );
+        SpanData {
+            span_context: SpanContext::empty_context(),
+            parent_span_id: SpanId::INVALID,
+            parent_span_is_remote: false,
+            span_kind: SpanKind::Internal,
+            name: "s".into(),
+            start_time: std::time::SystemTime::UNIX_EPOCH,
+            end_time: std::time::SystemTime::UNIX_EPOCH,
+            attributes,
+            dropped_attributes_count: 0,
+            events,
+            links: SpanLinks::default(),
+            status: Status::Unset,
+            instrumentation_scope: Default::default(),
+        }
+    }
+
+    /// Whatever a span holds that is not safe is made safe, wherever it is among safe
+    /// attributes (the common span takes a pass that only reads: it must not skip one).
+    #[test]
+    fn a_span_is_made_safe_whatever_it_holds() {
+        let limits = ValueLimits {
+            max_value_length: 4,
+        };
+        let safe = || {
+            vec![
+                KeyValue::new("gen_ai.tool.name", "ok"),
+                KeyValue::new("crux.n", 1),
+                KeyValue::new("crux.f", 0.5),
+                KeyValue::new("crux.b", true),
+            ]
+        };
+        let applied = |mut span: SpanData| {
+            limits.apply(&mut span);
+            span
+        };
+        assert_eq!(
+            applied(span(safe(), None)).attributes,
+            safe(),
+            "left as it is"
+        );
+
+        let with = |kv: KeyValue| {
+            let mut attrs = safe();
+            attrs.insert(2, kv);
+            applied(span(attrs, None)).attributes
+        };
+        let value = |attrs: &[KeyValue], k: &str| {
+            attrs
+                .iter()
+                .find(|kv| kv.key.as_str() == k)
+                .map(|kv| kv.value.clone())
+        };
+        let long = with(KeyValue::new("crux.long", "abcdefgh"));
+        assert_eq!(value(&long, "crux.long"), Some("abcd".into()));
+        assert_eq!(value(&long, key::CRUX_TRUNCATED), Some(true.into()));
+        let nan = with(KeyValue::new("crux.nan", f64::NAN));
+        assert_eq!(value(&nan, "crux.nan"), Some("NaN".into()));
+        assert_eq!(value(&nan, key::CRUX_TRUNCATED), None);
+        let array = with(KeyValue::new(
+            "crux.list",
+            Value::Array(vec![StringValue::from("abcdefgh")].into()),
+        ));
+        assert_eq!(
+            value(&array, "crux.list"),
+            Some(Value::Array(vec![StringValue::from("abcd")].into()))
+        );
+        let repeated = with(KeyValue::new("gen_ai.tool.name", "new"));
+        assert_eq!(repeated.len(), safe().len(), "{repeated:?}");
+        assert_eq!(value(&repeated, "gen_ai.tool.name"), Some("new".into()));
+        let empty = with(KeyValue::new("", "no key"));
+        assert_eq!(empty, safe());
+
+        let event = applied(span(
+            safe(),
+            Some(vec![KeyValue::new("e.long", "abcdefgh")]),
+        ));
+        assert_eq!(
+            event.events.events[0].attributes,
+            vec![KeyValue::new("e.long", "abcd")]
+        );
+        assert_eq!(
+            value(&event.attributes, key::CRUX_TRUNCATED),
+            Some(true.into())
+        );
     }
 
     #[test]
