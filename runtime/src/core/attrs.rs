@@ -17,6 +17,7 @@ pub(crate) fn find<'a>(items: &'a [KeyValue], key: &str) -> Option<&'a Value> {
 /// Empties `list`, a list a thread keeps to reuse, and says whether to keep it: one
 /// grown unusually large (over 64 attributes) is not kept for the thread's life. An
 /// empty list is left alone (clearing it would still call drop glue).
+#[inline]
 pub(crate) fn empty_for_reuse(list: &mut Vec<KeyValue>) -> bool {
     const KEEP: usize = 64;
     if !list.is_empty() {
@@ -170,6 +171,7 @@ impl<'a> Defaults<'a> {
     fn known_new(&self, _key: &str) {}
 
     /// Pushes `key`, known to be new.
+    #[inline]
     fn push_new(&mut self, key: &'static str, value: Value) {
         self.known_new(key);
         self.list.push(key, value);
@@ -181,6 +183,7 @@ impl<'a> Defaults<'a> {
     }
 
     /// Sets `key` to a string literal, replacing a value it had.
+    #[inline]
     pub(crate) fn set_static(&mut self, key: &'static str, value: &'static str) {
         if self.fresh {
             self.push_new(key, Value::String(StringValue::from(value)));
@@ -190,6 +193,7 @@ impl<'a> Defaults<'a> {
     }
 
     /// Sets `key` to a string literal unless it has a value already.
+    #[inline]
     pub(crate) fn default_static(&mut self, key: &'static str, value: &'static str) {
         if self.fresh {
             self.push_new(key, Value::String(StringValue::from(value)));
