@@ -148,7 +148,20 @@ struct ToolCalls {
     listed: Mutex<Vec<(&'static Callsite, u64)>>,
     /// The calls no tally counts: failed ones (by `error.type`), and those a hook gave
     /// another tool name.
-    other: Mutex<BTreeMap<(String, Option<String>), u64>>,
+    other: Mutex<Named>,
+}
+
+/// The most (tool name, error type) pairs counted by name. Calls of further pairs are
+/// counted together under `otel.metric.overflow` (as the SDK does past its cardinality
+/// limit): memory stays bounded whatever names and error types an application makes.
+const MOST_NAMED: usize = 2000;
+
+/// Calls counted by tool name and error type.
+#[derive(Debug, Default)]
+struct Named {
+    calls: BTreeMap<(String, Option<String>), u64>,
+    /// Calls of pairs met once `calls` was full.
+    overflow: u64,
 }
 
 impl ToolCalls {
@@ -171,7 +184,7 @@ impl ToolCalls {
         ToolCalls {
             pipeline: PIPELINES.fetch_add(1, Ordering::Relaxed),
             listed: Mutex::new(Vec::new()),
-            other: Mutex::new(BTreeMap::new()),
+            other: Mutex::new(Named::default()),
         }
     }
 
@@ -206,22 +219,21 @@ impl ToolCalls {
     #[cold]
     fn count_other(&self, tool: &str, error_type: Option<&str>) {
         let key = (tool.to_owned(), error_type.map(str::to_owned));
-        *self
-            .other
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .entry(key)
-            .or_default() += 1;
+        let mut named = self.other.lock().unwrap_or_else(PoisonError::into_inner);
+        if named.calls.len() < MOST_NAMED || named.calls.contains_key(&key) {
+            *named.calls.entry(key).or_default() += 1;
+        } else {
+            named.overflow += 1;
+        }
     }
 
     /// Reports every count, one point per tool name and error type (two callsites may
     /// share a name: an observable counter keeps only the last value given per point).
     fn observe(&self, observer: &dyn AsyncInstrument<u64>) {
-        let mut points = self
-            .other
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone();
+        let (mut points, overflow) = {
+            let named = self.other.lock().unwrap_or_else(PoisonError::into_inner);
+            (named.calls.clone(), named.overflow)
+        };
         for (site, base) in self
             .listed
             .lock()
@@ -244,8 +256,15 @@ impl ToolCalls {
                 }
             }
         }
+        if overflow > 0 {
+            observer.observe(overflow, &[KeyValue::new(OVERFLOW, true)]);
+        }
     }
 }
+
+/// The attribute of the point that counts what is past a cardinality limit (the
+/// OpenTelemetry metrics SDK's name for it).
+const OVERFLOW: &str = "otel.metric.overflow";
 
 #[cfg(test)]
 mod tests {
@@ -277,7 +296,10 @@ mod tests {
                     .find(|kv| kv.key.as_str() == k)
                     .map(|kv| kv.value.as_str().into_owned())
             };
-            let point = (text(key::GEN_AI_TOOL_NAME).unwrap(), text(key::ERROR_TYPE));
+            let point = match text(OVERFLOW) {
+                Some(_) => (OVERFLOW.to_owned(), None),
+                None => (text(key::GEN_AI_TOOL_NAME).unwrap(), text(key::ERROR_TYPE)),
+            };
             let previous = self.0.lock().unwrap().insert(point, calls);
             assert_eq!(previous, None, "one point per tool name and error type");
         }
@@ -318,6 +340,29 @@ mod tests {
         // Counts are cumulative: a second collection reports them again, with what came since.
         calls.count(search);
         assert_eq!(observe(&calls)[&point("search", None)], 2);
+    }
+
+    #[test]
+    fn calls_counted_by_name_are_bounded_and_the_rest_overflow() {
+        let calls = ToolCalls::new();
+        let site = site("lookup");
+        for i in 0..MOST_NAMED {
+            calls.call(site, "lookup", Some(&format!("Error{i}")));
+        }
+        calls.call(site, "lookup", Some("Error0"));
+        for _ in 0..3 {
+            calls.call(site, "lookup", Some("Unseen"));
+        }
+        calls.call(site, "renamed", None);
+        let observed = observe(&calls);
+        assert_eq!(observed.len(), MOST_NAMED + 1);
+        assert_eq!(
+            observed[&point("lookup", Some("Error0"))],
+            2,
+            "a known pair counts on"
+        );
+        assert_eq!(observed[&point(OVERFLOW, None)], 4, "new pairs once full");
+        assert!(!observed.contains_key(&point("lookup", Some("Unseen"))));
     }
 
     #[test]
