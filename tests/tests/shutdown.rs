@@ -329,3 +329,34 @@ fn the_example_reports_a_configuration_mistake_and_runs_untraced() {
         "{stderr}"
     );
 }
+
+/// Once telemetry is shut down nothing of it is kept alive: its hooks, and what they
+/// captured, are dropped, also by a thread that recorded spans and then idles (a pool
+/// thread that starts no span again).
+#[test]
+fn a_shut_down_pipeline_lets_go_of_its_hooks_on_every_thread() {
+    use std::sync::mpsc::{channel, RecvTimeoutError};
+    let (ended, spans) = channel::<()>();
+    let capture = crux::testing::capture_with(crux::Telemetry::builder().on_span_end(move |_| {
+        let _ = ended.send(());
+    }));
+    work("here");
+    let (wake, idle) = channel::<()>();
+    let pool_thread = std::thread::spawn(move || {
+        work("there");
+        let _ = idle.recv();
+    });
+    for _ in 0..2 {
+        spans
+            .recv_timeout(Duration::from_secs(10))
+            .expect("each span's end hook ran");
+    }
+    drop(capture);
+    assert_eq!(
+        spans.recv_timeout(Duration::from_secs(10)),
+        Err(RecvTimeoutError::Disconnected),
+        "the hook (and its sender) dropped with the pipeline"
+    );
+    drop(wake);
+    pool_thread.join().unwrap();
+}

@@ -2,7 +2,9 @@
 //!
 //! Each crux macro emits one `static` [`Callsite`] per annotated function: what kind of
 //! span it opens, the span name, and where the function is. Everything that varies per
-//! call (argument values, generated ids) is computed when the span starts.
+//! call (argument values, generated ids) is computed when the span starts; the one thing
+//! it keeps is its calls' tally for the metrics (an atomic count, so that counting a call
+//! is one add).
 
 pub use crux_registry::Kind;
 use std::sync::atomic::{AtomicU32, AtomicU64};

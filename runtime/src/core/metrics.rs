@@ -139,29 +139,59 @@ impl Metrics {
 /// atomic add (the callsite's [`CallTally`](crate::core::callsite::CallTally)) and read
 /// when the metrics are collected. A synchronous counter hashed the attributes to find
 /// the count on every call: about a thousand instructions on the application's thread.
+///
+/// Each point's value only grows (a delta reader subtracts the last one), and there are
+/// at most [`MOST_POINTS`] of them, decided once each, plus the overflow point.
 #[derive(Debug)]
 struct ToolCalls {
-    /// This pipeline's number: what the tally of a callsite it lists holds.
+    /// This pipeline's number: what the tally of a callsite it lists holds. Later
+    /// pipelines have higher numbers.
     pipeline: u32,
-    /// The callsites counted under this pipeline, each with its count when listed (the
-    /// tallies are process-wide; a pipeline reports the calls made under it).
-    listed: Mutex<Vec<(&'static Callsite, u64)>>,
-    /// The calls no tally counts: failed ones (by `error.type`), and those a hook gave
-    /// another tool name.
-    other: Mutex<Named>,
+    points: Mutex<Points>,
 }
 
-/// The most (tool name, error type) pairs counted by name. Calls of further pairs are
-/// counted together under `otel.metric.overflow` (as the SDK does past its cardinality
-/// limit): memory stays bounded whatever names and error types an application makes.
-const MOST_NAMED: usize = 2000;
+/// The most points `crux.tool.calls` reports by tool name and error type (well under
+/// the SDK's own cardinality limit of 2,000 per instrument, past which it would
+/// overwrite, not add up, an observable counter's values). Calls of names and error
+/// types met once they are taken count together under `otel.metric.overflow`: memory
+/// stays bounded whatever names and error types an application makes.
+const MOST_POINTS: usize = 1000;
 
-/// Calls counted by tool name and error type.
+/// What `crux.tool.calls` reports for one pipeline.
 #[derive(Debug, Default)]
-struct Named {
-    calls: BTreeMap<(String, Option<String>), u64>,
-    /// Calls of pairs met once `calls` was full.
+struct Points {
+    /// The callsites this pipeline counts on their tallies.
+    listed: Vec<Listed>,
+    /// Calls by (tool name, error type), counted here: failed ones, those a hook gave
+    /// another name, those of this pipeline's spans once a later pipeline took their
+    /// callsite. A listed callsite's own point is a key here too (with 0), so the keys
+    /// are every point there is.
+    named: BTreeMap<(String, Option<String>), u64>,
+    /// Calls of names and error types met once `named` was full.
     overflow: u64,
+}
+
+/// A callsite counted on its tally.
+#[derive(Debug)]
+struct Listed {
+    site: &'static Callsite,
+    /// The tally's count when this pipeline took it: the calls before were another's.
+    base: u64,
+    /// Whether its calls have a point of their own (else they count in the overflow).
+    own_point: bool,
+    /// What was last reported: kept once a later pipeline takes the tally over.
+    reported: u64,
+}
+
+impl Points {
+    /// Whether `key` has a point of its own: it has one already, or it gets one while
+    /// there is room.
+    fn point(&mut self, key: (String, Option<String>)) -> Option<&mut u64> {
+        if self.named.len() >= MOST_POINTS && !self.named.contains_key(&key) {
+            return None;
+        }
+        Some(self.named.entry(key).or_default())
+    }
 }
 
 impl ToolCalls {
@@ -183,71 +213,94 @@ impl ToolCalls {
         static PIPELINES: AtomicU32 = AtomicU32::new(1);
         ToolCalls {
             pipeline: PIPELINES.fetch_add(1, Ordering::Relaxed),
-            listed: Mutex::new(Vec::new()),
-            other: Mutex::new(Named::default()),
+            points: Mutex::new(Points::default()),
         }
+    }
+
+    fn points(&self) -> std::sync::MutexGuard<'_, Points> {
+        self.points.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     fn call(&self, site: &'static Callsite, tool: &str, error_type: Option<&str>) {
         match error_type {
             None if tool == site.label => self.count(site),
-            _ => self.count_other(tool, error_type),
+            _ => self.count_by_name(tool, error_type),
         }
     }
 
     fn count(&self, site: &'static Callsite) {
         let tally = &site.calls;
-        if tally.listed_in.load(Ordering::Acquire) != self.pipeline {
-            self.list(site);
+        if tally.listed_in.load(Ordering::Acquire) != self.pipeline && !self.list(site) {
+            return self.count_by_name(site.label, None);
         }
         tally.count.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// Lists `site` under this pipeline, once: the count read before the tally is
-    /// claimed is the base, so a call counted by another thread meanwhile is not lost.
+    /// Takes `site`'s tally for this pipeline unless a later pipeline has it (this one's
+    /// calls of it are then counted by name); whether the tally counts for this pipeline.
+    /// The count read before the tally is taken is the base, so a call another thread
+    /// counts meanwhile is not lost; only the thread that takes it lists it.
     #[cold]
-    fn list(&self, site: &'static Callsite) {
+    fn list(&self, site: &'static Callsite) -> bool {
         let base = site.calls.count.load(Ordering::Relaxed);
-        if site.calls.listed_in.swap(self.pipeline, Ordering::AcqRel) != self.pipeline {
-            self.listed
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .push((site, base));
+        let before = site
+            .calls
+            .listed_in
+            .fetch_max(self.pipeline, Ordering::AcqRel);
+        if before < self.pipeline {
+            let mut points = self.points();
+            let own_point = points.point((site.label.to_owned(), None)).is_some();
+            points.listed.push(Listed {
+                site,
+                base,
+                own_point,
+                reported: 0,
+            });
         }
+        before <= self.pipeline
     }
 
     #[cold]
-    fn count_other(&self, tool: &str, error_type: Option<&str>) {
-        let key = (tool.to_owned(), error_type.map(str::to_owned));
-        let mut named = self.other.lock().unwrap_or_else(PoisonError::into_inner);
-        if named.calls.len() < MOST_NAMED || named.calls.contains_key(&key) {
-            *named.calls.entry(key).or_default() += 1;
-        } else {
-            named.overflow += 1;
+    fn count_by_name(&self, tool: &str, error_type: Option<&str>) {
+        let mut points = self.points();
+        match points.point((tool.to_owned(), error_type.map(str::to_owned))) {
+            Some(calls) => *calls += 1,
+            None => points.overflow += 1,
         }
     }
 
     /// Reports every count, one point per tool name and error type (two callsites may
     /// share a name: an observable counter keeps only the last value given per point).
     fn observe(&self, observer: &dyn AsyncInstrument<u64>) {
-        let (mut points, overflow) = {
-            let named = self.other.lock().unwrap_or_else(PoisonError::into_inner);
-            (named.calls.clone(), named.overflow)
+        let (points, overflow) = {
+            let mut points = self.points();
+            let Points {
+                listed,
+                named,
+                overflow,
+            } = &mut *points;
+            let mut values = named.clone();
+            let mut overflow = *overflow;
+            for listed in listed.iter_mut() {
+                let tally = &listed.site.calls;
+                // A later pipeline's calls are not this one's: its last value stays.
+                if tally.listed_in.load(Ordering::Acquire) == self.pipeline {
+                    listed.reported = tally
+                        .count
+                        .load(Ordering::Relaxed)
+                        .saturating_sub(listed.base);
+                }
+                match values.get_mut(&(listed.site.label.to_owned(), None)) {
+                    Some(value) if listed.own_point => *value += listed.reported,
+                    _ => overflow += listed.reported,
+                }
+            }
+            (values, overflow)
         };
-        for (site, base) in self
-            .listed
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .iter()
-        {
-            let calls = site
-                .calls
-                .count
-                .load(Ordering::Relaxed)
-                .saturating_sub(*base);
-            *points.entry((site.label.to_owned(), None)).or_default() += calls;
-        }
         for ((tool, error_type), calls) in points {
+            if calls == 0 {
+                continue;
+            }
             let name = KeyValue::new(key::GEN_AI_TOOL_NAME, tool);
             match error_type {
                 None => observer.observe(calls, &[name]),
@@ -343,26 +396,60 @@ mod tests {
     }
 
     #[test]
-    fn calls_counted_by_name_are_bounded_and_the_rest_overflow() {
+    fn points_are_bounded_and_the_rest_overflow() {
         let calls = ToolCalls::new();
-        let site = site("lookup");
-        for i in 0..MOST_NAMED {
-            calls.call(site, "lookup", Some(&format!("Error{i}")));
+        let lookup = site("lookup");
+        for i in 0..MOST_POINTS {
+            calls.call(lookup, "lookup", Some(&format!("Error{i}")));
         }
-        calls.call(site, "lookup", Some("Error0"));
+        calls.call(lookup, "lookup", Some("Error0"));
         for _ in 0..3 {
-            calls.call(site, "lookup", Some("Unseen"));
+            calls.call(lookup, "lookup", Some("Unseen"));
         }
-        calls.call(site, "renamed", None);
+        calls.call(lookup, "renamed", None);
+        // A callsite met once the points are taken: its tally counts in the overflow.
+        let search = site("search");
+        calls.call(search, "search", None);
+        calls.call(search, "search", None);
         let observed = observe(&calls);
-        assert_eq!(observed.len(), MOST_NAMED + 1);
+        assert_eq!(
+            observed.len(),
+            MOST_POINTS + 1,
+            "every point and the overflow"
+        );
         assert_eq!(
             observed[&point("lookup", Some("Error0"))],
             2,
             "a known pair counts on"
         );
-        assert_eq!(observed[&point(OVERFLOW, None)], 4, "new pairs once full");
+        assert_eq!(observed[&point(OVERFLOW, None)], 6, "the rest, together");
         assert!(!observed.contains_key(&point("lookup", Some("Unseen"))));
+        calls.call(search, "search", None);
+        assert_eq!(
+            observe(&calls)[&point(OVERFLOW, None)],
+            7,
+            "and it only grows"
+        );
+    }
+
+    /// A span of a replaced pipeline that ends after the new one counted its callsite:
+    /// neither pipeline counts a call twice, and no value goes down.
+    #[test]
+    fn a_replaced_pipeline_and_its_successor_share_no_call() {
+        let lookup = site("lookup");
+        let (old, new) = (ToolCalls::new(), ToolCalls::new());
+        old.call(lookup, "lookup", None);
+        let old_before = observe(&old)[&point("lookup", None)];
+        new.call(lookup, "lookup", None);
+        old.call(lookup, "lookup", None);
+        for _ in 0..10 {
+            new.call(lookup, "lookup", None);
+        }
+        assert_eq!(observe(&new), BTreeMap::from([(point("lookup", None), 11)]));
+        assert_eq!(new.points().listed.len(), 1, "listed once");
+        let old_after = observe(&old)[&point("lookup", None)];
+        assert_eq!(old_before, 1);
+        assert_eq!(old_after, 2, "its own two calls, the second by name");
     }
 
     #[test]
@@ -402,7 +489,7 @@ mod tests {
                 observe(&calls),
                 BTreeMap::from([(point("lookup", None), 2000)])
             );
-            assert_eq!(calls.listed.lock().unwrap().len(), 1, "listed once");
+            assert_eq!(calls.points().listed.len(), 1, "listed once");
         }
     }
 }

@@ -12,7 +12,7 @@ use opentelemetry::trace::{
 use opentelemetry::{global, Context, InstrumentationScope, KeyValue};
 use opentelemetry_sdk::trace::SdkTracer;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, Weak};
 
 /// How spans are named.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -186,6 +186,7 @@ pub fn is_enabled() -> bool {
 pub(crate) fn install(pipeline: Pipeline) -> Arc<Pipeline> {
     let pipeline = Arc::new(pipeline);
     PIPELINE.store(Some(pipeline.clone()));
+    release_shares();
     pipeline
 }
 
@@ -195,6 +196,8 @@ pub(crate) fn uninstall(pipeline: &Arc<Pipeline>) {
     if current.as_ref().is_some_and(|c| Arc::ptr_eq(c, pipeline)) {
         PIPELINE.compare_and_swap(&*current, None);
     }
+    drop(current);
+    release_shares();
 }
 
 /// The instrumentation scope of crux's spans.
@@ -232,7 +235,8 @@ pub(crate) fn load() -> Loaded {
 ///
 /// The count is taken on this thread's share of the pipeline, not on the pipeline's own
 /// `Arc`: threads starting spans together would otherwise take turns on that one count
-/// (its cache line moving between cores at every span's start and end).
+/// (its cache line moving between cores at every span's start and end). A thread keeps
+/// its share between spans until another pipeline is installed or this one uninstalled.
 #[derive(Debug)]
 pub(crate) struct Held {
     share: Option<Arc<Share>>,
@@ -244,10 +248,24 @@ struct Share {
     pipeline: Arc<Pipeline>,
 }
 
+/// Where a thread keeps its share: a lock only its thread takes per span, and
+/// [`release_shares`] when a pipeline is installed or uninstalled.
+#[derive(Debug, Default)]
+struct ShareSlot(Mutex<Option<Arc<Share>>>);
+
+/// Every thread's slot, so that a pipeline replaced or uninstalled is let go by threads
+/// that start no span again (an idle pool thread would otherwise keep it, and with it the
+/// hooks' captured state, for its whole life).
+static SHARE_SLOTS: Mutex<Vec<Weak<ShareSlot>>> = Mutex::new(Vec::new());
+
 thread_local! {
-    /// The share this thread's spans hold: replaced when the installed pipeline changes,
-    /// so a thread keeps an uninstalled pipeline (shut down) until its next span or its end.
-    static SHARE: std::cell::RefCell<Option<Arc<Share>>> = const { std::cell::RefCell::new(None) };
+    static SHARE: Arc<ShareSlot> = {
+        let slot = Arc::new(ShareSlot::default());
+        let mut slots = SHARE_SLOTS.lock().unwrap_or_else(PoisonError::into_inner);
+        slots.retain(|s| s.strong_count() > 0);
+        slots.push(Arc::downgrade(&slot));
+        slot
+    };
 }
 
 impl Share {
@@ -260,15 +278,38 @@ impl Share {
         };
         SHARE
             .try_with(|slot| {
-                let mut slot = slot.borrow_mut();
-                match &*slot {
-                    Some(share) if Arc::ptr_eq(&share.pipeline, pipeline) => share.clone(),
-                    _ => slot.insert(new()).clone(),
+                let mut held = slot.0.lock().unwrap_or_else(PoisonError::into_inner);
+                if let Some(share) = held.as_ref().filter(|s| Arc::ptr_eq(&s.pipeline, pipeline)) {
+                    return share.clone();
                 }
+                let share = new();
+                let replaced = held.replace(share.clone());
+                // Dropped unlocked: the last share of a pipeline drops its hooks, whose
+                // captured values may start spans of their own.
+                drop(held);
+                drop(replaced);
+                share
             })
             // A span started by a thread-local's destructor, after this one is gone.
             .unwrap_or_else(|_| new())
     }
+}
+
+/// Every thread lets go of its share (the spans still open keep theirs): a pipeline
+/// replaced or uninstalled is dropped once its last span ends.
+fn release_shares() {
+    let slots: Vec<Arc<ShareSlot>> = SHARE_SLOTS
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .iter()
+        .filter_map(Weak::upgrade)
+        .collect();
+    let released: Vec<Option<Arc<Share>>> = slots
+        .iter()
+        .map(|slot| slot.0.lock().unwrap_or_else(PoisonError::into_inner).take())
+        .collect();
+    // Dropped with no lock held, for the same reason as above.
+    drop(released);
 }
 
 impl Held {
@@ -462,7 +503,11 @@ mod tests {
                 let there = hold(&first);
                 assert!(!Arc::ptr_eq(&share(&there), &share(&spans[0])));
                 assert_eq!(Arc::strong_count(&first), 3, "a share per thread");
-            });
+            })
+            // Joined by hand: the scope's own join does not wait for the thread-local
+            // destructors, which drop the share.
+            .join()
+            .unwrap();
         });
         assert_eq!(
             Arc::strong_count(&first),
