@@ -235,8 +235,8 @@ pub(crate) fn load() -> Loaded {
 ///
 /// The count is taken on this thread's share of the pipeline, not on the pipeline's own
 /// `Arc`: threads starting spans together would otherwise take turns on that one count
-/// (its cache line moving between cores at every span's start and end). A thread keeps
-/// its share between spans until another pipeline is installed or this one uninstalled.
+/// (its cache line moving between cores at every span's start and end). A thread's share
+/// lives between its spans until another pipeline is installed or this one uninstalled.
 #[derive(Debug)]
 pub(crate) struct Held {
     share: Option<Arc<Share>>,
@@ -248,24 +248,38 @@ struct Share {
     pipeline: Arc<Pipeline>,
 }
 
-/// Where a thread keeps its share: a lock only its thread takes per span, and
-/// [`release_shares`] when a pipeline is installed or uninstalled.
-#[derive(Debug, Default)]
-struct ShareSlot(Mutex<Option<Arc<Share>>>);
+/// What keeps each thread's share alive between its spans: held here, process-wide, so
+/// that installing or uninstalling a pipeline lets go of every one of them at once (an
+/// idle pool thread would otherwise keep a shut-down pipeline, and with it the hooks'
+/// captured state, for its whole life). A thread itself holds its share weakly.
+static KEPT_SHARES: Mutex<Vec<Arc<Share>>> = Mutex::new(Vec::new());
 
-/// Every thread's slot, so that a pipeline replaced or uninstalled is let go by threads
-/// that start no span again (an idle pool thread would otherwise keep it, and with it the
-/// hooks' captured state, for its whole life).
-static SHARE_SLOTS: Mutex<Vec<Weak<ShareSlot>>> = Mutex::new(Vec::new());
+/// This thread's share, weakly: upgrading it is the one count a span takes (on a line
+/// the thread owns), and no lock is taken per span.
+struct ThreadShare(std::cell::RefCell<Weak<Share>>);
+
+impl Drop for ThreadShare {
+    /// The thread ends: its share is no longer kept for it.
+    fn drop(&mut self) {
+        if let Some(share) = self.0.get_mut().upgrade() {
+            let mut kept = KEPT_SHARES.lock().unwrap_or_else(PoisonError::into_inner);
+            let gone = unkeep(&mut kept, &share);
+            drop(kept);
+            // Dropped with no lock held: the last share of a pipeline drops its hooks,
+            // whose captured values may start spans of their own.
+            drop(gone);
+        }
+    }
+}
+
+/// Takes `share` out of the kept ones (to be dropped once the lock is let go).
+fn unkeep(kept: &mut Vec<Arc<Share>>, share: &Arc<Share>) -> Option<Arc<Share>> {
+    let at = kept.iter().position(|k| Arc::ptr_eq(k, share))?;
+    Some(kept.swap_remove(at))
+}
 
 thread_local! {
-    static SHARE: Arc<ShareSlot> = {
-        let slot = Arc::new(ShareSlot::default());
-        let mut slots = SHARE_SLOTS.lock().unwrap_or_else(PoisonError::into_inner);
-        slots.retain(|s| s.strong_count() > 0);
-        slots.push(Arc::downgrade(&slot));
-        slot
-    };
+    static SHARE: ThreadShare = const { ThreadShare(std::cell::RefCell::new(Weak::new())) };
 }
 
 impl Share {
@@ -277,37 +291,33 @@ impl Share {
             })
         };
         SHARE
-            .try_with(|slot| {
-                let mut held = slot.0.lock().unwrap_or_else(PoisonError::into_inner);
-                if let Some(share) = held.as_ref().filter(|s| Arc::ptr_eq(&s.pipeline, pipeline)) {
-                    return share.clone();
+            .try_with(|thread| {
+                let current = thread.0.borrow().upgrade();
+                match current {
+                    Some(share) if Arc::ptr_eq(&share.pipeline, pipeline) => share,
+                    // None kept (released, or never made), or another pipeline's.
+                    other => {
+                        let share = new();
+                        let mut kept = KEPT_SHARES.lock().unwrap_or_else(PoisonError::into_inner);
+                        let replaced = other.as_ref().and_then(|o| unkeep(&mut kept, o));
+                        kept.push(share.clone());
+                        drop(kept);
+                        *thread.0.borrow_mut() = Arc::downgrade(&share);
+                        // Dropped with no lock or borrow held (see above).
+                        drop((replaced, other));
+                        share
+                    }
                 }
-                let share = new();
-                let replaced = held.replace(share.clone());
-                // Dropped unlocked: the last share of a pipeline drops its hooks, whose
-                // captured values may start spans of their own.
-                drop(held);
-                drop(replaced);
-                share
             })
             // A span started by a thread-local's destructor, after this one is gone.
             .unwrap_or_else(|_| new())
     }
 }
 
-/// Every thread lets go of its share (the spans still open keep theirs): a pipeline
+/// Lets go of every thread's share (the spans still open keep theirs): a pipeline
 /// replaced or uninstalled is dropped once its last span ends.
 fn release_shares() {
-    let slots: Vec<Arc<ShareSlot>> = SHARE_SLOTS
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .iter()
-        .filter_map(Weak::upgrade)
-        .collect();
-    let released: Vec<Option<Arc<Share>>> = slots
-        .iter()
-        .map(|slot| slot.0.lock().unwrap_or_else(PoisonError::into_inner).take())
-        .collect();
+    let released = std::mem::take(&mut *KEPT_SHARES.lock().unwrap_or_else(PoisonError::into_inner));
     // Dropped with no lock held, for the same reason as above.
     drop(released);
 }
@@ -490,6 +500,8 @@ mod tests {
 
     #[test]
     fn a_thread_counts_its_spans_on_its_own_share_of_the_pipeline() {
+        // Installing a pipeline lets go of every thread's share: none during this test.
+        let _turn = crate::testing::exclusive();
         let first = pipeline();
         let spans: Vec<Held> = (0..10).map(|_| hold(&first)).collect();
         assert_eq!(
