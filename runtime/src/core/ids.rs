@@ -50,15 +50,25 @@ pub(crate) fn new_id_value(prefix: &str) -> opentelemetry::Value {
     opentelemetry::Value::String(std::sync::Arc::<str>::from(text).into())
 }
 
-fn format_hex(mut n: u64) -> [u8; 16] {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = [b'0'; 16];
-    for slot in out.iter_mut().rev() {
-        *slot = DIGITS[(n & 0xf) as usize];
-        n >>= 4;
+fn format_hex(n: u64) -> [u8; 16] {
+    let mut out = [0u8; 16];
+    for (pair, byte) in out.chunks_exact_mut(2).zip(n.to_be_bytes()) {
+        pair.copy_from_slice(&HEX_PAIRS[usize::from(byte)]);
     }
     out
 }
+
+/// The two hex digits of every byte: one lookup per byte instead of one per digit.
+static HEX_PAIRS: [[u8; 2]; 256] = {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut pairs = [[0u8; 2]; 256];
+    let mut i = 0;
+    while i < 256 {
+        pairs[i] = [DIGITS[i >> 4], DIGITS[i & 0xf]];
+        i += 1;
+    }
+    pairs
+};
 
 /// Milliseconds since the Unix epoch (0 for a clock before it).
 pub(crate) fn unix_millis() -> i64 {
