@@ -379,6 +379,101 @@ async fn genai_metrics_arrive_with_the_conventions_names_and_units() {
             && p.attr("error.type").is_some_and(|e| e.contains("NotFound"))));
 }
 
+/// Tells the test it is running (its span open), then waits for the go.
+struct Gate {
+    started: tokio::sync::oneshot::Sender<()>,
+    go: tokio::sync::oneshot::Receiver<()>,
+}
+
+impl Gate {
+    /// A gate, and the test's ends of it: started, go.
+    fn new() -> (
+        Gate,
+        tokio::sync::oneshot::Receiver<()>,
+        tokio::sync::oneshot::Sender<()>,
+    ) {
+        let (started, on_start) = tokio::sync::oneshot::channel();
+        let (go_now, go) = tokio::sync::oneshot::channel();
+        (Gate { started, go }, on_start, go_now)
+    }
+
+    async fn pass(self) {
+        let _ = self.started.send(());
+        let _ = self.go.await;
+    }
+}
+
+#[crux::generate(provider = "openai", model = "gpt-4o")]
+async fn priced_after(gate: Gate) -> Priced {
+    gate.pass().await;
+    Priced
+}
+
+#[crux::tool(name = "slow_lookup")]
+async fn slow_lookup(gate: Gate) -> u32 {
+    gate.pass().await;
+    7
+}
+
+/// A call that is running while another pipeline is installed counts (its tool call,
+/// its tokens, its duration and its cost) in the pipeline it started in, as its spans
+/// and hooks do: never in the next one, never in both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_counts_in_the_metrics_of_the_pipeline_it_started_in() {
+    let _turn = crux::testing::exclusive();
+    let (first, second) = (Collector::start(), Collector::start());
+    let install = |collector: &Collector| {
+        crux::Telemetry::builder()
+            .otlp_endpoint(collector.http_traces_url())
+            .install()
+            .unwrap()
+    };
+    let first_guard = install(&first);
+    let (model_gate, model_started, model_go) = Gate::new();
+    let (tool_gate, tool_started, tool_go) = Gate::new();
+    let model = tokio::spawn(priced_after(model_gate));
+    let tool = tokio::spawn(slow_lookup(tool_gate));
+    // Both calls run, their spans open, before the second install.
+    model_started.await.unwrap();
+    tool_started.await.unwrap();
+    let second_guard = install(&second);
+    model_go.send(()).unwrap();
+    tool_go.send(()).unwrap();
+    model.await.unwrap();
+    tool.await.unwrap();
+    let report = second_guard.shutdown();
+    assert!(report.is_complete(), "{report}");
+    let report = first_guard.shutdown();
+    assert!(report.is_complete(), "{report}");
+
+    let points = first.wait_for_metrics(Duration::from_secs(20), |p| {
+        ["crux.tool.calls", "gen_ai.client.token.usage", "crux.cost"]
+            .iter()
+            .all(|name| p.iter().any(|p| p.metric == *name))
+    });
+    let sum = |name: &str| -> f64 {
+        points
+            .iter()
+            .filter(|p| p.metric == name)
+            .filter_map(|p| p.value.or(p.sum))
+            .sum()
+    };
+    assert_eq!(sum("crux.tool.calls"), 1.0, "{points:#?}");
+    assert_eq!(sum("gen_ai.client.token.usage"), 120.0, "{points:#?}");
+    assert_eq!(sum("crux.cost"), 0.25, "{points:#?}");
+    let later = second.metric_points();
+    assert!(
+        !later.iter().any(|p| [
+            "crux.tool.calls",
+            "gen_ai.client.token.usage",
+            "gen_ai.client.operation.duration",
+            "crux.cost"
+        ]
+        .contains(&p.metric.as_str())),
+        "nothing counted in the pipeline installed after the calls started: {later:#?}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_off_sends_traces_only() {
     let _turn = crux::testing::exclusive();

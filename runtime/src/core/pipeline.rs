@@ -11,7 +11,7 @@ use opentelemetry::trace::{
 };
 use opentelemetry::{global, Context, InstrumentationScope, KeyValue};
 use opentelemetry_sdk::trace::SdkTracer;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError, Weak};
 
 /// How spans are named.
@@ -162,6 +162,11 @@ pub(crate) struct Pipeline {
 static ENABLED: AtomicBool = AtomicBool::new(true);
 static PIPELINE: ArcSwapOption<Pipeline> = ArcSwapOption::const_empty();
 
+/// Counts installs and uninstalls: a thread's share stands for the installed pipeline
+/// while the generation it was taken in is the current one, so a span checks one number
+/// instead of loading the slot.
+static GENERATION: AtomicU64 = AtomicU64::new(0);
+
 /// Whether crux records anything. One relaxed load: this is the whole cost of an
 /// annotated call when telemetry is off.
 #[inline(always)]
@@ -186,6 +191,7 @@ pub fn is_enabled() -> bool {
 pub(crate) fn install(pipeline: Pipeline) -> Arc<Pipeline> {
     let pipeline = Arc::new(pipeline);
     PIPELINE.store(Some(pipeline.clone()));
+    GENERATION.fetch_add(1, Ordering::AcqRel);
     release_shares();
     pipeline
 }
@@ -196,7 +202,7 @@ pub(crate) fn uninstall(pipeline: &Arc<Pipeline>) {
     if current.as_ref().is_some_and(|c| Arc::ptr_eq(c, pipeline)) {
         PIPELINE.compare_and_swap(&*current, None);
     }
-    drop(current);
+    GENERATION.fetch_add(1, Ordering::AcqRel);
     release_shares();
 }
 
@@ -256,12 +262,19 @@ static KEPT_SHARES: Mutex<Vec<Arc<Share>>> = Mutex::new(Vec::new());
 
 /// This thread's share, weakly: upgrading it is the one count a span takes (on a line
 /// the thread owns), and no lock is taken per span.
-struct ThreadShare(std::cell::RefCell<Weak<Share>>);
+struct ThreadShare(std::cell::RefCell<Taken>);
+
+/// What a thread took in one generation.
+struct Taken {
+    generation: u64,
+    /// `None`: no pipeline was installed then.
+    share: Option<Weak<Share>>,
+}
 
 impl Drop for ThreadShare {
     /// The thread ends: its share is no longer kept for it.
     fn drop(&mut self) {
-        if let Some(share) = self.0.get_mut().upgrade() {
+        if let Some(share) = self.0.get_mut().share.as_ref().and_then(Weak::upgrade) {
             let mut kept = KEPT_SHARES.lock().unwrap_or_else(PoisonError::into_inner);
             let gone = unkeep(&mut kept, &share);
             drop(kept);
@@ -279,12 +292,66 @@ fn unkeep(kept: &mut Vec<Arc<Share>>, share: &Arc<Share>) -> Option<Arc<Share>> 
 }
 
 thread_local! {
-    static SHARE: ThreadShare = const { ThreadShare(std::cell::RefCell::new(Weak::new())) };
+    static SHARE: ThreadShare = const {
+        ThreadShare(std::cell::RefCell::new(Taken {
+            generation: 0,
+            share: None,
+        }))
+    };
+}
+
+/// Holds the installed pipeline for a span that starts: this thread's share of it,
+/// taken with no lock and no load of the slot while nothing was installed or uninstalled
+/// since the thread's last span.
+#[inline]
+pub(crate) fn hold() -> Held {
+    let generation = GENERATION.load(Ordering::Acquire);
+    let taken = SHARE.try_with(|thread| {
+        let taken = thread.0.try_borrow().ok()?;
+        if taken.generation != generation {
+            return None;
+        }
+        match &taken.share {
+            None => Some(Held::none()),
+            Some(share) => share.upgrade().map(|share| Held { share: Some(share) }),
+        }
+    });
+    match taken {
+        Ok(Some(held)) => held,
+        _ => hold_installed(generation),
+    }
+}
+
+/// [`hold`] once the thread's share is stale (or was never taken): loads the slot.
+#[cold]
+fn hold_installed(generation: u64) -> Held {
+    match PIPELINE.load_full() {
+        Some(pipeline) => Held {
+            share: Some(Share::of(&pipeline, generation)),
+        },
+        None => {
+            let _ = SHARE.try_with(|thread| {
+                if let Ok(mut taken) = thread.0.try_borrow_mut() {
+                    let stale = std::mem::replace(
+                        &mut *taken,
+                        Taken {
+                            generation,
+                            share: None,
+                        },
+                    );
+                    drop(taken);
+                    // A share of a pipeline since uninstalled (released already).
+                    drop(stale);
+                }
+            });
+            Held::none()
+        }
+    }
 }
 
 impl Share {
-    /// This thread's share of `pipeline`.
-    fn of(pipeline: &Arc<Pipeline>) -> Arc<Share> {
+    /// This thread's share of `pipeline`, installed in `generation`.
+    fn of(pipeline: &Arc<Pipeline>, generation: u64) -> Arc<Share> {
         let new = || {
             Arc::new(Share {
                 pipeline: pipeline.clone(),
@@ -292,22 +359,42 @@ impl Share {
         };
         SHARE
             .try_with(|thread| {
-                let current = thread.0.borrow().upgrade();
-                match current {
-                    Some(share) if Arc::ptr_eq(&share.pipeline, pipeline) => share,
+                let Ok(taken) = thread.0.try_borrow() else {
+                    return new();
+                };
+                let current = taken.share.as_ref().and_then(Weak::upgrade);
+                drop(taken);
+                let share = match &current {
+                    Some(share) if Arc::ptr_eq(&share.pipeline, pipeline) => share.clone(),
                     // None kept (released, or never made), or another pipeline's.
-                    other => {
-                        let share = new();
-                        let mut kept = KEPT_SHARES.lock().unwrap_or_else(PoisonError::into_inner);
-                        let replaced = other.as_ref().and_then(|o| unkeep(&mut kept, o));
-                        kept.push(share.clone());
-                        drop(kept);
-                        *thread.0.borrow_mut() = Arc::downgrade(&share);
-                        // Dropped with no lock or borrow held (see above).
-                        drop((replaced, other));
-                        share
-                    }
+                    _ => new(),
+                };
+                let mut kept = KEPT_SHARES.lock().unwrap_or_else(PoisonError::into_inner);
+                // Kept only while `generation` is current: a later install or uninstall
+                // takes the lock to release the kept shares, after counting, so a share
+                // of a replaced pipeline is never kept past it.
+                if GENERATION.load(Ordering::Acquire) != generation {
+                    return share;
                 }
+                let replaced = match &current {
+                    Some(old) if !Arc::ptr_eq(old, &share) => unkeep(&mut kept, old),
+                    _ => None,
+                };
+                // A share still alive may have been let go of (held by a span that
+                // outlived a release).
+                if !kept.iter().any(|k| Arc::ptr_eq(k, &share)) {
+                    kept.push(share.clone());
+                }
+                drop(kept);
+                if let Ok(mut taken) = thread.0.try_borrow_mut() {
+                    *taken = Taken {
+                        generation,
+                        share: Some(Arc::downgrade(&share)),
+                    };
+                }
+                // Dropped with no lock or borrow held (see above).
+                drop((replaced, current));
+                share
             })
             // A span started by a thread-local's destructor, after this one is gone.
             .unwrap_or_else(|_| new())
@@ -350,16 +437,15 @@ impl Held {
             None => Options::global_default(),
         }
     }
+
+    /// Starts `builder` under `parent` in the held pipeline; the result is `parent` with
+    /// the span in it.
+    pub(crate) fn start(&self, builder: SpanBuilder, parent: &Context) -> Context {
+        start_in(self.pipeline(), builder, parent)
+    }
 }
 
 impl Loaded {
-    /// Keeps this pipeline for as long as a span lives.
-    pub(crate) fn hold(&self) -> Held {
-        Held {
-            share: self.pipeline.as_ref().map(Share::of),
-        }
-    }
-
     #[inline]
     pub(crate) fn options(&self) -> &Options {
         match self.pipeline.as_deref() {
@@ -368,24 +454,23 @@ impl Loaded {
         }
     }
 
-    /// The metrics' instruments, when the installed pipeline exports metrics.
-    #[inline]
-    pub(crate) fn metrics(&self) -> Option<&crate::core::metrics::Metrics> {
-        self.pipeline.as_deref().and_then(|p| p.metrics.as_ref())
-    }
-
     /// Starts `builder` under `parent`; the result is `parent` with the span in it.
     pub(crate) fn start(&self, builder: SpanBuilder, parent: &Context) -> Context {
-        let pipeline = self.pipeline.as_deref();
-        if let Some(recorder) = pipeline.and_then(|p| p.recorder.as_ref()) {
-            return recorder.start(builder, parent);
-        }
-        match pipeline.and_then(|p| p.tracer.as_ref()) {
-            Some(tracer) => parent.with_span(tracer.build_with_context(builder, parent)),
-            None => {
-                let tracer = global::tracer_provider().tracer_with_scope(scope());
-                parent.with_span(tracer.build_with_context(builder, parent))
-            }
+        start_in(self.pipeline.as_deref(), builder, parent)
+    }
+}
+
+/// Starts `builder` under `parent` in `pipeline` (`None`: the global provider's); the
+/// result is `parent` with the span in it.
+fn start_in(pipeline: Option<&Pipeline>, builder: SpanBuilder, parent: &Context) -> Context {
+    if let Some(recorder) = pipeline.and_then(|p| p.recorder.as_ref()) {
+        return recorder.start(builder, parent);
+    }
+    match pipeline.and_then(|p| p.tracer.as_ref()) {
+        Some(tracer) => parent.with_span(tracer.build_with_context(builder, parent)),
+        None => {
+            let tracer = global::tracer_provider().tracer_with_scope(scope());
+            parent.with_span(tracer.build_with_context(builder, parent))
         }
     }
 }
@@ -471,14 +556,6 @@ pub(crate) fn instant_with(parent: &Context, mut builder: SpanBuilder) -> Contex
     cx
 }
 
-/// Runs `record` with the installed pipeline's metric instruments, if it records
-/// metrics.
-pub(crate) fn with_metrics(record: impl FnOnce(&crate::core::metrics::Metrics)) {
-    if let Some(metrics) = load().metrics() {
-        record(metrics);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -492,9 +569,9 @@ mod tests {
         })
     }
 
-    fn hold(pipeline: &Arc<Pipeline>) -> Held {
+    fn hold_share(pipeline: &Arc<Pipeline>) -> Held {
         Held {
-            share: Some(Share::of(pipeline)),
+            share: Some(Share::of(pipeline, GENERATION.load(Ordering::Acquire))),
         }
     }
 
@@ -503,7 +580,7 @@ mod tests {
         // A pipeline installed by another test meanwhile lets go of every kept share; the
         // spans held here keep theirs, so the counts below do not depend on it.
         let first = pipeline();
-        let spans: Vec<Held> = (0..10).map(|_| hold(&first)).collect();
+        let spans: Vec<Held> = (0..10).map(|_| hold_share(&first)).collect();
         assert_eq!(
             Arc::strong_count(&first),
             2,
@@ -512,7 +589,7 @@ mod tests {
         let share = |held: &Held| held.share.clone().expect("held");
         std::thread::scope(|s| {
             s.spawn(|| {
-                let there = hold(&first);
+                let there = hold_share(&first);
                 assert!(!Arc::ptr_eq(&share(&there), &share(&spans[0])));
                 assert_eq!(Arc::strong_count(&first), 3, "a share per thread");
             })
@@ -530,11 +607,46 @@ mod tests {
         // A new pipeline: this thread's next span takes a share of it; the spans still
         // holding the first keep it until they end.
         let second = pipeline();
-        let next = hold(&second);
+        let next = hold_share(&second);
         assert!(std::ptr::eq(next.pipeline().unwrap(), &*second));
         assert!(std::ptr::eq(spans[9].pipeline().unwrap(), &*first));
         assert_eq!(Arc::strong_count(&first), 2);
         drop(spans);
         assert_eq!(Arc::strong_count(&first), 1, "released with its last span");
+    }
+
+    #[test]
+    fn a_share_taken_as_a_generation_ends_is_not_kept() {
+        let first = pipeline();
+        let now = GENERATION.load(Ordering::Acquire);
+        // Taken in a generation already over (an install came between reading the
+        // generation and keeping the share): the span holds it, nothing keeps it.
+        let late = Share::of(&first, now.wrapping_sub(1));
+        let kept = |share: &Arc<Share>| {
+            let kept = KEPT_SHARES.lock().unwrap_or_else(PoisonError::into_inner);
+            kept.iter().any(|k| Arc::ptr_eq(k, share))
+        };
+        assert!(!kept(&late));
+        assert_eq!(Arc::strong_count(&late), 1, "held by the span alone");
+        let taken = SHARE.with(|thread| thread.0.borrow().share.as_ref().and_then(Weak::upgrade));
+        assert!(
+            !taken.is_some_and(|t| Arc::ptr_eq(&t, &late)),
+            "not this thread's share either"
+        );
+    }
+
+    #[test]
+    fn spans_of_one_generation_hold_the_same_share_with_no_load() {
+        let before = GENERATION.load(Ordering::Acquire);
+        let (a, b) = (hold(), hold());
+        // Another test may install or uninstall meanwhile; the claim is for one
+        // generation.
+        if GENERATION.load(Ordering::Acquire) == before {
+            match (&a.share, &b.share) {
+                (Some(a), Some(b)) => assert!(Arc::ptr_eq(a, b)),
+                (None, None) => {}
+                _ => panic!("one span held a pipeline, the other none"),
+            }
+        }
     }
 }

@@ -10,7 +10,7 @@
 
 use crate::attributes as key;
 use crate::attributes::spans;
-use crate::core::pipeline::{self, instant};
+use crate::core::pipeline::{self, instant, Held};
 use crate::families::budget::{self, BudgetType};
 use crate::families::flow::{FlowScope, StepScope};
 use crate::families::run::RunScope;
@@ -104,8 +104,12 @@ pub(crate) fn scope_total(cx: &Context) -> Option<f64> {
 
 /// Adds `usd` to every enclosing flow's total; returns the innermost flow's new total.
 /// Crossing the budget of the outermost flow emits its warn or limit span, once.
-pub(crate) fn add(cx: &Context, usd: f64, source: CostSource) -> Option<f64> {
-    crate::core::pipeline::with_metrics(|m| m.cost(usd, source.as_str()));
+/// `pipeline` is the one whose metrics and budget count the cost: a span's own (the one
+/// it started in) for what the span reported, else the one installed.
+pub(crate) fn add(cx: &Context, usd: f64, source: CostSource, pipeline: &Held) -> Option<f64> {
+    if let Some(metrics) = pipeline.metrics() {
+        metrics.cost(usd, source.as_str());
+    }
     let scope = crate::core::total::innermost(cx)?;
     let innermost = scope.add(usd);
     let mut node = scope.parent.clone();
@@ -115,7 +119,7 @@ pub(crate) fn add(cx: &Context, usd: f64, source: CostSource) -> Option<f64> {
         node = parent.parent.clone();
         root = parent;
     }
-    if let (Some(budget), Some(total)) = (pipeline::load().options().budget, root.total()) {
+    if let (Some(budget), Some(total)) = (pipeline.options().budget, root.total()) {
         for (threshold, flag, name) in [
             (budget.warn_usd, &root.crossed[0], spans::COST_WARN),
             (budget.limit_usd, &root.crossed[1], spans::COST_LIMIT),
@@ -148,7 +152,7 @@ pub fn report(report: CostReport) {
         return;
     }
     let cx = Context::current();
-    let total = add(&cx, report.cost, report.source).unwrap_or(report.cost);
+    let total = add(&cx, report.cost, report.source, &pipeline::hold()).unwrap_or(report.cost);
     let mut attrs = vec![
         KeyValue::new(key::CRUX_COST, report.cost),
         KeyValue::new(key::CRUX_COST_TOTAL, total),

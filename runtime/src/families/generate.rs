@@ -14,7 +14,7 @@ use crate::core::attrs::AttrList;
 use crate::core::callsite::Callsite;
 use crate::core::content::{self, CaptureContent, Message};
 use crate::core::io::{self, Side};
-use crate::core::metrics::ModelCall;
+use crate::core::metrics::{Metrics, ModelCall};
 use crate::core::span::Span;
 use opentelemetry::trace::{SpanId, TraceContextExt};
 use opentelemetry::{Context, KeyValue};
@@ -318,8 +318,14 @@ fn meter(attrs: &AttrList, metered: bool) -> Option<Box<Metered>> {
     })
 }
 
-/// Records a measured call's duration and token usage (`error_type` when it failed).
-pub(crate) fn record_metrics(metered: &Metered, report: &PassReport, error_type: Option<&str>) {
+/// Records a measured call's duration and token usage (`error_type` when it failed) in
+/// `metrics`.
+pub(crate) fn record_metrics(
+    metered: &Metered,
+    report: &PassReport,
+    error_type: Option<&str>,
+    metrics: &Metrics,
+) {
     let call = ModelCall {
         response_model: report.response_model.clone(),
         error_type: error_type.map(str::to_owned),
@@ -327,7 +333,7 @@ pub(crate) fn record_metrics(metered: &Metered, report: &PassReport, error_type:
     };
     let seconds = metered.started.elapsed().as_secs_f64();
     let tokens = report.usage.map(|u| (u.input_tokens, u.output_tokens));
-    crate::core::pipeline::with_metrics(|m| m.model_call(&call, seconds, tokens));
+    metrics.model_call(&call, seconds, tokens);
 }
 
 /// The scope a model call (or an embedding call) opens: what it reports while it runs.
@@ -361,10 +367,16 @@ pub(crate) fn open(callsite: &'static Callsite, attrs: &AttrList, metered: bool)
 }
 
 impl Opening {
-    /// Records the call's duration and token usage in the metrics, if it is measured.
-    pub(crate) fn record_metrics(&self, report: &PassReport, error_type: Option<&str>) {
-        if let Some(metered) = &self.metered {
-            record_metrics(metered, report, error_type);
+    /// Records the call's duration and token usage in `metrics` (those of the pipeline
+    /// the call started in), if it is measured.
+    pub(crate) fn record_metrics(
+        &self,
+        report: &PassReport,
+        error_type: Option<&str>,
+        metrics: Option<&Metrics>,
+    ) {
+        if let (Some(metered), Some(metrics)) = (&self.metered, metrics) {
+            record_metrics(metered, report, error_type, metrics);
         }
     }
 }

@@ -79,7 +79,7 @@ pub fn select(selection: Selection<'_>) {
     }
     let cx = Context::current();
     if let Some(usd) = selection.cost {
-        cost::add(&cx, usd, CostSource::Actual);
+        cost::add(&cx, usd, CostSource::Actual, &pipeline::hold());
     }
     let attrs = MomentAttrs::default()
         .maybe(

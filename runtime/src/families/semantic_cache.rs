@@ -101,7 +101,7 @@ impl Cache {
             *scope.score.lock().unwrap_or_else(PoisonError::into_inner) = Some(hit.score);
         }
         if let Some(usd) = hit.cost {
-            cost::add(&cx, usd, CostSource::Actual);
+            cost::add(&cx, usd, CostSource::Actual, &pipeline::hold());
         }
         self.attrs(true, true)
             .with(key::CRUX_SEMANTIC_CACHE_SCORE, hit.score)

@@ -7,8 +7,7 @@ use super::start::Start;
 use crate::core::attrs::{AttrList, Defaults};
 use crate::core::callsite::{Callsite, Kind};
 use crate::core::content::CaptureContent;
-use crate::core::metrics::Metrics;
-use crate::core::pipeline::Options;
+use crate::core::pipeline::{Held, Options};
 use crate::families::cascade::{self, CascadeScope};
 use crate::families::checkpoint::Checkpoint;
 use crate::families::composition::{self, CompositionScope};
@@ -215,8 +214,8 @@ pub(super) struct Ending<'a> {
     pub errored: bool,
     /// The recorded error's `error.type`.
     pub error_type: Option<&'a str>,
-    /// The metric instruments of the pipeline the span started in, if it records metrics.
-    pub metrics: Option<&'a Metrics>,
+    /// The pipeline the span started in: its metrics count what the span did.
+    pub pipeline: &'a Held,
 }
 
 /// The family's end attributes, and what its end tells the enclosing scopes. Returns
@@ -226,14 +225,14 @@ pub(super) fn end(family: &Family, cx: &Context, attrs: &mut AttrList, ending: E
         Family::Generate(opening) | Family::Embedding(opening) => {
             let returned_ok = ending.returned && !ending.errored;
             if let Some((report, estimated)) = generate::end(opening, cx, attrs, returned_ok) {
-                opening.record_metrics(&report, ending.error_type);
+                opening.record_metrics(&report, ending.error_type, ending.pipeline.metrics());
                 if let Some(usd) = report.cost {
                     let source = if estimated {
                         CostSource::Estimate
                     } else {
                         CostSource::Actual
                     };
-                    cost::add(cx, usd, source);
+                    cost::add(cx, usd, source, ending.pipeline);
                 }
                 // An embedding's usage is not a reasoning pass.
                 if matches!(family, Family::Generate(_)) {
@@ -252,7 +251,7 @@ pub(super) fn end(family: &Family, cx: &Context, attrs: &mut AttrList, ending: E
             ending.returned,
             ending.errored,
             ending.error_type,
-            ending.metrics,
+            ending.pipeline.metrics(),
         ),
         Family::Workspace => workspace::end(attrs, ending.errored),
         Family::Cache(scope) => scope.end(attrs),

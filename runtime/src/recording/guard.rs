@@ -225,8 +225,9 @@ impl Active {
     /// not built aside and moved in whole).
     fn start(&mut self, callsite: &'static Callsite, args: &mut dyn FnMut(&mut Start)) {
         let current = Context::current();
-        let loaded = pipeline::load();
-        let options = loaded.options();
+        // Held from the start: the options are the held pipeline's.
+        self.pipeline = pipeline::hold();
+        let options = self.pipeline.options();
         let mut start = Start::new(
             reason::inherited_capture(&current).unwrap_or_else(|| options.capture()),
             options.max_content_length,
@@ -256,7 +257,7 @@ impl Active {
             &parent,
             resume.as_ref(),
             options,
-            loaded.metrics().is_some(),
+            self.pipeline.metrics().is_some(),
         );
         // One literal, not the builder's chained methods: each of those moves the whole
         // builder.
@@ -270,7 +271,7 @@ impl Active {
             flow::resume(checkpoint, &mut builder, &mut parent, options);
         }
         let name = builder.name.clone();
-        let span_cx = loaded.start(builder, &parent);
+        let span_cx = self.pipeline.start(builder, &parent);
         let span_id = span_cx.span().span_context().span_id();
         let mut cx = dispatch::enter(
             &self.family,
@@ -292,7 +293,6 @@ impl Active {
         self.panicked = AtomicBool::new(false);
         self.errored = AtomicBool::new(false);
         self.error_type = std::sync::OnceLock::new();
-        self.pipeline = loaded.hold();
         self.capture = capture;
     }
 
@@ -367,7 +367,7 @@ impl Active {
             returned: completed && !panicked,
             errored,
             error_type: self.error_type.get().map(String::as_str),
-            metrics: self.pipeline.metrics(),
+            pipeline: &self.pipeline,
         };
         if dispatch::end(&self.family, &self.cx, &mut end, ending) {
             let path = if self.pipeline.records_itself() {

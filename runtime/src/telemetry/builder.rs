@@ -325,13 +325,13 @@ mod recorder_tests {
         let _turn = crate::testing::exclusive();
         let spans = InMemorySpans::new();
         let guard = Telemetry::builder().in_memory(&spans).install().unwrap();
-        assert!(crate::core::pipeline::load().hold().records_itself());
+        assert!(crate::core::pipeline::hold().records_itself());
         drop(guard);
         let guard = Telemetry::builder()
             .processor(spans.processor())
             .install()
             .unwrap();
-        assert!(!crate::core::pipeline::load().hold().records_itself());
+        assert!(!crate::core::pipeline::hold().records_itself());
         drop(guard);
     }
 
