@@ -171,7 +171,7 @@ impl<'a> Defaults<'a> {
     fn known_new(&self, _key: &str) {}
 
     /// Pushes `key`, known to be new.
-    #[inline]
+    #[inline(always)]
     fn push_new(&mut self, key: &'static str, value: Value) {
         self.known_new(key);
         self.list.push(key, value);
@@ -183,7 +183,7 @@ impl<'a> Defaults<'a> {
     }
 
     /// Sets `key` to a string literal, replacing a value it had.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn set_static(&mut self, key: &'static str, value: &'static str) {
         if self.fresh {
             self.push_new(key, Value::String(StringValue::from(value)));
@@ -193,7 +193,7 @@ impl<'a> Defaults<'a> {
     }
 
     /// Sets `key` to a string literal unless it has a value already.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn default_static(&mut self, key: &'static str, value: &'static str) {
         if self.fresh {
             self.push_new(key, Value::String(StringValue::from(value)));
