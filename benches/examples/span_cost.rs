@@ -100,10 +100,16 @@ fn add_fastrace_bare(a: u64, b: u64) -> u64 {
     body(a, b)
 }
 
-/// Makes `n` calls of `call`, each through [`measured`].
+/// Makes `n` calls of `call`, each through [`measured`], and lets the other threads run
+/// every 256 calls: valgrind runs one thread at a time, and a busy calling thread could
+/// otherwise keep a background thread (crux's drain, the SDK's batch thread) from its
+/// turn for thousands of calls, where a real machine runs it alongside.
 fn calls(n: u64, mut call: impl FnMut() -> u64) {
-    for _ in 0..n {
+    for i in 0..n {
         black_box(measured(&mut call));
+        if i % 256 == 255 {
+            std::thread::yield_now();
+        }
     }
 }
 
