@@ -415,6 +415,12 @@ async fn slow_lookup(gate: Gate) -> u32 {
     7
 }
 
+/// A call made in the second pipeline only: what shows its metrics arrived.
+#[crux::tool(name = "marker")]
+fn marker() -> u32 {
+    1
+}
+
 /// A call that is running while another pipeline is installed counts (its tool call,
 /// its tokens, its duration and its cost) in the pipeline it started in, as its spans
 /// and hooks do: never in the next one, never in both.
@@ -437,6 +443,7 @@ async fn a_call_counts_in_the_metrics_of_the_pipeline_it_started_in() {
     model_started.await.unwrap();
     tool_started.await.unwrap();
     let second_guard = install(&second);
+    marker();
     model_go.send(()).unwrap();
     tool_go.send(()).unwrap();
     model.await.unwrap();
@@ -461,16 +468,27 @@ async fn a_call_counts_in_the_metrics_of_the_pipeline_it_started_in() {
     assert_eq!(sum("crux.tool.calls"), 1.0, "{points:#?}");
     assert_eq!(sum("gen_ai.client.token.usage"), 120.0, "{points:#?}");
     assert_eq!(sum("crux.cost"), 0.25, "{points:#?}");
-    let later = second.metric_points();
+    assert!(
+        points
+            .iter()
+            .all(|p| p.attr("gen_ai.tool.name") != Some("Str(marker)")),
+        "{points:#?}"
+    );
+    // The second pipeline's metrics have arrived once its own call's count has.
+    let later = second.wait_for_metrics(Duration::from_secs(20), |p| {
+        p.iter()
+            .any(|p| p.attr("gen_ai.tool.name") == Some("Str(marker)"))
+    });
     assert!(
         !later.iter().any(|p| [
-            "crux.tool.calls",
             "gen_ai.client.token.usage",
             "gen_ai.client.operation.duration",
             "crux.cost"
         ]
-        .contains(&p.metric.as_str())),
-        "nothing counted in the pipeline installed after the calls started: {later:#?}"
+        .contains(&p.metric.as_str())
+            || p.attr("gen_ai.tool.name") == Some("Str(slow_lookup)")),
+        "nothing of the first calls counted in the pipeline installed after they started: \
+         {later:#?}"
     );
 }
 

@@ -15,6 +15,7 @@ use crate::core::callsite::Callsite;
 use crate::core::content::{self, CaptureContent, Message};
 use crate::core::io::{self, Side};
 use crate::core::metrics::{Metrics, ModelCall};
+use crate::core::pipeline::Options;
 use crate::core::span::Span;
 use opentelemetry::trace::{SpanId, TraceContextExt};
 use opentelemetry::{Context, KeyValue};
@@ -382,13 +383,15 @@ impl Opening {
 }
 
 /// The call ended: what it reported, its cost estimated from the price table when it
-/// reported usage but no cost (`crux.cost` in `attrs`; `estimated` says so), and the
-/// no-usage notice when a call that returned reported no usage at all.
+/// reported usage but no cost (`crux.cost` in `attrs`; `estimated` says so; priced by
+/// `options`, those of the pipeline the call started in), and the no-usage notice when
+/// a call that returned reported no usage at all.
 pub(crate) fn end(
     opening: &Opening,
     cx: &Context,
     attrs: &mut AttrList,
     returned_ok: bool,
+    options: &Options,
 ) -> Option<(PassReport, bool)> {
     let mut report = take_report(cx)?;
     let mut estimated = false;
@@ -407,8 +410,7 @@ pub(crate) fn end(
                     cached_input_tokens: usage.cache_read_input_tokens.unwrap_or(0),
                     output_tokens: usage.output_tokens,
                 };
-                let loaded = crate::core::pipeline::load();
-                let cost = match &loaded.options().pricer {
+                let cost = match &options.pricer {
                     Some(pricer) => (pricer.0)(&query),
                     None => default_prices().price(&query),
                 };

@@ -224,7 +224,10 @@ pub(super) fn end(family: &Family, cx: &Context, attrs: &mut AttrList, ending: E
     match family {
         Family::Generate(opening) | Family::Embedding(opening) => {
             let returned_ok = ending.returned && !ending.errored;
-            if let Some((report, estimated)) = generate::end(opening, cx, attrs, returned_ok) {
+            let options = ending.pipeline.options();
+            if let Some((report, estimated)) =
+                generate::end(opening, cx, attrs, returned_ok, options)
+            {
                 opening.record_metrics(&report, ending.error_type, ending.pipeline.metrics());
                 if let Some(usd) = report.cost {
                     let source = if estimated {
