@@ -370,13 +370,13 @@ impl Share {
                     _ => new(),
                 };
                 let mut kept = KEPT_SHARES.lock().unwrap_or_else(PoisonError::into_inner);
-                // Kept only while `generation` is current: a later install or uninstall
-                // takes the lock to release the kept shares, after counting, so a share
-                // of a replaced pipeline is never kept past it.
                 let replaced = match &current {
                     Some(old) if !Arc::ptr_eq(old, &share) => unkeep(&mut kept, old),
                     _ => None,
                 };
+                // Kept only while `generation` is current: a later install or uninstall
+                // takes the lock to release the kept shares, after counting, so a share
+                // of a replaced pipeline is never kept past it.
                 if GENERATION.load(Ordering::Acquire) != generation {
                     drop(kept);
                     drop((replaced, current));
