@@ -184,8 +184,8 @@ struct Listed {
 }
 
 impl Points {
-    /// Whether `key` has a point of its own: it has one already, or it gets one while
-    /// there is room.
+    /// The count of `key`'s own point, made while there is room; `None` once the points
+    /// are all taken by other keys (its calls then go to the overflow).
     fn point(&mut self, key: (String, Option<String>)) -> Option<&mut u64> {
         if self.named.len() >= MOST_POINTS && !self.named.contains_key(&key) {
             return None;

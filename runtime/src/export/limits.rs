@@ -64,19 +64,7 @@ impl ValueLimits {
 
     /// Whether `attrs` has no empty or repeated key and every value is safe as it is.
     fn all_safe(&self, attrs: &[KeyValue]) -> bool {
-        let mut seen = 0u64;
-        for (i, kv) in attrs.iter().enumerate() {
-            let key = kv.key.as_str();
-            match key_bit(key) {
-                Some(bit) if seen & bit == 0 => seen |= bit,
-                Some(_) if !attrs[..i].iter().any(|earlier| earlier.key.as_str() == key) => {}
-                _ => return false,
-            }
-            if !self.is_safe(&kv.value) {
-                return false;
-            }
-        }
-        true
+        keys_once_and_every(attrs, |value| self.is_safe(value))
     }
 
     /// Makes the values of `attrs` safe; whether a string was cut.
@@ -159,18 +147,26 @@ fn one_value_per_key(attrs: &mut Vec<KeyValue>) {
 
 /// Whether a key of `attrs` is empty or set more than once.
 fn has_empty_or_repeated_key(attrs: &[KeyValue]) -> bool {
+    !keys_once_and_every(attrs, |_| true)
+}
+
+/// Whether every key of `attrs` is set, and only once, and `ok` holds for every value:
+/// one pass that only reads.
+#[inline]
+fn keys_once_and_every(attrs: &[KeyValue], mut ok: impl FnMut(&Value) -> bool) -> bool {
     let mut seen = 0u64;
     for (i, kv) in attrs.iter().enumerate() {
         let key = kv.key.as_str();
-        let Some(bit) = key_bit(key) else {
-            return true;
-        };
-        if seen & bit != 0 && attrs[..i].iter().any(|earlier| earlier.key.as_str() == key) {
-            return true;
+        match key_bit(key) {
+            Some(bit) if seen & bit == 0 => seen |= bit,
+            Some(_) if !attrs[..i].iter().any(|earlier| earlier.key.as_str() == key) => {}
+            _ => return false,
         }
-        seen |= bit;
+        if !ok(&kv.value) {
+            return false;
+        }
     }
-    false
+    true
 }
 
 /// One of 64 bits for `key` (`None` for an empty key), from its length and last two
