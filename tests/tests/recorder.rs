@@ -8,7 +8,9 @@
 use crux::export::InMemorySpans;
 use crux::opentelemetry::trace::{SpanId, TraceContextExt as _, TraceId};
 use crux::opentelemetry::Value;
-use crux::opentelemetry_sdk::trace::{SpanData, SpanLimits};
+use crux::opentelemetry_sdk::trace::{
+    SamplingDecision, SamplingResult, ShouldSample, SpanData, SpanLimits,
+};
 use crux::{Sampler, Telemetry, TelemetryBuilder};
 use crux_examples::{research, support};
 use std::collections::HashMap;
@@ -331,4 +333,114 @@ fn the_export_thread_delivers_without_being_asked() {
     let report = guard.shutdown();
     assert!(report.is_complete(), "{report}");
     assert_eq!(report.health.created, 50);
+}
+
+/// A call id as crux generates it: `call_` and 16 hex digits.
+fn is_generated_call_id(id: &str) -> bool {
+    id.strip_prefix("call_")
+        .is_some_and(|hex| hex.len() == 16 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// The generated call id of each `echo` span, by span id: checked to be one id under
+/// both keys, and different for each call.
+fn echo_call_ids(spans: &[SpanData]) -> HashMap<SpanId, String> {
+    let mut ids = HashMap::new();
+    for span in spans.iter().filter(|s| s.name == "crux.tool.echo") {
+        let id = crux_tests::text(span, "crux.tool.call_id");
+        assert!(is_generated_call_id(&id), "{id}");
+        assert_eq!(crux_tests::text(span, "gen_ai.tool.call.id"), id);
+        ids.insert(span.span_context.span_id(), id);
+    }
+    let distinct: std::collections::HashSet<&String> = ids.values().collect();
+    assert_eq!(distinct.len(), ids.len(), "{ids:?}");
+    ids
+}
+
+#[test]
+fn a_call_id_left_to_the_export_is_the_same_in_every_destination() {
+    let _turn = crux::testing::exclusive();
+    crux::set_enabled(true);
+    let memory = InMemorySpans::new();
+    let called_back = Arc::new(Mutex::new(Vec::new()));
+    let sink = called_back.clone();
+    let guard = Telemetry::builder()
+        .in_memory(&memory)
+        .callback(move |batch| sink.lock().unwrap().extend(batch))
+        .install()
+        .expect("installs");
+    for i in 0..3 {
+        echo(&i.to_string());
+    }
+    assert!(guard.shutdown().is_complete());
+    let in_memory = echo_call_ids(&memory.spans());
+    assert_eq!(in_memory.len(), 3);
+    assert_eq!(in_memory, echo_call_ids(&called_back.lock().unwrap()));
+}
+
+#[test]
+fn a_call_id_read_as_the_call_starts_is_generated_then() {
+    // The attribute hook sees it at the start: the id it saw is the one exported.
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let saw = seen.clone();
+    let capture = crux::testing::capture_with(Telemetry::builder().map_attributes(
+        move |phase, name, attrs| {
+            if phase == crux::hooks::Phase::Start && name == "crux.tool.echo" {
+                let id = attrs
+                    .get("crux.tool.call_id")
+                    .map(|v| v.as_str().into_owned());
+                saw.lock().unwrap().push(id.unwrap_or_default());
+            }
+        },
+    ));
+    echo("hooked");
+    let exported: Vec<String> = echo_call_ids(&capture.spans()).into_values().collect();
+    assert_eq!(*seen.lock().unwrap(), exported);
+    drop(capture);
+    // A sampler the application gives reads the attributes as the span starts.
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let sampler = Sampler::ParentBased(Box::new(Reading(seen.clone())));
+    let capture = crux::testing::capture_with(Telemetry::builder().sampler(sampler));
+    echo("sampled");
+    let exported: Vec<String> = echo_call_ids(&capture.spans()).into_values().collect();
+    assert_eq!(*seen.lock().unwrap(), exported);
+    drop(capture);
+    // Through the SDK's tracer (an application processor installed).
+    let _turn = crux::testing::exclusive();
+    crux::set_enabled(true);
+    let spans = InMemorySpans::new();
+    let guard = Telemetry::builder()
+        .processor(spans.processor())
+        .install()
+        .expect("installs");
+    echo("through the sdk");
+    assert!(guard.shutdown().errors.is_empty());
+    assert_eq!(echo_call_ids(&spans.spans()).len(), 1);
+}
+
+/// A root sampler that samples every span and notes the call id a tool span starts with.
+#[derive(Clone, Debug)]
+struct Reading(Arc<Mutex<Vec<String>>>);
+
+impl ShouldSample for Reading {
+    fn should_sample(
+        &self,
+        _parent: Option<&crux::opentelemetry::Context>,
+        _trace_id: TraceId,
+        _name: &str,
+        _kind: &crux::opentelemetry::trace::SpanKind,
+        attributes: &[crux::opentelemetry::KeyValue],
+        _links: &[crux::opentelemetry::trace::Link],
+    ) -> SamplingResult {
+        if let Some(kv) = attributes
+            .iter()
+            .find(|kv| kv.key.as_str() == "crux.tool.call_id")
+        {
+            self.0.lock().unwrap().push(kv.value.as_str().into_owned());
+        }
+        SamplingResult {
+            decision: SamplingDecision::RecordAndSample,
+            attributes: Vec::new(),
+            trace_state: Default::default(),
+        }
+    }
 }

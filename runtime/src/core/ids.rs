@@ -3,6 +3,8 @@
 //! A per-thread xorshift generator seeded from the process's random hasher keys:
 //! unique enough to tell runs apart, cheap enough for the hot path, not secret.
 
+use opentelemetry::trace::SpanId;
+use opentelemetry::{KeyValue, StringValue, Value};
 use std::cell::Cell;
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
@@ -40,14 +42,55 @@ pub(crate) fn next_u64() -> u64 {
 
 /// A new id as an attribute value, allocated once and shared by reference count, so
 /// the two keys that carry a tool call's id do not copy it.
-pub(crate) fn new_id_value(prefix: &str) -> opentelemetry::Value {
+pub(crate) fn new_id_value(prefix: &str) -> Value {
+    id_value(prefix, next_u64())
+}
+
+/// `prefix` and the 16 hex digits of `n`, as an attribute value.
+fn id_value(prefix: &str, n: u64) -> Value {
     let mut buf = [0u8; 40];
-    let hex = format_hex(next_u64());
+    let hex = format_hex(n);
     let len = prefix.len().min(24);
     buf[..len].copy_from_slice(&prefix.as_bytes()[..len]);
     buf[len..len + 16].copy_from_slice(&hex);
     let text = std::str::from_utf8(&buf[..len + 16]).unwrap_or_default();
-    opentelemetry::Value::String(std::sync::Arc::<str>::from(text).into())
+    Value::String(std::sync::Arc::<str>::from(text).into())
+}
+
+/// What a generated tool-call id is until its span is exported. Its address is what
+/// [`fill_call_ids`] looks for: a static's own bytes, which no string literal of the
+/// application can share (literals may be merged, statics are not). The text only says
+/// what it is, should it ever be seen.
+static CALL_ID_AT_EXPORT: &str = match std::str::from_utf8(&CALL_ID_AT_EXPORT_BYTES) {
+    Ok(text) => text,
+    Err(_) => "",
+};
+static CALL_ID_AT_EXPORT_BYTES: [u8; 23] = *b"call_(filled at export)";
+
+/// A tool call id left to the export thread: `call_` and the span's id, written by
+/// [`fill_call_ids`] where the exported copy is made and freed. On the application's
+/// thread the id would be an allocation freed on another thread (which glibc's
+/// allocator serves by its slow path) and 16 digits formatted on the hot path.
+pub(crate) fn call_id_at_export() -> Value {
+    Value::String(StringValue::from(CALL_ID_AT_EXPORT))
+}
+
+/// Fills in the ids of `attrs` left to the export ([`call_id_at_export`]): `call_`
+/// and the hex digits of `span_id`, one value shared by every key that holds it. The
+/// same span gets the same id in every destination.
+pub(crate) fn fill_call_ids(attrs: &mut [KeyValue], span_id: SpanId) {
+    let mut filled: Option<Value> = None;
+    for kv in attrs {
+        if let Value::String(s) = &kv.value {
+            if std::ptr::eq(s.as_str(), CALL_ID_AT_EXPORT) {
+                kv.value = filled
+                    .get_or_insert_with(|| {
+                        id_value("call_", u64::from_be_bytes(span_id.to_bytes()))
+                    })
+                    .clone();
+            }
+        }
+    }
 }
 
 fn format_hex(n: u64) -> [u8; 16] {
@@ -109,6 +152,22 @@ mod tests {
         for n in [0, u64::MAX, 0xa, 0x9, 0xf0f0_f0f0_0f0f_0f0f] {
             assert_eq!(format_hex(n), *format!("{n:016x}").as_bytes());
         }
+    }
+
+    #[test]
+    fn an_id_left_to_the_export_is_filled_from_the_span_id_under_every_key() {
+        let left = call_id_at_export();
+        let mut attrs = vec![
+            KeyValue::new("crux.tool.call_id", left.clone()),
+            KeyValue::new("other", "call_(filled at export)"),
+            KeyValue::new("gen_ai.tool.call.id", left),
+        ];
+        let span_id = SpanId::from_hex("00f067aa0ba902b7").unwrap();
+        fill_call_ids(&mut attrs, span_id);
+        assert_eq!(attrs[0].value.as_str(), "call_00f067aa0ba902b7");
+        assert_eq!(attrs[2].value, attrs[0].value);
+        // The same text given by the application is its own value, left alone.
+        assert_eq!(attrs[1].value.as_str(), "call_(filled at export)");
     }
 
     #[test]

@@ -431,6 +431,16 @@ impl Held {
         self.pipeline().is_some_and(|p| p.recorder.is_some())
     }
 
+    /// Whether a span's generated ids may be left to the export thread: crux's recorder
+    /// records it and samples it without reading its attributes, and no hook reads them
+    /// before the export.
+    pub(crate) fn leaves_ids_to_export(&self) -> bool {
+        self.pipeline().is_some_and(|p| {
+            p.options.hooks.map_attributes.is_none()
+                && p.recorder.as_deref().is_some_and(|r| !r.reads_attributes())
+        })
+    }
+
     /// The options the span started with.
     #[inline]
     pub(crate) fn options(&self) -> &Options {

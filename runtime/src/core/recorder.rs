@@ -167,6 +167,12 @@ impl Recorder {
         })
     }
 
+    /// Whether a span's attributes are read as it starts (by the sampler the
+    /// application gave, or the one the environment names).
+    pub(crate) fn reads_attributes(&self) -> bool {
+        self.sampler.is_some()
+    }
+
     /// Hands every span ended so far to the processors, then stops: spans ending later
     /// are not exported (as with the SDK's provider once shut down).
     pub(crate) fn shut_down(&self) {

@@ -525,7 +525,7 @@ impl<E: SpanExporter> Worker<E> {
         }
         let count = batch.len() as u64;
         for span in &mut batch {
-            self.limits.apply(span);
+            super::ready(span, &self.limits);
         }
         // A panicking exporter (a user callback) is contained and counted.
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {

@@ -53,8 +53,8 @@ impl SpanProcessor for InMemoryProcessor {
     fn on_start(&self, _span: &mut Span, _cx: &Context) {}
 
     fn on_end(&self, mut span: SpanData) {
-        // The same safe values as every other destination.
-        ValueLimits::default().apply(&mut span);
+        // The same values as every other destination.
+        super::ready(&mut span, &ValueLimits::default());
         self.0
             .spans
             .lock()

@@ -151,10 +151,13 @@ struct RecordedOutput {
 
 /// The start defaults of a tool span: its name, a generated call id unless given, the
 /// GenAI operation and tool keys, and the doc comment as the description.
-pub(crate) fn start_defaults(callsite: &Callsite, attrs: &mut Defaults<'_>) {
+/// `id_at_export`: the generated id may be left to the export thread (nothing reads the
+/// span's attributes before its export: see [`crate::core::ids::call_id_at_export`]).
+pub(crate) fn start_defaults(callsite: &Callsite, attrs: &mut Defaults<'_>, id_at_export: bool) {
     attrs.set_static(key::CRUX_TOOL_NAME, callsite.label);
-    attrs.default_with(key::CRUX_TOOL_CALL_ID, || {
-        crate::core::ids::new_id_value("call_")
+    attrs.default_with(key::CRUX_TOOL_CALL_ID, || match id_at_export {
+        true => crate::core::ids::call_id_at_export(),
+        false => crate::core::ids::new_id_value("call_"),
     });
     attrs.set_static(key::GEN_AI_OPERATION_NAME, "execute_tool");
     attrs.set_static(key::GEN_AI_TOOL_NAME, callsite.label);
@@ -375,7 +378,7 @@ mod tests {
         let parent = with_inherited(Context::new(), identity);
         let mut list = AttrList::default();
         list.inherit(&parent);
-        start_defaults(&SITE, &mut Defaults::new(&mut list, given));
+        start_defaults(&SITE, &mut Defaults::new(&mut list, given), false);
         list
     }
 

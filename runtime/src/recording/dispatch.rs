@@ -51,12 +51,14 @@ pub(super) enum Family {
 }
 
 /// Fills what the span contract derives rather than the user gives: defaults, generated
-/// ids, mirrored keys, values found in the context.
+/// ids, mirrored keys, values found in the context. `ids_at_export`: nothing reads the
+/// span's attributes before its export ([`Held::leaves_ids_to_export`]).
 pub(super) fn start_defaults(
     callsite: &'static Callsite,
     start: &mut Start,
     parent: &Context,
     options: &Options,
+    ids_at_export: bool,
 ) {
     start.record_tags();
     let given = !start.attrs.is_empty();
@@ -71,7 +73,13 @@ pub(super) fn start_defaults(
         // The most numerous spans of an agent, and the one family whose keys (like
         // the OpenInference kind above, for every kind) are filled without a search
         // when nothing was given.
-        return tool::start_defaults(callsite, &mut defaults);
+        // A tool loop reads the call id as the call starts (its scope is in the caller's
+        // context, or in a context given as the parent).
+        let in_tool_loop = |cx: &Context| cx.get::<reason::ReasonScope>().is_some();
+        let id_at_export = ids_at_export
+            && !in_tool_loop(parent)
+            && !start.remote_parent.as_ref().is_some_and(in_tool_loop);
+        return tool::start_defaults(callsite, &mut defaults, id_at_export);
     }
     let attrs = defaults.into_list();
     match callsite.kind {
@@ -310,6 +318,7 @@ mod tests {
                 &mut start,
                 &Context::new(),
                 &Options::default(),
+                false,
             );
             for kv in start.attrs.iter() {
                 let key = kv.key.as_str();

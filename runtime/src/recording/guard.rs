@@ -233,7 +233,8 @@ impl Active {
             options.max_content_length,
         );
         args(&mut start);
-        dispatch::start_defaults(callsite, &mut start, &current, options);
+        let ids_at_export = self.pipeline.leaves_ids_to_export();
+        dispatch::start_defaults(callsite, &mut start, &current, options, ids_at_export);
         let capture = Capture {
             content: start.capture,
             overridden: start.capture_override,
