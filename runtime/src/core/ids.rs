@@ -79,16 +79,16 @@ pub(crate) fn call_id_at_export() -> Value {
 /// and the hex digits of `span_id`, one value shared by every key that holds it. The
 /// same span gets the same id in every destination.
 pub(crate) fn fill_call_ids(attrs: &mut [KeyValue], span_id: SpanId) {
-    let mut filled: Option<Value> = None;
-    for kv in attrs {
-        if let Value::String(s) = &kv.value {
-            if std::ptr::eq(s.as_str(), CALL_ID_AT_EXPORT) {
-                kv.value = filled
-                    .get_or_insert_with(|| {
-                        id_value("call_", u64::from_be_bytes(span_id.to_bytes()))
-                    })
-                    .clone();
-            }
+    let left = |value: &Value| matches!(value, Value::String(s) if std::ptr::eq(s.as_str(), CALL_ID_AT_EXPORT));
+    // The first key made, the others shared from it (no copy kept aside to drop).
+    let mut first: Option<usize> = None;
+    for i in 0..attrs.len() {
+        if left(&attrs[i].value) {
+            attrs[i].value = match first {
+                None => id_value("call_", u64::from_be_bytes(span_id.to_bytes())),
+                Some(at) => attrs[at].value.clone(),
+            };
+            first.get_or_insert(i);
         }
     }
 }
