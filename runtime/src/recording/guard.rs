@@ -274,19 +274,14 @@ impl Active {
         let name = builder.name.clone();
         let span_cx = self.pipeline.start(builder, &parent);
         let span_id = span_cx.span().span_context().span_id();
-        let mut cx = dispatch::enter(
-            &self.family,
-            span_cx.clone(),
-            span_id,
-            &parent,
-            &name,
-            capture,
-        );
+        // The span's context moves into the family's (no family replaces the span, so
+        // the start hook reads it there).
+        let mut cx = dispatch::enter(&self.family, span_cx, span_id, &parent, &name, capture);
         if options.hooks.map_attributes.is_some() {
             cx = cx.with_value(SpanBuffer::new(span_id));
         }
         if options.hooks.on_start.is_some() {
-            options.hooks.started(&span_info(&name, &span_cx));
+            options.hooks.started(&span_info(&name, &cx));
         }
         self.cx = cx;
         self.name = name;
