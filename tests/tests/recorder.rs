@@ -375,6 +375,10 @@ fn a_call_id_left_to_the_export_is_the_same_in_every_destination() {
     let in_memory = echo_call_ids(&memory.spans());
     assert_eq!(in_memory.len(), 3);
     assert_eq!(in_memory, echo_call_ids(&called_back.lock().unwrap()));
+    // Written where the span was exported: from its id (one made at the start is not).
+    for (span_id, id) in &in_memory {
+        assert_eq!(*id, format!("call_{span_id}"));
+    }
 }
 
 #[test]

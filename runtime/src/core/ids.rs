@@ -58,9 +58,9 @@ fn id_value(prefix: &str, n: u64) -> Value {
 }
 
 /// What a generated tool-call id is until its span is exported. Its address is what
-/// [`fill_call_ids`] looks for: a static's own bytes, which no string literal of the
-/// application can share (literals may be merged, statics are not). The text only says
-/// what it is, should it ever be seen.
+/// [`fill_call_ids`] looks for: a static's own bytes (string literals may be merged with
+/// one another; a static keeps an address of its own). The text only says what it is,
+/// should it ever be seen.
 static CALL_ID_AT_EXPORT: &str = match std::str::from_utf8(&CALL_ID_AT_EXPORT_BYTES) {
     Ok(text) => text,
     Err(_) => "",

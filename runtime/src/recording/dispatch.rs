@@ -74,11 +74,8 @@ pub(super) fn start_defaults(
         // the OpenInference kind above, for every kind) are filled without a search
         // when nothing was given.
         // A tool loop reads the call id as the call starts (its scope is in the caller's
-        // context, or in a context given as the parent).
-        let in_tool_loop = |cx: &Context| cx.get::<reason::ReasonScope>().is_some();
-        let id_at_export = ids_at_export
-            && !in_tool_loop(parent)
-            && !start.remote_parent.as_ref().is_some_and(in_tool_loop);
+        // context: a tool takes no `parent` argument).
+        let id_at_export = ids_at_export && parent.get::<reason::ReasonScope>().is_none();
         return tool::start_defaults(callsite, &mut defaults, id_at_export);
     }
     let attrs = defaults.into_list();
