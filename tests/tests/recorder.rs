@@ -335,19 +335,16 @@ fn the_export_thread_delivers_without_being_asked() {
     assert_eq!(report.health.created, 50);
 }
 
-/// A call id as crux generates it: `call_` and 16 hex digits.
-fn is_generated_call_id(id: &str) -> bool {
-    id.strip_prefix("call_")
-        .is_some_and(|hex| hex.len() == 16 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
-}
-
 /// The generated call id of each `echo` span, by span id: checked to be one id under
 /// both keys, and different for each call.
 fn echo_call_ids(spans: &[SpanData]) -> HashMap<SpanId, String> {
     let mut ids = HashMap::new();
     for span in spans.iter().filter(|s| s.name == "crux.tool.echo") {
         let id = crux_tests::text(span, "crux.tool.call_id");
-        assert!(is_generated_call_id(&id), "{id}");
+        assert!(
+            id.starts_with("call_") && generated(&Value::from(id.clone())),
+            "{id}"
+        );
         assert_eq!(crux_tests::text(span, "gen_ai.tool.call.id"), id);
         ids.insert(span.span_context.span_id(), id);
     }
