@@ -45,12 +45,17 @@ fn show(key: &str, value: &Value) -> String {
     }
 }
 
-/// Attributes as text, sorted by key.
-fn shown(attrs: &[crux::opentelemetry::KeyValue]) -> Vec<String> {
-    let mut shown: Vec<String> = attrs
+/// Attributes as text, in their order.
+fn in_order(attrs: &[crux::opentelemetry::KeyValue]) -> Vec<String> {
+    attrs
         .iter()
         .map(|kv| show(kv.key.as_str(), &kv.value))
-        .collect();
+        .collect()
+}
+
+/// Attributes as text, sorted by key.
+fn shown(attrs: &[crux::opentelemetry::KeyValue]) -> Vec<String> {
+    let mut shown = in_order(attrs);
     shown.sort();
     shown
 }
@@ -65,7 +70,9 @@ fn normal(span: &SpanData, by_id: &HashMap<SpanId, &SpanData>) -> String {
         parent = p.parent_span_id;
     }
     path.reverse();
-    let attrs = shown(&span.attributes);
+    // In order: the defaults a span leaves to its export are written in the place its
+    // start would have given them.
+    let attrs = in_order(&span.attributes);
     let events: Vec<String> = span
         .events
         .iter()
@@ -156,6 +163,8 @@ fn assert_same(builder: impl Fn() -> TelemetryBuilder) {
 #[test]
 fn the_recorder_and_the_sdk_record_the_same_spans() {
     assert_same(|| Telemetry::builder().capture_content(true));
+    // Without content, a tool given no argument leaves its defaults to the export.
+    assert_same(Telemetry::builder);
 }
 
 #[test]

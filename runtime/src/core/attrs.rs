@@ -27,23 +27,38 @@ pub(crate) fn empty_for_reuse(list: &mut Vec<KeyValue>) -> bool {
 }
 
 /// Attributes by key, at most one value per key.
+///
+/// An empty list allocates nothing until its first attribute, and then room for a
+/// typical span's start and end attributes (a tool has 7 + 4), so that neither the
+/// macro's arguments nor the end attributes reallocate it; a span that starts with no
+/// attribute of its own allocates no list at the start.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub(crate) struct AttrList {
     items: Vec<KeyValue>,
 }
 
+/// The room a list makes at its first attribute.
+const ROOM: usize = 16;
+
 impl AttrList {
-    /// An empty list with room for `capacity` attributes.
-    pub(crate) fn with_capacity(capacity: usize) -> AttrList {
-        AttrList {
-            items: Vec::with_capacity(capacity),
+    /// The list's attributes, to add to: with room made at the first.
+    #[inline]
+    fn items_to_add(&mut self) -> &mut Vec<KeyValue> {
+        if self.items.capacity() == 0 {
+            self.items.reserve(ROOM);
         }
+        &mut self.items
     }
 
     /// The value of `key`.
     #[inline]
     pub(crate) fn get(&self, key: &str) -> Option<&Value> {
         find(&self.items, key)
+    }
+
+    /// How many attributes the list holds.
+    pub(crate) fn len(&self) -> usize {
+        self.items.len()
     }
 
     /// Whether the list holds no attribute.
@@ -67,7 +82,7 @@ impl AttrList {
         let key = key.into();
         match self.items.iter_mut().find(|kv| kv.key == key) {
             Some(kv) => kv.value = value,
-            None => self.items.push(KeyValue::new(key, value)),
+            None => self.items_to_add().push(KeyValue::new(key, value)),
         }
     }
 
@@ -110,12 +125,12 @@ impl AttrList {
 
     /// Appends attributes as they are (keys the caller knows to be new).
     pub(crate) fn extend(&mut self, attrs: impl IntoIterator<Item = KeyValue>) {
-        self.items.extend(attrs);
+        self.items_to_add().extend(attrs);
     }
 
     /// Appends one attribute as it is (a key the caller knows to be new).
     pub(crate) fn push(&mut self, key: &'static str, value: impl Into<Value>) {
-        self.items.push(KeyValue::new(key, value));
+        self.items_to_add().push(KeyValue::new(key, value));
     }
 
     /// Every attribute.
@@ -130,7 +145,9 @@ impl AttrList {
 
     /// Adds what `parent` makes every span inherit, for keys this list does not have.
     pub(crate) fn inherit(&mut self, parent: &Context) {
-        inherit(parent, &mut self.items);
+        if let Some(inherited) = parent.get::<Inherited>() {
+            inherited.add_to(self.items_to_add());
+        }
     }
 
     /// The list made of `items` (the SDK's plain vector), without copying.
@@ -254,7 +271,14 @@ pub(crate) fn with_inherited(cx: Context, attrs: Vec<KeyValue>) -> Context {
 /// Adds what `parent` makes every span inherit, for keys `attrs` does not have.
 pub(crate) fn inherit(parent: &Context, attrs: &mut Vec<KeyValue>) {
     if let Some(inherited) = parent.get::<Inherited>() {
-        for kv in inherited.0.iter() {
+        inherited.add_to(attrs);
+    }
+}
+
+impl Inherited {
+    /// Adds the inherited attributes `attrs` does not have.
+    fn add_to(&self, attrs: &mut Vec<KeyValue>) {
+        for kv in self.0.iter() {
             if !attrs.iter().any(|a| a.key == kv.key) {
                 attrs.push(kv.clone());
             }

@@ -5,6 +5,7 @@
 //! empty crux uses the global `TracerProvider` the application registered, which is the
 //! standard OpenTelemetry path.
 
+use crate::core::recorder::LeftDefaults;
 use arc_swap::ArcSwapOption;
 use opentelemetry::trace::{
     SpanBuilder, SpanKind, TraceContextExt, Tracer as _, TracerProvider as _,
@@ -450,10 +451,16 @@ impl Held {
         }
     }
 
-    /// Starts `builder` under `parent` in the held pipeline; the result is `parent` with
+    /// Starts `builder` under `parent` in the held pipeline, with `left` written at its
+    /// export (only where [`Held::leaves_ids_to_export`]); the result is `parent` with
     /// the span in it.
-    pub(crate) fn start(&self, builder: SpanBuilder, parent: &Context) -> Context {
-        start_in(self.pipeline(), builder, parent)
+    pub(crate) fn start(
+        &self,
+        builder: SpanBuilder,
+        parent: &Context,
+        left: Option<LeftDefaults>,
+    ) -> Context {
+        start_in(self.pipeline(), builder, parent, left)
     }
 }
 
@@ -468,16 +475,22 @@ impl Loaded {
 
     /// Starts `builder` under `parent`; the result is `parent` with the span in it.
     pub(crate) fn start(&self, builder: SpanBuilder, parent: &Context) -> Context {
-        start_in(self.pipeline.as_deref(), builder, parent)
+        start_in(self.pipeline.as_deref(), builder, parent, None)
     }
 }
 
 /// Starts `builder` under `parent` in `pipeline` (`None`: the global provider's); the
 /// result is `parent` with the span in it.
-fn start_in(pipeline: Option<&Pipeline>, builder: SpanBuilder, parent: &Context) -> Context {
+fn start_in(
+    pipeline: Option<&Pipeline>,
+    builder: SpanBuilder,
+    parent: &Context,
+    left: Option<LeftDefaults>,
+) -> Context {
     if let Some(recorder) = pipeline.and_then(|p| p.recorder.as_ref()) {
-        return recorder.start(builder, parent);
+        return recorder.start(builder, parent, left);
     }
+    // Nothing is left to the export without crux's recorder (it is what writes it).
     match pipeline.and_then(|p| p.tracer.as_ref()) {
         Some(tracer) => parent.with_span(tracer.build_with_context(builder, parent)),
         None => {

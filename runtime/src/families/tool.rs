@@ -185,10 +185,11 @@ pub(crate) fn open(
     ToolState {
         call,
         metered: metered.then(|| {
+            // Absent when the tool's defaults wait for the export: the name is the label.
             let name = match attrs.get(key::GEN_AI_TOOL_NAME) {
                 Some(Value::String(name)) => name.clone(),
                 Some(other) => StringValue::from(other.as_str().into_owned()),
-                None => StringValue::from(""),
+                None => StringValue::from(callsite.label),
             };
             (callsite, name)
         }),

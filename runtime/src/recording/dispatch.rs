@@ -8,6 +8,7 @@ use crate::core::attrs::{AttrList, Defaults};
 use crate::core::callsite::{Callsite, Kind};
 use crate::core::content::CaptureContent;
 use crate::core::pipeline::{Held, Options};
+use crate::core::recorder::LeftDefaults;
 use crate::families::cascade::{self, CascadeScope};
 use crate::families::checkpoint::Checkpoint;
 use crate::families::composition::{self, CompositionScope};
@@ -52,32 +53,39 @@ pub(super) enum Family {
 
 /// Fills what the span contract derives rather than the user gives: defaults, generated
 /// ids, mirrored keys, values found in the context. `ids_at_export`: nothing reads the
-/// span's attributes before its export ([`Held::leaves_ids_to_export`]).
+/// span's attributes before its export ([`Held::leaves_ids_to_export`]). Returns what
+/// is left to the export instead.
 pub(super) fn start_defaults(
     callsite: &'static Callsite,
     start: &mut Start,
     parent: &Context,
     options: &Options,
     ids_at_export: bool,
-) {
+) -> Option<LeftDefaults> {
     start.record_tags();
     let given = !start.attrs.is_empty();
     let attrs = &mut start.attrs;
     attrs.inherit(parent);
-    let mut defaults = Defaults::new(attrs, given);
-    defaults.set_static(
-        crate::attributes::OPENINFERENCE_SPAN_KIND,
-        callsite.kind.openinference_kind(),
-    );
     if callsite.kind == Kind::Tool {
-        // The most numerous spans of an agent, and the one family whose keys (like
-        // the OpenInference kind above, for every kind) are filled without a search
-        // when nothing was given.
+        // The most numerous spans of an agent, and the one family whose keys are filled
+        // without a search when nothing was given.
         // A tool loop reads the call id as the call starts (its scope is in the caller's
         // context: a tool takes no `parent` argument).
         let id_at_export = ids_at_export && parent.get::<reason::ReasonScope>().is_none();
-        return tool::start_defaults(callsite, &mut defaults, id_at_export);
+        // With nothing given, every default comes from the callsite: all of them can
+        // wait for the export, unless an attribute of the application's would take one
+        // of their keys (the defaults' keys keep those out as the span starts).
+        let at = u16::try_from(attrs.len());
+        if let (true, false, Ok(at)) = (id_at_export, given, at) {
+            if keeps_clear_of_defaults(callsite, options) {
+                return Some(LeftDefaults { callsite, at });
+            }
+        }
+        tool_defaults(callsite, &mut Defaults::new(attrs, given), id_at_export);
+        return None;
     }
+    let mut defaults = Defaults::new(attrs, given);
+    set_openinference_kind(callsite, &mut defaults);
     let attrs = defaults.into_list();
     match callsite.kind {
         Kind::Flow => flow::start_defaults(callsite, attrs, start.resume.as_ref(), parent),
@@ -101,6 +109,36 @@ pub(super) fn start_defaults(
         // A tool's are filled above.
         Kind::Tool | Kind::CorpusSync | Kind::Compact | Kind::Judge => {}
     }
+    None
+}
+
+/// The OpenInference span kind, which every kind sets.
+fn set_openinference_kind(callsite: &'static Callsite, defaults: &mut Defaults<'_>) {
+    defaults.set_static(
+        crate::attributes::OPENINFERENCE_SPAN_KIND,
+        callsite.kind.openinference_kind(),
+    );
+}
+
+/// A tool's start defaults: the OpenInference kind and the tool's own keys.
+fn tool_defaults(callsite: &'static Callsite, defaults: &mut Defaults<'_>, id_at_export: bool) {
+    set_openinference_kind(callsite, defaults);
+    tool::start_defaults(callsite, defaults, id_at_export);
+}
+
+/// Whether none of the application's own attributes has a key of `callsite`'s defaults.
+fn keeps_clear_of_defaults(callsite: &'static Callsite, options: &Options) -> bool {
+    options
+        .attributes
+        .iter()
+        .all(|kv| callsite.kind.derives(kv.key.as_str()).is_none())
+}
+
+/// Writes the start defaults a span left to its export ([`LeftDefaults`]) into `attrs`,
+/// what the span had before them: as its start would have with nothing given. Given to
+/// the recorder, which calls it on the drain thread.
+pub(crate) fn write_left_defaults(callsite: &'static Callsite, attrs: &mut AttrList) {
+    tool_defaults(callsite, &mut Defaults::new(attrs, false), true);
 }
 
 /// The span's name under the GenAI conventions' naming.
@@ -294,6 +332,69 @@ mod tests {
             line: 1,
             calls: crate::core::callsite::CallTally::new(),
         }))
+    }
+
+    /// A tool started with nothing given leaves its defaults to the export, where they
+    /// are written in the place its start gives them (after what it inherits), with the
+    /// same keys and values (the call id aside: each call has its own); a tool whose
+    /// defaults something reads first, or that an application attribute would collide
+    /// with, has them written at the start.
+    #[test]
+    fn a_tool_leaves_its_defaults_to_the_export_as_its_start_writes_them() {
+        use crate::core::attrs::with_inherited;
+        use opentelemetry::KeyValue;
+        let site = callsite(Kind::Tool);
+        let run = with_inherited(
+            Context::new(),
+            vec![
+                KeyValue::new(crate::attributes::SESSION_ID, "s-1"),
+                KeyValue::new(crate::attributes::USER_ID, "u-1"),
+            ],
+        );
+        let start = |given: bool, options: &Options, ids_at_export: bool| {
+            let mut start = Start::new(CaptureContent::default(), 100);
+            if given {
+                start.set("app.tier", "gold");
+            }
+            let left = start_defaults(site, &mut start, &run, options, ids_at_export);
+            (left, start.attrs)
+        };
+        let (now, written) = start(false, &Options::default(), false);
+        assert!(
+            now.is_none(),
+            "nothing is left to the export without a recorder's say"
+        );
+        let (left, mut at_export) = start(false, &Options::default(), true);
+        let left = left.expect("left to the export");
+        assert_eq!(
+            usize::from(left.at),
+            2,
+            "after the two inherited attributes"
+        );
+        assert_eq!(at_export.len(), 2, "the start wrote none of them");
+        write_left_defaults(left.callsite, &mut at_export);
+        let shown = |list: &AttrList| -> Vec<String> {
+            list.iter()
+                .map(|kv| match kv.key.as_str() {
+                    crate::attributes::CRUX_TOOL_CALL_ID
+                    | crate::attributes::GEN_AI_TOOL_CALL_ID => kv.key.to_string(),
+                    k => format!("{k}={}", kv.value),
+                })
+                .collect()
+        };
+        assert_eq!(shown(&at_export), shown(&written));
+        assert!(written.len() > 8, "{:?}", shown(&written));
+        // Given an attribute, or an application's attribute with a default's key: at
+        // the start. An application's attribute of its own: still at the export.
+        assert!(start(true, &Options::default(), true).0.is_none());
+        let with = |key: &'static str| Options {
+            attributes: vec![KeyValue::new(key, "app")],
+            ..Options::default()
+        };
+        let (left, attrs) = start(false, &with(crate::attributes::GEN_AI_TOOL_NAME), true);
+        assert!(left.is_none());
+        assert!(attrs.has(crate::attributes::CRUX_TOOL_NAME));
+        assert!(start(false, &with("app.tier"), true).0.is_some());
     }
 
     /// The keys the runtime derives at start are exactly the registry's for that kind

@@ -234,7 +234,7 @@ impl Active {
         );
         args(&mut start);
         let ids_at_export = self.pipeline.leaves_ids_to_export();
-        dispatch::start_defaults(callsite, &mut start, &current, options, ids_at_export);
+        let left = dispatch::start_defaults(callsite, &mut start, &current, options, ids_at_export);
         let capture = Capture {
             content: start.capture,
             overridden: start.capture_override,
@@ -272,7 +272,7 @@ impl Active {
             flow::resume(checkpoint, &mut builder, &mut parent, options);
         }
         let name = builder.name.clone();
-        let span_cx = self.pipeline.start(builder, &parent);
+        let span_cx = self.pipeline.start(builder, &parent, left);
         let span_id = span_cx.span().span_context().span_id();
         // The span's context moves into the family's (no family replaces the span, so
         // the start hook reads it there).

@@ -33,9 +33,7 @@ pub struct Start {
 impl Start {
     pub(super) fn new(capture: CaptureContent, cap: usize) -> Start {
         Start {
-            // Room for a typical span's start and end attributes (a tool has 6 + 4), so
-            // neither the macro's arguments nor the end attributes reallocate the list.
-            attrs: AttrList::with_capacity(16),
+            attrs: AttrList::default(),
             resume: None,
             remote_parent: None,
             tags: Vec::new(),

@@ -256,6 +256,7 @@ impl TelemetryBuilder {
                 span_limits,
                 installed.processors.clone(),
                 pipeline::scope(),
+                crate::recording::dispatch::write_left_defaults,
             )
         });
         let provider = has_destinations.then(|| {
