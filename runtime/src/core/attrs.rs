@@ -28,26 +28,27 @@ pub(crate) fn empty_for_reuse(list: &mut Vec<KeyValue>) -> bool {
 
 /// Attributes by key, at most one value per key.
 ///
-/// An empty list allocates nothing until its first attribute, and then room for a
-/// typical span's start and end attributes (a tool has 7 + 4), so that neither the
-/// macro's arguments nor the end attributes reallocate it; a span that starts with no
-/// attribute of its own allocates no list at the start.
+/// A span's list allocates nothing until it may get its first attribute (the macro's
+/// arguments, what it inherits, its defaults), and then [`ROOM`], so that neither the
+/// arguments nor the end attributes reallocate it: a tool that leaves all its defaults
+/// to the export allocates no list at its start.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub(crate) struct AttrList {
     items: Vec<KeyValue>,
 }
 
-/// The room a list makes at its first attribute.
+/// Room for a typical span's start and end attributes (a tool has 7 + 4).
 const ROOM: usize = 16;
 
 impl AttrList {
-    /// The list's attributes, to add to: with room made at the first.
+    /// Makes room for a typical span's attributes in a list that has none yet: called
+    /// where a span's list may get its first attribute, so that pushing checks nothing.
     #[inline]
-    fn items_to_add(&mut self) -> &mut Vec<KeyValue> {
+    fn make_room(&mut self) {
         if self.items.capacity() == 0 {
-            self.items.reserve(ROOM);
+            // Empty (no room, no attribute): replaced, not grown.
+            self.items = Vec::with_capacity(ROOM);
         }
-        &mut self.items
     }
 
     /// The value of `key`.
@@ -82,7 +83,10 @@ impl AttrList {
         let key = key.into();
         match self.items.iter_mut().find(|kv| kv.key == key) {
             Some(kv) => kv.value = value,
-            None => self.items_to_add().push(KeyValue::new(key, value)),
+            None => {
+                self.make_room();
+                self.items.push(KeyValue::new(key, value));
+            }
         }
     }
 
@@ -125,12 +129,13 @@ impl AttrList {
 
     /// Appends attributes as they are (keys the caller knows to be new).
     pub(crate) fn extend(&mut self, attrs: impl IntoIterator<Item = KeyValue>) {
-        self.items_to_add().extend(attrs);
+        self.make_room();
+        self.items.extend(attrs);
     }
 
     /// Appends one attribute as it is (a key the caller knows to be new).
     pub(crate) fn push(&mut self, key: &'static str, value: impl Into<Value>) {
-        self.items_to_add().push(KeyValue::new(key, value));
+        self.items.push(KeyValue::new(key, value));
     }
 
     /// Every attribute.
@@ -146,7 +151,8 @@ impl AttrList {
     /// Adds what `parent` makes every span inherit, for keys this list does not have.
     pub(crate) fn inherit(&mut self, parent: &Context) {
         if let Some(inherited) = parent.get::<Inherited>() {
-            inherited.add_to(self.items_to_add());
+            self.make_room();
+            inherited.add_to(&mut self.items);
         }
     }
 
@@ -171,6 +177,7 @@ pub(crate) struct Defaults<'a> {
 impl<'a> Defaults<'a> {
     /// The defaults of `list`; `given`: whether the macro's arguments set anything.
     pub(crate) fn new(list: &'a mut AttrList, given: bool) -> Defaults<'a> {
+        list.make_room();
         Defaults {
             list,
             fresh: !given,
@@ -220,6 +227,7 @@ impl<'a> Defaults<'a> {
     }
 
     /// Sets `key` to what `value` makes unless it has a value already.
+    #[inline(always)]
     pub(crate) fn default_with(&mut self, key: &'static str, value: impl FnOnce() -> Value) {
         if self.fresh {
             self.push_new(key, value());
@@ -229,6 +237,7 @@ impl<'a> Defaults<'a> {
     }
 
     /// Copies the value of `from` to `to`, unless `to` has one or `from` has none.
+    #[inline(always)]
     pub(crate) fn mirror(&mut self, from: &'static str, to: &'static str) {
         if self.fresh {
             if let Some(v) = self.list.get(from).cloned() {

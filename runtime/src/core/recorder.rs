@@ -327,6 +327,7 @@ impl Record {
         let mut dropped_attributes = self.dropped_attributes;
         if let Some(callsite) = self.left_defaults {
             let at = usize::from(self.left_at).min(attributes.len());
+            // A new list: the one the span filled is the size of its end attributes.
             let mut all = AttrList::default();
             all.extend(attributes.drain(..at));
             write_defaults(callsite, &mut all);

@@ -113,6 +113,7 @@ pub(super) fn start_defaults(
 }
 
 /// The OpenInference span kind, which every kind sets.
+#[inline]
 fn set_openinference_kind(callsite: &'static Callsite, defaults: &mut Defaults<'_>) {
     defaults.set_static(
         crate::attributes::OPENINFERENCE_SPAN_KIND,
@@ -121,6 +122,7 @@ fn set_openinference_kind(callsite: &'static Callsite, defaults: &mut Defaults<'
 }
 
 /// A tool's start defaults: the OpenInference kind and the tool's own keys.
+#[inline]
 fn tool_defaults(callsite: &'static Callsite, defaults: &mut Defaults<'_>, id_at_export: bool) {
     set_openinference_kind(callsite, defaults);
     tool::start_defaults(callsite, defaults, id_at_export);
