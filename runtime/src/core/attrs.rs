@@ -31,18 +31,19 @@ pub(crate) fn empty_for_reuse(list: &mut Vec<KeyValue>) -> bool {
 /// A span's list allocates nothing until it may get its first attribute (the macro's
 /// arguments, what it inherits, its defaults), and then [`ROOM`], so that neither the
 /// arguments nor the end attributes reallocate it: a tool that leaves all its defaults
-/// to the export allocates no list at its start.
+/// to the export, and inherits nothing, allocates no list at its start.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub(crate) struct AttrList {
     items: Vec<KeyValue>,
 }
 
 /// Room for a typical span's start and end attributes (a tool has 7 + 4).
-const ROOM: usize = 16;
+pub(crate) const ROOM: usize = 16;
 
 impl AttrList {
     /// Makes room for a typical span's attributes in a list that has none yet: called
-    /// where a span's list may get its first attribute, so that pushing checks nothing.
+    /// where a span's list may get its first attribute, so that pushing (into a list
+    /// known to have room, or a short one) checks nothing.
     #[inline]
     fn make_room(&mut self) {
         if self.items.capacity() == 0 {
@@ -55,6 +56,13 @@ impl AttrList {
     #[inline]
     pub(crate) fn get(&self, key: &str) -> Option<&Value> {
         find(&self.items, key)
+    }
+
+    /// An empty list with room for `capacity` attributes.
+    pub(crate) fn with_capacity(capacity: usize) -> AttrList {
+        AttrList {
+            items: Vec::with_capacity(capacity),
+        }
     }
 
     /// How many attributes the list holds.
@@ -100,6 +108,7 @@ impl AttrList {
     pub(crate) fn default_static(&mut self, key: &'static str, value: &'static str) {
         // Known to be new once looked for: pushed, not searched for again.
         if !self.has(key) {
+            self.make_room();
             self.push(key, Value::String(StringValue::from(value)));
         }
     }
@@ -107,6 +116,7 @@ impl AttrList {
     /// Sets `key` to what `value` makes unless it has a value already.
     pub(crate) fn default_with(&mut self, key: &'static str, value: impl FnOnce() -> Value) {
         if !self.has(key) {
+            self.make_room();
             self.push(key, value());
         }
     }
@@ -117,6 +127,7 @@ impl AttrList {
             return;
         }
         if let Some(v) = self.get(from).cloned() {
+            self.make_room();
             self.push(to, v);
         }
     }
@@ -133,7 +144,8 @@ impl AttrList {
         self.items.extend(attrs);
     }
 
-    /// Appends one attribute as it is (a key the caller knows to be new).
+    /// Appends one attribute as it is (a key the caller knows to be new), into the room
+    /// the list has (see [`AttrList::make_room`]).
     pub(crate) fn push(&mut self, key: &'static str, value: impl Into<Value>) {
         self.items.push(KeyValue::new(key, value));
     }

@@ -123,6 +123,10 @@ impl Options {
     /// Completes a starting span's attributes: the application's custom attributes (a
     /// key the span already has wins), then the start phase of `map_attributes`.
     pub(crate) fn start_attributes(&self, span_name: &str, attrs: &mut Vec<KeyValue>) {
+        if attrs.capacity() == 0 && !self.attributes.is_empty() {
+            // A tool that left its defaults to the export has no list yet.
+            attrs.reserve(crate::core::attrs::ROOM.max(self.attributes.len()));
+        }
         for kv in &self.attributes {
             if !attrs.iter().any(|a| a.key == kv.key) {
                 attrs.push(kv.clone());
@@ -432,10 +436,10 @@ impl Held {
         self.pipeline().is_some_and(|p| p.recorder.is_some())
     }
 
-    /// Whether a span's generated ids may be left to the export thread: crux's recorder
-    /// records it and samples it without reading its attributes, and no hook reads them
-    /// before the export.
-    pub(crate) fn leaves_ids_to_export(&self) -> bool {
+    /// Whether what the runtime derives for a span's start (generated ids, a tool's
+    /// defaults) may be left to its export: crux's recorder records it and samples it
+    /// without reading its attributes, and no hook reads them before the export.
+    pub(crate) fn leaves_defaults_to_export(&self) -> bool {
         self.pipeline().is_some_and(|p| {
             p.options.hooks.map_attributes.is_none()
                 && p.recorder.as_deref().is_some_and(|r| !r.reads_attributes())
@@ -452,7 +456,7 @@ impl Held {
     }
 
     /// Starts `builder` under `parent` in the held pipeline, with `left` written at its
-    /// export (only where [`Held::leaves_ids_to_export`]); the result is `parent` with
+    /// export (only where [`Held::leaves_defaults_to_export`]); the result is `parent` with
     /// the span in it.
     pub(crate) fn start(
         &self,

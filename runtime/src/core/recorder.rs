@@ -65,6 +65,10 @@ pub(crate) struct LeftDefaults {
     pub(crate) at: u16,
 }
 
+/// The most attributes a span leaves to its export (a tool's: the OpenInference kind,
+/// six keys of its own and its description).
+const MOST_LEFT_DEFAULTS: usize = 8;
+
 /// Writes the defaults a span left to its export ([`LeftDefaults`]) into `attrs`, its
 /// attributes up to where the defaults go. The recording layer's; given to the recorder.
 pub(crate) type WriteDefaults = fn(&'static Callsite, &mut AttrList);
@@ -327,8 +331,8 @@ impl Record {
         let mut dropped_attributes = self.dropped_attributes;
         if let Some(callsite) = self.left_defaults {
             let at = usize::from(self.left_at).min(attributes.len());
-            // A new list: the one the span filled is the size of its end attributes.
-            let mut all = AttrList::default();
+            // A new list, of the size they all make: the span's was made for what it had.
+            let mut all = AttrList::with_capacity(attributes.len() + MOST_LEFT_DEFAULTS);
             all.extend(attributes.drain(..at));
             write_defaults(callsite, &mut all);
             all.extend(attributes);

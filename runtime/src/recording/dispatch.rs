@@ -53,7 +53,7 @@ pub(super) enum Family {
 
 /// Fills what the span contract derives rather than the user gives: defaults, generated
 /// ids, mirrored keys, values found in the context. `ids_at_export`: nothing reads the
-/// span's attributes before its export ([`Held::leaves_ids_to_export`]). Returns what
+/// span's attributes before its export ([`Held::leaves_defaults_to_export`]). Returns what
 /// is left to the export instead.
 pub(super) fn start_defaults(
     callsite: &'static Callsite,

@@ -233,7 +233,7 @@ impl Active {
             options.max_content_length,
         );
         args(&mut start);
-        let ids_at_export = self.pipeline.leaves_ids_to_export();
+        let ids_at_export = self.pipeline.leaves_defaults_to_export();
         let left = dispatch::start_defaults(callsite, &mut start, &current, options, ids_at_export);
         let capture = Capture {
             content: start.capture,
