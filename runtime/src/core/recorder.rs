@@ -176,6 +176,10 @@ impl Recorder {
                 cut(&mut event.attributes, limits.max_attributes_per_event);
         }
         let start_time = builder.start_time.unwrap_or_else(opentelemetry::time::now);
+        #[cfg(test)]
+        if left.is_some() {
+            LEFT_ON_THIS_THREAD.with(|n| n.set(n.get() + 1));
+        }
         parent.with_span(RecordingSpan {
             span_context: sc,
             record: Some(Record {
@@ -273,6 +277,14 @@ struct Record {
 // a span in the `Context`, moved once, little more).
 #[cfg(target_pointer_width = "64")]
 const _: () = assert!(size_of::<Record>() <= 208 && size_of::<RecordingSpan>() <= 272);
+
+#[cfg(test)]
+thread_local! {
+    /// Spans this thread started leaving their defaults to the export (what crux's own
+    /// tests look at: the exported spans are the same either way).
+    pub(crate) static LEFT_ON_THIS_THREAD: std::cell::Cell<usize> =
+        const { std::cell::Cell::new(0) };
+}
 
 /// What few spans have, kept out of line.
 #[derive(Debug, Default)]

@@ -336,6 +336,57 @@ mod recorder_tests {
         drop(guard);
     }
 
+    /// In an installed pipeline, a tool given nothing leaves its start defaults to the
+    /// export, and its exported span has them; given an argument, or with a hook that
+    /// reads a span's attributes as it starts, it writes them at the start.
+    #[test]
+    fn a_tool_given_nothing_leaves_its_defaults_to_the_export() {
+        use crate::core::callsite::{CallTally, Callsite, Kind};
+        use crate::core::recorder::LEFT_ON_THIS_THREAD;
+        use crate::recording::guard::SpanGuard;
+        use crate::recording::start::Start;
+        static SITE: Callsite = Callsite {
+            kind: Kind::Tool,
+            name: "crux.tool.lookup",
+            label: "lookup",
+            doc: None,
+            function: "tests::lookup",
+            file: "builder.rs",
+            line: 1,
+            calls: CallTally::new(),
+        };
+        // How many of one call's defaults were left to the export.
+        let left = |args: &mut dyn FnMut(&mut Start)| {
+            let before = LEFT_ON_THIS_THREAD.with(std::cell::Cell::get);
+            SpanGuard::start(&SITE, args).end();
+            LEFT_ON_THIS_THREAD.with(std::cell::Cell::get) - before
+        };
+        let _turn = crate::testing::exclusive();
+        crate::set_enabled(true);
+        let spans = InMemorySpans::new();
+        let guard = Telemetry::builder().in_memory(&spans).install().unwrap();
+        assert_eq!(left(&mut |_| {}), 1);
+        assert_eq!(left(&mut |start| start.set("app.tier", "gold")), 0);
+        assert!(guard.shutdown().errors.is_empty());
+        let exported = spans.spans();
+        assert_eq!(exported.len(), 2);
+        for span in &exported {
+            let name =
+                crate::core::attrs::find(&span.attributes, crate::attributes::GEN_AI_TOOL_NAME);
+            assert_eq!(
+                name.map(|v| v.as_str().into_owned()).as_deref(),
+                Some("lookup")
+            );
+        }
+        let hooked = Telemetry::builder()
+            .in_memory(&spans)
+            .map_attributes(|_, _, _| {})
+            .install()
+            .unwrap();
+        assert_eq!(left(&mut |_| {}), 0);
+        assert!(hooked.shutdown().errors.is_empty());
+    }
+
     #[test]
     fn a_burst_larger_than_a_thread_buffer_arrives_whole_and_once() {
         let _turn = crate::testing::exclusive();
