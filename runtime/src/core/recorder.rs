@@ -195,8 +195,7 @@ impl Recorder {
                 dropped_attributes,
                 rare: Rare::boxed(events, dropped_events, links, dropped_links),
                 span_context: SpanContext::empty_context(),
-                left_defaults: left.map(|l| l.callsite),
-                left_at: left.map_or(0, |l| l.at),
+                left,
             }),
         })
     }
@@ -268,9 +267,8 @@ struct Record {
     rare: Option<Box<Rare>>,
     /// Set when the span ends (the span keeps its own until then).
     span_context: SpanContext,
-    /// The callsite whose start defaults the span left to its export, and where they go.
-    left_defaults: Option<&'static Callsite>,
-    left_at: u16,
+    /// The start defaults the span left to its export.
+    left: Option<LeftDefaults>,
 }
 
 // The bound the record's comment states (memcpy copies up to 256 bytes without a loop;
@@ -341,8 +339,8 @@ impl Record {
         } = self.rare.map(|rare| *rare).unwrap_or_default();
         let mut attributes = self.attributes;
         let mut dropped_attributes = self.dropped_attributes;
-        if let Some(callsite) = self.left_defaults {
-            let at = usize::from(self.left_at).min(attributes.len());
+        if let Some(LeftDefaults { callsite, at }) = self.left {
+            let at = usize::from(at).min(attributes.len());
             // A new list, of the size they all make: the span's was made for what it had.
             let mut all = AttrList::with_capacity(attributes.len() + MOST_LEFT_DEFAULTS);
             all.extend(attributes.drain(..at));

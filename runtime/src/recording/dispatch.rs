@@ -52,7 +52,7 @@ pub(super) enum Family {
 }
 
 /// Fills what the span contract derives rather than the user gives: defaults, generated
-/// ids, mirrored keys, values found in the context. `ids_at_export`: nothing reads the
+/// ids, mirrored keys, values found in the context. `at_export`: nothing reads the
 /// span's attributes before its export ([`Held::leaves_defaults_to_export`]). Returns what
 /// is left to the export instead.
 pub(super) fn start_defaults(
@@ -60,7 +60,7 @@ pub(super) fn start_defaults(
     start: &mut Start,
     parent: &Context,
     options: &Options,
-    ids_at_export: bool,
+    at_export: bool,
 ) -> Option<LeftDefaults> {
     start.record_tags();
     let given = !start.attrs.is_empty();
@@ -71,13 +71,12 @@ pub(super) fn start_defaults(
         // without a search when nothing was given.
         // A tool loop reads the call id as the call starts (its scope is in the caller's
         // context: a tool takes no `parent` argument).
-        let id_at_export = ids_at_export && parent.get::<reason::ReasonScope>().is_none();
+        let id_at_export = at_export && parent.get::<reason::ReasonScope>().is_none();
         // With nothing given, every default comes from the callsite: all of them can
         // wait for the export, unless an attribute of the application's would take one
         // of their keys (the defaults' keys keep those out as the span starts).
-        let at = u16::try_from(attrs.len());
-        if let (true, false, Ok(at)) = (id_at_export, given, at) {
-            if keeps_clear_of_defaults(callsite, options) {
+        if id_at_export && !given && keeps_clear_of_defaults(callsite, options) {
+            if let Ok(at) = u16::try_from(attrs.len()) {
                 return Some(LeftDefaults { callsite, at });
             }
         }
@@ -353,12 +352,12 @@ mod tests {
                 KeyValue::new(crate::attributes::USER_ID, "u-1"),
             ],
         );
-        let start = |given: bool, options: &Options, ids_at_export: bool| {
+        let start = |given: bool, options: &Options, at_export: bool| {
             let mut start = Start::new(CaptureContent::default(), 100);
             if given {
                 start.set("app.tier", "gold");
             }
-            let left = start_defaults(site, &mut start, &run, options, ids_at_export);
+            let left = start_defaults(site, &mut start, &run, options, at_export);
             (left, start.attrs)
         };
         let (now, written) = start(false, &Options::default(), false);

@@ -233,8 +233,8 @@ impl Active {
             options.max_content_length,
         );
         args(&mut start);
-        let ids_at_export = self.pipeline.leaves_defaults_to_export();
-        let left = dispatch::start_defaults(callsite, &mut start, &current, options, ids_at_export);
+        let at_export = self.pipeline.leaves_defaults_to_export();
+        let left = dispatch::start_defaults(callsite, &mut start, &current, options, at_export);
         let capture = Capture {
             content: start.capture,
             overridden: start.capture_override,
