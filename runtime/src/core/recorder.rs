@@ -24,7 +24,7 @@ use opentelemetry_sdk::trace::{
     SpanProcessor,
 };
 use std::borrow::Cow;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError, Weak};
 use std::time::{Duration, SystemTime};
@@ -47,7 +47,7 @@ pub(crate) struct Recorder {
     limits: SpanLimits,
     processors: Vec<Arc<dyn SpanProcessor>>,
     scope: InstrumentationScope,
-    write_defaults: WriteDefaults,
+    write_left: WriteLeft,
     shut_down: AtomicBool,
 }
 
@@ -65,13 +65,32 @@ pub(crate) struct LeftDefaults {
     pub(crate) at: u16,
 }
 
-/// The most attributes a span leaves to its export (a tool's: the OpenInference kind,
-/// six keys of its own and its description).
-const MOST_LEFT_DEFAULTS: usize = 8;
+/// A span's end attributes left to its export as typed values: a text and two counts,
+/// whose keys and meaning are its family's. Only a span that left its start defaults
+/// leaves them (its record then knows its callsite, by which they are written), and only
+/// where nothing reads its end attributes before the export either.
+///
+/// The attributes would be built on the application's thread into a list of the
+/// record's own, its one allocation there; a record takes these in its 32 bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct LeftEnd {
+    pub(crate) text: &'static str,
+    pub(crate) counts: [usize; 2],
+}
 
-/// Writes the defaults a span left to its export ([`LeftDefaults`]) into `attrs`, its
-/// attributes up to where the defaults go. The recording layer's; given to the recorder.
-pub(crate) type WriteDefaults = fn(&'static Callsite, &mut AttrList);
+/// The most attributes a span leaves to its export (a tool's: the OpenInference kind,
+/// six keys of its own and its description; its four end values).
+const MOST_LEFT: usize = 12;
+
+/// Writes what spans leave to their export into their attributes. The recording
+/// layer's (core names no family); given to the recorder.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct WriteLeft {
+    /// The start defaults ([`LeftDefaults`]), after the attributes that come before them.
+    pub(crate) defaults: fn(&'static Callsite, &mut AttrList),
+    /// The end values ([`LeftEnd`]), after all the span's other attributes.
+    pub(crate) end: fn(&'static Callsite, LeftEnd, &mut AttrList),
+}
 
 impl std::fmt::Debug for Recorder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -84,14 +103,14 @@ impl std::fmt::Debug for Recorder {
 
 impl Recorder {
     /// A recorder sampling with `sampler` (`None`: the SDK's default, parent-based
-    /// always-on) and ending spans into `processors`; `write_defaults` writes what
-    /// spans leave to their export.
+    /// always-on) and ending spans into `processors`; `write_left` writes what spans
+    /// leave to their export.
     pub(crate) fn new(
         sampler: Option<Box<dyn ShouldSample>>,
         limits: SpanLimits,
         processors: Vec<Arc<dyn SpanProcessor>>,
         scope: InstrumentationScope,
-        write_defaults: WriteDefaults,
+        write_left: WriteLeft,
     ) -> Arc<Recorder> {
         static NEXT_ID: AtomicU32 = AtomicU32::new(1);
         let recorder = Arc::new(Recorder {
@@ -100,7 +119,7 @@ impl Recorder {
             limits,
             processors,
             scope,
-            write_defaults,
+            write_left,
             shut_down: AtomicBool::new(false),
         });
         lock(&drain().routes).push((recorder.id, Arc::downgrade(&recorder)));
@@ -196,6 +215,7 @@ impl Recorder {
                 rare: Rare::boxed(events, dropped_events, links, dropped_links),
                 span_context: SpanContext::empty_context(),
                 left,
+                left_end: None,
             }),
         })
     }
@@ -217,7 +237,7 @@ impl Recorder {
         if self.shut_down.load(Ordering::Acquire) {
             return;
         }
-        let data = record.into_data(self.scope.clone(), self.write_defaults);
+        let data = record.into_data(self.scope.clone(), self.write_left);
         match self.processors.as_slice() {
             [] => {}
             [one] => one.on_end(data),
@@ -250,7 +270,7 @@ fn cut<T>(items: &mut Vec<T>, limit: u32) -> u32 {
 }
 
 /// A span's data from its start to its export, small enough to move cheaply (at most
-/// 208 bytes: a span's move into the `Context` and into its thread's buffer copy it).
+/// 240 bytes: a span's move into the `Context` and into its thread's buffer copy it).
 #[derive(Debug)]
 struct Record {
     recorder: u32,
@@ -269,18 +289,23 @@ struct Record {
     span_context: SpanContext,
     /// The start defaults the span left to its export.
     left: Option<LeftDefaults>,
+    /// The end values it left to its export (only with `left`).
+    left_end: Option<LeftEnd>,
 }
 
 // The bound the record's comment states (memcpy copies up to 256 bytes without a loop;
 // a span in the `Context`, moved once, little more).
 #[cfg(target_pointer_width = "64")]
-const _: () = assert!(size_of::<Record>() <= 208 && size_of::<RecordingSpan>() <= 272);
+const _: () = assert!(size_of::<Record>() <= 240 && size_of::<RecordingSpan>() <= 304);
 
 #[cfg(test)]
 thread_local! {
     /// Spans this thread started leaving their defaults to the export (what crux's own
     /// tests look at: the exported spans are the same either way).
     pub(crate) static LEFT_ON_THIS_THREAD: std::cell::Cell<usize> =
+        const { std::cell::Cell::new(0) };
+    /// Spans ending on this thread with end values left to the export (the same).
+    pub(crate) static LEFT_END_ON_THIS_THREAD: std::cell::Cell<usize> =
         const { std::cell::Cell::new(0) };
 }
 
@@ -331,7 +356,7 @@ impl Record {
         self.rare.get_or_insert_with(Box::default)
     }
 
-    fn into_data(self, scope: InstrumentationScope, write_defaults: WriteDefaults) -> SpanData {
+    fn into_data(self, scope: InstrumentationScope, write_left: WriteLeft) -> SpanData {
         let Rare {
             events,
             links,
@@ -342,10 +367,13 @@ impl Record {
         if let Some(LeftDefaults { callsite, at }) = self.left {
             let at = usize::from(at).min(attributes.len());
             // A new list, of the size they all make: the span's was made for what it had.
-            let mut all = AttrList::with_capacity(attributes.len() + MOST_LEFT_DEFAULTS);
+            let mut all = AttrList::with_capacity(attributes.len() + MOST_LEFT);
             all.extend(attributes.drain(..at));
-            write_defaults(callsite, &mut all);
+            (write_left.defaults)(callsite, &mut all);
             all.extend(attributes);
+            if let Some(end) = self.left_end {
+                (write_left.end)(callsite, end, &mut all);
+            }
             attributes = all.into_vec();
             // Within the limit, as if they had been there from the start: what comes
             // after them goes first.
@@ -405,6 +433,14 @@ impl RecordingSpan {
                 }
             }
         });
+        if let Some((to, end)) = HANDED_END.get() {
+            // Only a span that left its defaults leaves an end (its tool knows it did).
+            if to == span_id && record.left.is_some() {
+                record.left_end = Some(end);
+                #[cfg(test)]
+                LEFT_END_ON_THIS_THREAD.with(|n| n.set(n.get() + 1));
+            }
+        }
         record.span_context = self.span_context.clone();
         push(&mut self.record);
     }
@@ -426,12 +462,20 @@ thread_local! {
     };
 }
 
-/// Ends `span`, one of this recorder's, with `attrs` added. The `Span` API would take
-/// them one by one, each a dynamic call under the span's lock; here they are handed
-/// over in this thread's list and moved into the record as it ends. Leaves `attrs`
-/// empty, for the caller to reuse.
-pub(crate) fn end_with(span: &SpanRef<'_>, attrs: &mut Vec<KeyValue>) {
+thread_local! {
+    /// The end values handed to the span ending next on this thread, by its id. Of a
+    /// type with nothing to drop, so it is there even while the thread is torn down.
+    static HANDED_END: Cell<Option<(SpanId, LeftEnd)>> = const { Cell::new(None) };
+}
+
+/// Ends `span`, one of this recorder's, with `attrs` added and `left` left to its
+/// export (only from a span that left its start defaults). The `Span` API would take
+/// the attributes one by one, each a dynamic call under the span's lock; here they are
+/// handed over in this thread's list and moved into the record as it ends. Leaves
+/// `attrs` empty, for the caller to reuse.
+pub(crate) fn end_with(span: &SpanRef<'_>, attrs: &mut Vec<KeyValue>, left: Option<LeftEnd>) {
     let span_id = span.span_context().span_id();
+    HANDED_END.set(left.map(|end| (span_id, end)));
     let _ = HANDED.try_with(|handed| {
         if let Ok(mut handed) = handed.try_borrow_mut() {
             handed.to = span_id;
@@ -446,6 +490,7 @@ pub(crate) fn end_with(span: &SpanRef<'_>, attrs: &mut Vec<KeyValue>) {
         span.set_attributes(attrs.drain(..));
     }
     span.end();
+    HANDED_END.set(None);
     let _ = HANDED.try_with(|handed| {
         if let Ok(mut handed) = handed.try_borrow_mut() {
             handed.to = SpanId::INVALID;

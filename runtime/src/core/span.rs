@@ -5,6 +5,7 @@ use crate::attributes as key;
 use crate::attributes::events;
 use crate::core::attrs::AttrList;
 use crate::core::hooks::{Hooks, Phase, SpanInfo};
+use crate::core::recorder::LeftEnd;
 use crate::core::value::AttrValue;
 use opentelemetry::trace::{SpanId, Status, TraceContextExt};
 use opentelemetry::{Context, KeyValue};
@@ -172,14 +173,16 @@ pub(crate) enum EndPath {
 
 /// Ends the span in `cx` with its end attributes: the `End` phase of `map_attributes`
 /// sees them first, the end hook runs after. The one end path of every annotated span
-/// (the guard's, and a flow's when it suspends). Returns `attrs` emptied, for the caller
-/// to reuse.
+/// (the guard's, and a flow's when it suspends). `left`: end values left to the export,
+/// only by a span of the recorder that left its start defaults (no hook reads its
+/// attributes). Returns `attrs` emptied, for the caller to reuse.
 pub(crate) fn end_span(
     cx: &Context,
     path: EndPath,
     hooks: &Hooks,
     span_name: &str,
     mut attrs: Vec<KeyValue>,
+    left: Option<LeftEnd>,
 ) -> Vec<KeyValue> {
     hooks.map(Phase::End, span_name, &mut attrs);
     if hooks.on_end.is_some() {
@@ -188,7 +191,7 @@ pub(crate) fn end_span(
     let span = cx.span();
     match path {
         EndPath::Recorder => {
-            crate::core::recorder::end_with(&span, &mut attrs);
+            crate::core::recorder::end_with(&span, &mut attrs, left);
             attrs
         }
         EndPath::SpanApi => {

@@ -139,6 +139,7 @@ pub fn suspend(point: &str) -> Result<Checkpoint, FlowError> {
             &pipeline::load().options().hooks,
             &scope.span_name,
             end.into_vec(),
+            None,
         );
     }
     crate::families::run::mark_awaiting_human_input();

@@ -11,6 +11,7 @@ use crate::core::attrs::{AttrList, Defaults};
 use crate::core::callsite::Callsite;
 use crate::core::content::{self, CaptureContent};
 use crate::core::metrics::Metrics;
+use crate::core::recorder::LeftEnd;
 use crate::core::span::Span;
 use crate::families::reason::{ReasonScope, ToolCall};
 use opentelemetry::{Context, StringValue, Value};
@@ -137,6 +138,8 @@ pub(crate) struct ToolState {
     /// The tool's callsite and name, kept when the call is counted in the metrics (the
     /// attribute's value itself: a literal name is not copied).
     metered: Option<(&'static Callsite, StringValue)>,
+    /// The span left its start defaults to the export: its end values may go there too.
+    end_at_export: bool,
 }
 
 #[derive(Debug)]
@@ -169,11 +172,13 @@ pub(crate) fn start_defaults(callsite: &Callsite, attrs: &mut Defaults<'_>, id_a
 }
 
 /// Opens the tool call: inside a `use_reason` it becomes a call of the tool loop.
+/// `left_defaults`: the span left its start defaults to the export.
 pub(crate) fn open(
     callsite: &'static Callsite,
     attrs: &AttrList,
     parent: &Context,
     metered: bool,
+    left_defaults: bool,
 ) -> ToolState {
     let call = parent.get::<ReasonScope>().map(|reason| {
         let text = |k: &str| attrs.text(k).unwrap_or_default();
@@ -193,6 +198,7 @@ pub(crate) fn open(
             };
             (callsite, name)
         }),
+        end_at_export: left_defaults,
         ..ToolState::default()
     }
 }
@@ -266,7 +272,9 @@ impl ToolState {
 
     /// The end attributes (`crux.tool.model_output.type`, the sizes, the savings
     /// estimate, the captured result), the end of its tool-loop call, and the call counted
-    /// in `metrics` (the instruments of the pipeline it started in).
+    /// in `metrics` (the instruments of the pipeline it started in). Without a captured
+    /// result, a span that left its defaults to the export leaves these there too: they
+    /// are returned, for [`write_end`].
     pub(crate) fn end(
         &self,
         end: &mut AttrList,
@@ -274,14 +282,13 @@ impl ToolState {
         errored: bool,
         error_type: Option<&str>,
         metrics: Option<&Metrics>,
-    ) {
+    ) -> Option<LeftEnd> {
         if let Some(call) = &self.call {
             call.finished(returned, errored);
         }
         if let (Some((site, name)), Some(metrics)) = (&self.metered, metrics) {
             metrics.tool_call(site, name.as_str(), error_type);
         }
-        let as_i64 = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
         let output = self
             .output
             .lock()
@@ -293,19 +300,36 @@ impl ToolState {
                 let chars = self.error_chars.load(Ordering::Relaxed);
                 (OutputKind::ErrorText, chars, chars)
             }
-            _ => return,
+            _ => return None,
         };
-        end.push(key::CRUX_TOOL_MODEL_OUTPUT_TYPE, kind.as_str());
-        end.push(key::CRUX_TOOL_OUTPUT_SIZE, as_i64(size));
-        end.push(key::CRUX_TOOL_MODEL_OUTPUT_SIZE, as_i64(model_size));
-        end.push(
-            key::CRUX_TOOL_TOKEN_SAVINGS_ESTIMATE,
-            as_i64(size.saturating_sub(model_size)),
-        );
-        if let Some(result) = output.and_then(|o| o.result) {
-            end.push(key::GEN_AI_TOOL_CALL_RESULT, result);
+        let values = LeftEnd {
+            text: kind.as_str(),
+            counts: [size, model_size],
+        };
+        match output.and_then(|o| o.result) {
+            None if self.end_at_export => return Some(values),
+            None => write_end(values, end),
+            Some(result) => {
+                write_end(values, end);
+                end.push(key::GEN_AI_TOOL_CALL_RESULT, result);
+            }
         }
+        None
     }
+}
+
+/// Writes a tool's end values as its attributes: the model output's type, the two
+/// sizes and the savings estimate (what [`ToolState::end`] returns, or writes itself).
+pub(crate) fn write_end(values: LeftEnd, end: &mut AttrList) {
+    let as_i64 = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+    let [size, model_size] = values.counts;
+    end.push(key::CRUX_TOOL_MODEL_OUTPUT_TYPE, values.text);
+    end.push(key::CRUX_TOOL_OUTPUT_SIZE, as_i64(size));
+    end.push(key::CRUX_TOOL_MODEL_OUTPUT_SIZE, as_i64(model_size));
+    end.push(
+        key::CRUX_TOOL_TOKEN_SAVINGS_ESTIMATE,
+        as_i64(size.saturating_sub(model_size)),
+    );
 }
 
 /// Tool approvals: a request and the human's decision, as instant spans.

@@ -8,7 +8,7 @@ use crate::core::attrs::{AttrList, Defaults};
 use crate::core::callsite::{Callsite, Kind};
 use crate::core::content::CaptureContent;
 use crate::core::pipeline::{Held, Options};
-use crate::core::recorder::LeftDefaults;
+use crate::core::recorder::{LeftDefaults, LeftEnd, WriteLeft};
 use crate::families::cascade::{self, CascadeScope};
 use crate::families::checkpoint::Checkpoint;
 use crate::families::composition::{self, CompositionScope};
@@ -135,11 +135,25 @@ fn keeps_clear_of_defaults(callsite: &'static Callsite, options: &Options) -> bo
         .all(|kv| callsite.kind.derives(kv.key.as_str()).is_none())
 }
 
+/// What writes the attributes spans leave to their export, for the recorder, which
+/// calls it on the drain thread.
+pub(crate) const WRITE_LEFT: WriteLeft = WriteLeft {
+    defaults: write_left_defaults,
+    end: write_left_end,
+};
+
 /// Writes the start defaults a span left to its export ([`LeftDefaults`]) into `attrs`,
-/// what the span had before them: as its start would have with nothing given. Given to
-/// the recorder, which calls it on the drain thread.
-pub(crate) fn write_left_defaults(callsite: &'static Callsite, attrs: &mut AttrList) {
+/// what the span had before them: as its start would have with nothing given.
+fn write_left_defaults(callsite: &'static Callsite, attrs: &mut AttrList) {
     tool_defaults(callsite, &mut Defaults::new(attrs, false), true);
+}
+
+/// Writes the end values a span left to its export ([`LeftEnd`]) after its attributes,
+/// as its family's end would have.
+fn write_left_end(callsite: &'static Callsite, values: LeftEnd, attrs: &mut AttrList) {
+    if callsite.kind == Kind::Tool {
+        tool::write_end(values, attrs);
+    }
 }
 
 /// The span's name under the GenAI conventions' naming.
@@ -166,11 +180,12 @@ pub(super) fn open(
     resume: Option<&Checkpoint>,
     options: &Options,
     metered: bool,
+    left_defaults: bool,
 ) -> Family {
     match callsite.kind {
         Kind::Flow => Family::Flow(flow::open(attrs, resume)),
         Kind::FlowStep => Family::Step(flow::open_step(attrs)),
-        Kind::Tool => Family::Tool(tool::open(callsite, attrs, parent, metered)),
+        Kind::Tool => Family::Tool(tool::open(callsite, attrs, parent, metered, left_defaults)),
         Kind::Generate => Family::Generate(generate::open(callsite, attrs, metered)),
         Kind::Embedding => Family::Embedding(generate::open(callsite, attrs, metered)),
         Kind::Run => Family::Run(run::open(attrs, options)),
@@ -262,9 +277,18 @@ pub(super) struct Ending<'a> {
     pub pipeline: &'a Held,
 }
 
-/// The family's end attributes, and what its end tells the enclosing scopes. Returns
-/// false when the family ended the span itself already (a flow that suspended).
-pub(super) fn end(family: &Family, cx: &Context, attrs: &mut AttrList, ending: Ending<'_>) -> bool {
+/// How a span goes on after its family's end.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Next {
+    /// It ends, with the end attributes and these values left to its export.
+    End(Option<LeftEnd>),
+    /// The family ended it already (a flow that suspended).
+    Ended,
+}
+
+/// The family's end attributes, and what its end tells the enclosing scopes.
+pub(super) fn end(family: &Family, cx: &Context, attrs: &mut AttrList, ending: Ending<'_>) -> Next {
+    let mut left = None;
     match family {
         Family::Generate(opening) | Family::Embedding(opening) => {
             let returned_ok = ending.returned && !ending.errored;
@@ -287,19 +311,25 @@ pub(super) fn end(family: &Family, cx: &Context, attrs: &mut AttrList, ending: E
                 }
             }
         }
-        Family::Flow(opening) => return flow::end(opening, cx, attrs),
+        Family::Flow(opening) => {
+            if !flow::end(opening, cx, attrs) {
+                return Next::Ended;
+            }
+        }
         Family::Composition(scope) => scope.end(attrs),
         Family::Corpus(scope) => scope.end(cx, attrs),
         Family::Judge(state) => state.end(attrs),
         Family::Reason(_) => reason::end(cx, attrs),
         Family::Run(scope) => run::end(scope, attrs),
-        Family::Tool(state) => state.end(
-            attrs,
-            ending.returned,
-            ending.errored,
-            ending.error_type,
-            ending.pipeline.metrics(),
-        ),
+        Family::Tool(state) => {
+            left = state.end(
+                attrs,
+                ending.returned,
+                ending.errored,
+                ending.error_type,
+                ending.pipeline.metrics(),
+            );
+        }
         Family::Workspace => workspace::end(attrs, ending.errored),
         Family::Cache(scope) => scope.end(attrs),
         Family::Validation => validation::end(cx, attrs, ending.errored),
@@ -313,7 +343,7 @@ pub(super) fn end(family: &Family, cx: &Context, attrs: &mut AttrList, ending: E
     // Any crux span ending inside a flow may be the first to see its latency budget
     // exceeded.
     budget::check_latency(cx);
-    true
+    Next::End(left)
 }
 
 #[cfg(test)]

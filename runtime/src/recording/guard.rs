@@ -6,7 +6,7 @@
 //! `.await` (futures re-attach the context on every poll), and if it is dropped before
 //! [`SpanGuard::end`] ran the body never finished: the span ends marked cancelled.
 
-use super::dispatch::{self, Capture, Ending, Family};
+use super::dispatch::{self, Capture, Ending, Family, Next};
 use super::start::Start;
 use crate::attributes as key;
 use crate::core::attrs::{empty_for_reuse, AttrList};
@@ -259,6 +259,7 @@ impl Active {
             resume.as_ref(),
             options,
             self.pipeline.metrics().is_some(),
+            left.is_some(),
         );
         // One literal, not the builder's chained methods: each of those moves the whole
         // builder.
@@ -365,13 +366,14 @@ impl Active {
             error_type: self.error_type.get().map(String::as_str),
             pipeline: &self.pipeline,
         };
-        if dispatch::end(&self.family, &self.cx, &mut end, ending) {
+        if let Next::End(left) = dispatch::end(&self.family, &self.cx, &mut end, ending) {
             let path = if self.pipeline.records_itself() {
                 EndPath::Recorder
             } else {
                 EndPath::SpanApi
             };
-            return_end_buffer(end_span(&self.cx, path, hooks, &self.name, end.into_vec()));
+            let end = end.into_vec();
+            return_end_buffer(end_span(&self.cx, path, hooks, &self.name, end, left));
         }
     }
 }

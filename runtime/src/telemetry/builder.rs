@@ -256,7 +256,7 @@ impl TelemetryBuilder {
                 span_limits,
                 installed.processors.clone(),
                 pipeline::scope(),
-                crate::recording::dispatch::write_left_defaults,
+                crate::recording::dispatch::WRITE_LEFT,
             )
         });
         let provider = has_destinations.then(|| {
@@ -385,6 +385,80 @@ mod recorder_tests {
             .unwrap();
         assert_eq!(left(&mut |_| {}), 0);
         assert!(hooked.shutdown().errors.is_empty());
+    }
+
+    /// A tool that left its defaults to the export, given an output, leaves its end
+    /// values there too, and its exported span ends with them, as the SDK's path writes
+    /// them; with the output's value captured, its end writes them all at once.
+    #[test]
+    fn a_tool_that_left_its_defaults_leaves_its_end_values_to_the_export() {
+        use crate::core::callsite::{CallTally, Callsite, Kind};
+        use crate::core::recorder::{LEFT_END_ON_THIS_THREAD, LEFT_ON_THIS_THREAD};
+        use crate::recording::guard::SpanGuard;
+        use crate::recording::probes::{DirectToolOutput as _, ToolOutputProbe};
+        static SITE: Callsite = Callsite {
+            kind: Kind::Tool,
+            name: "crux.tool.lookup",
+            label: "lookup",
+            doc: None,
+            function: "tests::lookup",
+            file: "builder.rs",
+            line: 1,
+            calls: CallTally::new(),
+        };
+        let count = |counter: &'static std::thread::LocalKey<std::cell::Cell<usize>>| {
+            counter.with(std::cell::Cell::get)
+        };
+        // One call returning "found": how many of its starts and ends left values to
+        // the export, and the exported span's attributes from the body's on.
+        let call = |capture: bool| {
+            let spans = InMemorySpans::new();
+            let guard = Telemetry::builder()
+                .in_memory(&spans)
+                .capture_content(capture)
+                .install()
+                .unwrap();
+            let (starts, ends) = (count(&LEFT_ON_THIS_THREAD), count(&LEFT_END_ON_THIS_THREAD));
+            let span = SpanGuard::start(&SITE, &mut |_| {});
+            // Set by the body: after the defaults, before the end values.
+            span.set_attribute("app.step", "lookup");
+            (&ToolOutputProbe(&"found")).crux_tool_output(&span);
+            span.end();
+            let left = (
+                count(&LEFT_ON_THIS_THREAD) - starts,
+                count(&LEFT_END_ON_THIS_THREAD) - ends,
+            );
+            assert!(guard.shutdown().errors.is_empty());
+            let exported = spans.spans();
+            assert_eq!(exported.len(), 1);
+            let attrs = &exported[0].attributes;
+            let from = attrs
+                .iter()
+                .position(|kv| kv.key.as_str() == "app.step")
+                .expect("the body's attribute");
+            let end: Vec<String> = attrs[from..]
+                .iter()
+                .map(|kv| format!("{}={}", kv.key, kv.value))
+                .collect();
+            (left, end)
+        };
+        let _turn = crate::testing::exclusive();
+        crate::set_enabled(true);
+        let values = [
+            "app.step=lookup",
+            "crux.tool.model_output.type=text",
+            "crux.tool.output.size=5",
+            "crux.tool.model_output.size=5",
+            "crux.tool.token_savings_estimate=0",
+        ];
+        let (left, end) = call(false);
+        assert_eq!(left, (1, 1));
+        assert_eq!(end, values, "after the body's, in the end's order");
+        let (left, end) = call(true);
+        assert_eq!(left, (1, 0), "a captured result is written at the end");
+        assert_eq!(end[..5], values);
+        assert_eq!(end[5], "gen_ai.tool.call.result=found");
+        assert_eq!(end.len(), 6);
     }
 
     #[test]
