@@ -312,8 +312,21 @@ impl TelemetryBuilder {
 mod recorder_tests {
     //! Which recorder the builder picks, and the recorder's buffers (`core/recorder.rs`).
 
+    use crate::core::callsite::{CallTally, Callsite, Kind};
     use crate::export::InMemorySpans;
     use crate::Telemetry;
+
+    /// A tool's callsite, as `#[crux::tool]` makes one.
+    static SITE: Callsite = Callsite {
+        kind: Kind::Tool,
+        name: "crux.tool.lookup",
+        label: "lookup",
+        doc: None,
+        function: "tests::lookup",
+        file: "builder.rs",
+        line: 1,
+        calls: CallTally::new(),
+    };
 
     /// One span through the installed pipeline, started and ended at once.
     fn noop() {
@@ -341,20 +354,9 @@ mod recorder_tests {
     /// reads a span's attributes as it starts, it writes them at the start.
     #[test]
     fn a_tool_given_nothing_leaves_its_defaults_to_the_export() {
-        use crate::core::callsite::{CallTally, Callsite, Kind};
         use crate::core::recorder::LEFT_ON_THIS_THREAD;
         use crate::recording::guard::SpanGuard;
         use crate::recording::start::Start;
-        static SITE: Callsite = Callsite {
-            kind: Kind::Tool,
-            name: "crux.tool.lookup",
-            label: "lookup",
-            doc: None,
-            function: "tests::lookup",
-            file: "builder.rs",
-            line: 1,
-            calls: CallTally::new(),
-        };
         // How many of one call's defaults were left to the export.
         let left = |args: &mut dyn FnMut(&mut Start)| {
             let before = LEFT_ON_THIS_THREAD.with(std::cell::Cell::get);
@@ -392,20 +394,9 @@ mod recorder_tests {
     /// them; with the output's value captured, its end writes them all at once.
     #[test]
     fn a_tool_that_left_its_defaults_leaves_its_end_values_to_the_export() {
-        use crate::core::callsite::{CallTally, Callsite, Kind};
         use crate::core::recorder::{LEFT_END_ON_THIS_THREAD, LEFT_ON_THIS_THREAD};
         use crate::recording::guard::SpanGuard;
         use crate::recording::probes::{DirectToolOutput as _, ToolOutputProbe};
-        static SITE: Callsite = Callsite {
-            kind: Kind::Tool,
-            name: "crux.tool.lookup",
-            label: "lookup",
-            doc: None,
-            function: "tests::lookup",
-            file: "builder.rs",
-            line: 1,
-            calls: CallTally::new(),
-        };
         let count = |counter: &'static std::thread::LocalKey<std::cell::Cell<usize>>| {
             counter.with(std::cell::Cell::get)
         };
