@@ -77,11 +77,48 @@ impl std::fmt::Debug for Pricer {
     }
 }
 
+/// The application's attributes, which every span it starts gets.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct AppAttributes {
+    list: Vec<KeyValue>,
+    /// One of them has a key of a tool's start defaults, so a tool writes its defaults
+    /// as it starts (where that key is kept out). Known once: every tool span asks.
+    takes_a_tool_key: bool,
+}
+
+impl AppAttributes {
+    /// Adds `attribute`, for every span.
+    pub(crate) fn push(&mut self, attribute: KeyValue) {
+        self.takes_a_tool_key |= crate::core::callsite::Kind::Tool
+            .derives(attribute.key.as_str())
+            .is_some();
+        self.list.push(attribute);
+    }
+
+    /// The attributes, in the order they were added.
+    pub(crate) fn as_slice(&self) -> &[KeyValue] {
+        &self.list
+    }
+
+    /// Whether one of them has a key of a tool's start defaults.
+    pub(crate) fn takes_a_tool_key(&self) -> bool {
+        self.takes_a_tool_key
+    }
+}
+
+impl FromIterator<KeyValue> for AppAttributes {
+    fn from_iter<I: IntoIterator<Item = KeyValue>>(attributes: I) -> AppAttributes {
+        let mut all = AppAttributes::default();
+        attributes.into_iter().for_each(|kv| all.push(kv));
+        all
+    }
+}
+
 /// Per-pipeline options applied to every span.
 #[derive(Clone, Debug)]
 pub(crate) struct Options {
     pub naming: SpanNaming,
-    pub attributes: Vec<KeyValue>,
+    pub attributes: AppAttributes,
     pub resume_mode: ResumeMode,
     pub hooks: crate::core::hooks::Hooks,
     /// Content capture; `None` follows `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`.
@@ -105,7 +142,7 @@ impl Default for Options {
     fn default() -> Options {
         Options {
             naming: SpanNaming::default(),
-            attributes: Vec::new(),
+            attributes: AppAttributes::default(),
             resume_mode: ResumeMode::default(),
             hooks: crate::core::hooks::Hooks::default(),
             capture: None,
@@ -123,11 +160,12 @@ impl Options {
     /// Completes a starting span's attributes: the application's custom attributes (a
     /// key the span already has wins), then the start phase of `map_attributes`.
     pub(crate) fn start_attributes(&self, span_name: &str, attrs: &mut Vec<KeyValue>) {
-        if attrs.capacity() == 0 && !self.attributes.is_empty() {
+        let app = self.attributes.as_slice();
+        if attrs.capacity() == 0 && !app.is_empty() {
             // A tool that left its defaults to the export has no list yet.
-            attrs.reserve(crate::core::attrs::ROOM.max(self.attributes.len()));
+            attrs.reserve(crate::core::attrs::ROOM.max(app.len()));
         }
-        for kv in &self.attributes {
+        for kv in app {
             if !attrs.iter().any(|a| a.key == kv.key) {
                 attrs.push(kv.clone());
             }

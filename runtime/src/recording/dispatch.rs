@@ -75,7 +75,7 @@ pub(super) fn start_defaults(
         // With nothing given, every default comes from the callsite: all of them can
         // wait for the export, unless an attribute of the application's would take one
         // of their keys (the defaults' keys keep those out as the span starts).
-        if id_at_export && !given && keeps_clear_of_defaults(callsite, options) {
+        if id_at_export && !given && !options.attributes.takes_a_tool_key() {
             if let Ok(at) = u16::try_from(attrs.len()) {
                 return Some(LeftDefaults { callsite, at });
             }
@@ -125,14 +125,6 @@ fn set_openinference_kind(callsite: &'static Callsite, defaults: &mut Defaults<'
 fn tool_defaults(callsite: &'static Callsite, defaults: &mut Defaults<'_>, id_at_export: bool) {
     set_openinference_kind(callsite, defaults);
     tool::start_defaults(callsite, defaults, id_at_export);
-}
-
-/// Whether none of the application's own attributes has a key of `callsite`'s defaults.
-fn keeps_clear_of_defaults(callsite: &'static Callsite, options: &Options) -> bool {
-    options
-        .attributes
-        .iter()
-        .all(|kv| callsite.kind.derives(kv.key.as_str()).is_none())
 }
 
 /// What writes the attributes spans leave to their export, for the recorder, which
@@ -419,7 +411,7 @@ mod tests {
         // the start. An application's attribute of its own: still at the export.
         assert!(start(true, &Options::default(), true).0.is_none());
         let with = |key: &'static str| Options {
-            attributes: vec![KeyValue::new(key, "app")],
+            attributes: [KeyValue::new(key, "app")].into_iter().collect(),
             ..Options::default()
         };
         let (left, attrs) = start(false, &with(crate::attributes::GEN_AI_TOOL_NAME), true);
