@@ -433,7 +433,7 @@ impl RecordingSpan {
                 }
             }
         });
-        if let Some((to, end)) = HANDED_END.get() {
+        if let Ok(Some((to, end))) = HANDED_END.try_with(Cell::get) {
             // Only a span that left its defaults leaves an end (its tool knows it did).
             if to == span_id && record.left.is_some() {
                 record.left_end = Some(end);
@@ -463,19 +463,18 @@ thread_local! {
 }
 
 thread_local! {
-    /// The end values handed to the span ending next on this thread, by its id. Of a
-    /// type with nothing to drop, so it is there even while the thread is torn down.
+    /// The end values handed to the span ending next on this thread, by its id.
     static HANDED_END: Cell<Option<(SpanId, LeftEnd)>> = const { Cell::new(None) };
 }
 
-/// Ends `span`, one of this recorder's, with `attrs` added and `left` left to its
+/// Ends `span`, one of this recorder's, with `attrs` added and `left_end` left to its
 /// export (only from a span that left its start defaults). The `Span` API would take
 /// the attributes one by one, each a dynamic call under the span's lock; here they are
 /// handed over in this thread's list and moved into the record as it ends. Leaves
 /// `attrs` empty, for the caller to reuse.
-pub(crate) fn end_with(span: &SpanRef<'_>, attrs: &mut Vec<KeyValue>, left: Option<LeftEnd>) {
+pub(crate) fn end_with(span: &SpanRef<'_>, attrs: &mut Vec<KeyValue>, left_end: Option<LeftEnd>) {
     let span_id = span.span_context().span_id();
-    HANDED_END.set(left.map(|end| (span_id, end)));
+    let _ = HANDED_END.try_with(|handed| handed.set(left_end.map(|end| (span_id, end))));
     let _ = HANDED.try_with(|handed| {
         if let Ok(mut handed) = handed.try_borrow_mut() {
             handed.to = span_id;
@@ -490,7 +489,7 @@ pub(crate) fn end_with(span: &SpanRef<'_>, attrs: &mut Vec<KeyValue>, left: Opti
         span.set_attributes(attrs.drain(..));
     }
     span.end();
-    HANDED_END.set(None);
+    let _ = HANDED_END.try_with(|handed| handed.set(None));
     let _ = HANDED.try_with(|handed| {
         if let Ok(mut handed) = handed.try_borrow_mut() {
             handed.to = SpanId::INVALID;

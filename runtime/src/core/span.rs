@@ -173,7 +173,7 @@ pub(crate) enum EndPath {
 
 /// Ends the span in `cx` with its end attributes: the `End` phase of `map_attributes`
 /// sees them first, the end hook runs after. The one end path of every annotated span
-/// (the guard's, and a flow's when it suspends). `left`: end values left to the export,
+/// (the guard's, and a flow's when it suspends). `left_end`: end values left to the export,
 /// only by a span of the recorder that left its start defaults (no hook reads its
 /// attributes). Returns `attrs` emptied, for the caller to reuse.
 pub(crate) fn end_span(
@@ -182,7 +182,7 @@ pub(crate) fn end_span(
     hooks: &Hooks,
     span_name: &str,
     mut attrs: Vec<KeyValue>,
-    left: Option<LeftEnd>,
+    left_end: Option<LeftEnd>,
 ) -> Vec<KeyValue> {
     hooks.map(Phase::End, span_name, &mut attrs);
     if hooks.on_end.is_some() {
@@ -191,7 +191,7 @@ pub(crate) fn end_span(
     let span = cx.span();
     match path {
         EndPath::Recorder => {
-            crate::core::recorder::end_with(&span, &mut attrs, left);
+            crate::core::recorder::end_with(&span, &mut attrs, left_end);
             attrs
         }
         EndPath::SpanApi => {

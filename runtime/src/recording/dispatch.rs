@@ -280,7 +280,7 @@ pub(super) enum Next {
 
 /// The family's end attributes, and what its end tells the enclosing scopes.
 pub(super) fn end(family: &Family, cx: &Context, attrs: &mut AttrList, ending: Ending<'_>) -> Next {
-    let mut left = None;
+    let mut left_end = None;
     match family {
         Family::Generate(opening) | Family::Embedding(opening) => {
             let returned_ok = ending.returned && !ending.errored;
@@ -314,7 +314,7 @@ pub(super) fn end(family: &Family, cx: &Context, attrs: &mut AttrList, ending: E
         Family::Reason(_) => reason::end(cx, attrs),
         Family::Run(scope) => run::end(scope, attrs),
         Family::Tool(state) => {
-            left = state.end(
+            left_end = state.end(
                 attrs,
                 ending.returned,
                 ending.errored,
@@ -335,7 +335,7 @@ pub(super) fn end(family: &Family, cx: &Context, attrs: &mut AttrList, ending: E
     // Any crux span ending inside a flow may be the first to see its latency budget
     // exceeded.
     budget::check_latency(cx);
-    Next::End(left)
+    Next::End(left_end)
 }
 
 #[cfg(test)]

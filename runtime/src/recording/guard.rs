@@ -366,14 +366,14 @@ impl Active {
             error_type: self.error_type.get().map(String::as_str),
             pipeline: &self.pipeline,
         };
-        if let Next::End(left) = dispatch::end(&self.family, &self.cx, &mut end, ending) {
+        if let Next::End(left_end) = dispatch::end(&self.family, &self.cx, &mut end, ending) {
             let path = if self.pipeline.records_itself() {
                 EndPath::Recorder
             } else {
                 EndPath::SpanApi
             };
             let end = end.into_vec();
-            return_end_buffer(end_span(&self.cx, path, hooks, &self.name, end, left));
+            return_end_buffer(end_span(&self.cx, path, hooks, &self.name, end, left_end));
         }
     }
 }
