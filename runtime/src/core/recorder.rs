@@ -463,7 +463,9 @@ thread_local! {
 }
 
 thread_local! {
-    /// The end values handed to the span ending next on this thread, by its id.
+    /// The end values handed to the span ending next on this thread, by its id. Apart
+    /// from [`HANDED`]: of a type with nothing to drop, it is there while the thread is
+    /// torn down, when that one may be gone.
     static HANDED_END: Cell<Option<(SpanId, LeftEnd)>> = const { Cell::new(None) };
 }
 

@@ -127,8 +127,8 @@ fn tool_defaults(callsite: &'static Callsite, defaults: &mut Defaults<'_>, id_at
     tool::start_defaults(callsite, defaults, id_at_export);
 }
 
-/// What writes the attributes spans leave to their export, for the recorder, which
-/// calls it on the drain thread.
+/// What writes the attributes spans leave to their export (only a tool leaves any), for
+/// the recorder, which calls it on the drain thread.
 pub(crate) const WRITE_LEFT: WriteLeft = WriteLeft {
     defaults: write_left_defaults,
     end: write_left_end,
@@ -142,10 +142,8 @@ fn write_left_defaults(callsite: &'static Callsite, attrs: &mut AttrList) {
 
 /// Writes the end values a span left to its export ([`LeftEnd`]) after its attributes,
 /// as its family's end would have.
-fn write_left_end(callsite: &'static Callsite, values: LeftEnd, attrs: &mut AttrList) {
-    if callsite.kind == Kind::Tool {
-        tool::write_end(values, attrs);
-    }
+fn write_left_end(_callsite: &'static Callsite, values: LeftEnd, attrs: &mut AttrList) {
+    tool::write_end(values, attrs);
 }
 
 /// The span's name under the GenAI conventions' naming.

@@ -400,9 +400,10 @@ mod recorder_tests {
         let count = |counter: &'static std::thread::LocalKey<std::cell::Cell<usize>>| {
             counter.with(std::cell::Cell::get)
         };
-        // One call returning "found": how many of its starts and ends left values to
-        // the export, and the exported span's attributes from the body's on.
-        let call = |capture: bool| {
+        // One call returning "found" (or failing, when `failed`): how many of its starts
+        // and ends left values to the export, and the exported span's attributes from the
+        // body's on. `given`: the macro's arguments gave an attribute, so nothing is left.
+        let call = |capture: bool, failed: bool, given: bool| {
             let spans = InMemorySpans::new();
             let guard = Telemetry::builder()
                 .in_memory(&spans)
@@ -410,10 +411,18 @@ mod recorder_tests {
                 .install()
                 .unwrap();
             let (starts, ends) = (count(&LEFT_ON_THIS_THREAD), count(&LEFT_END_ON_THIS_THREAD));
-            let span = SpanGuard::start(&SITE, &mut |_| {});
+            let span = SpanGuard::start(&SITE, &mut |start| {
+                if given {
+                    start.set("app.tier", "gold");
+                }
+            });
             // Set by the body: after the defaults, before the end values.
             span.set_attribute("app.step", "lookup");
-            (&ToolOutputProbe(&"found")).crux_tool_output(&span);
+            if failed {
+                span.record_error("tool_error", "not found");
+            } else {
+                (&ToolOutputProbe(&"found")).crux_tool_output(&span);
+            }
             span.end();
             let left = (
                 count(&LEFT_ON_THIS_THREAD) - starts,
@@ -442,10 +451,17 @@ mod recorder_tests {
             "crux.tool.model_output.size=5",
             "crux.tool.token_savings_estimate=0",
         ];
-        let (left, end) = call(false);
+        let (left, end) = call(false, false, false);
         assert_eq!(left, (1, 1));
         assert_eq!(end, values, "after the body's, in the end's order");
-        let (left, end) = call(true);
+        assert_eq!(call(false, false, true), ((0, 0), end));
+        // A failed call's end values (the error's size) and the error's own attribute,
+        // left or not, are the same.
+        let (left, failed) = call(false, true, false);
+        assert_eq!(left, (1, 1));
+        assert!(failed.contains(&"crux.tool.model_output.type=error-text".to_owned()));
+        assert_eq!(call(false, true, true), ((0, 0), failed));
+        let (left, end) = call(true, false, false);
         assert_eq!(left, (1, 0), "a captured result is written at the end");
         assert_eq!(end[..5], values);
         assert_eq!(end[5], "gen_ai.tool.call.result=found");
