@@ -2,6 +2,10 @@
 //! shipped against raw `opentelemetry-otlp` + the SDK batch processor configured the same
 //! way (same protocol, endpoint, batch size, queue, delay), in one run, alternating.
 //!
+//! crux as shipped exports a backlog up to 4 batches at once (the SDK's batch processor,
+//! one at a time); the rows `…, one batch at a time` are crux with
+//! `max_concurrent_exports(1)`, exporting as the SDK does.
+//!
 //! Each run creates N identical tool spans as fast as it can and shuts down (which
 //! exports everything); the time covers creating and exporting all of them, and a run
 //! counts only if the collector received all N. The collector only counts (it does not
@@ -40,10 +44,16 @@ fn endpoint(collector: &Collector, protocol: OtlpProtocol) -> String {
     }
 }
 
-/// crux as shipped: returns spans per second.
-fn crux_run(protocol: OtlpProtocol, n: usize) -> f64 {
+/// crux as shipped (or with at most `concurrent` batches in flight): returns spans per
+/// second.
+fn crux_run(protocol: OtlpProtocol, concurrent: Option<usize>, n: usize) -> f64 {
     let collector = Collector::counting();
-    let guard = crux::Telemetry::builder()
+    let builder = crux::Telemetry::builder();
+    let builder = match concurrent {
+        Some(batches) => builder.max_concurrent_exports(batches),
+        None => builder,
+    };
+    let guard = builder
         .otlp_with(
             Otlp::new()
                 .protocol(protocol)
@@ -160,19 +170,30 @@ fn main() {
     println!("### export throughput ({n} spans per run, {rounds} rounds, the two alternating)\n");
     println!("| protocol | crux spans/s (median) | raw opentelemetry-otlp spans/s (median) | crux / raw, median of the rounds' ratios | middle half |");
     println!("|---|---:|---:|---:|---:|");
-    for (name, protocol) in [
-        ("http/protobuf", OtlpProtocol::HttpProtobuf),
-        ("http/json", OtlpProtocol::HttpJson),
-        ("grpc", OtlpProtocol::Grpc),
+    for (name, protocol, concurrent) in [
+        ("http/protobuf", OtlpProtocol::HttpProtobuf, None),
+        ("http/json", OtlpProtocol::HttpJson, None),
+        ("grpc", OtlpProtocol::Grpc, None),
+        (
+            "http/protobuf, one batch at a time",
+            OtlpProtocol::HttpProtobuf,
+            Some(1),
+        ),
+        (
+            "http/json, one batch at a time",
+            OtlpProtocol::HttpJson,
+            Some(1),
+        ),
+        ("grpc, one batch at a time", OtlpProtocol::Grpc, Some(1)),
     ] {
         let (mut ours, mut theirs, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
         for round in 0..rounds {
             let (crux, raw) = if round % 2 == 0 {
-                let crux = crux_run(protocol, n);
+                let crux = crux_run(protocol, concurrent, n);
                 (crux, raw_run(protocol, n))
             } else {
                 let raw = raw_run(protocol, n);
-                (crux_run(protocol, n), raw)
+                (crux_run(protocol, concurrent, n), raw)
             };
             ours.push(crux);
             theirs.push(raw);

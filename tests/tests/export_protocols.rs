@@ -100,6 +100,76 @@ async fn grpc() {
     protocol(OtlpProtocol::Grpc).await;
 }
 
+#[crux::tool(name = "numbered", call_id = id)]
+fn numbered(id: &str) -> usize {
+    id.len()
+}
+
+/// Open TCP connections to loopback `port` from a client (`/proc/net/tcp`).
+fn connections_to(port: u16) -> usize {
+    let table = std::fs::read_to_string("/proc/net/tcp").expect("/proc/net/tcp lists sockets");
+    table
+        .lines()
+        .skip(1)
+        .filter(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let remote_port = fields
+                .get(2)
+                .and_then(|remote| remote.rsplit(':').next())
+                .and_then(|hex| u16::from_str_radix(hex, 16).ok());
+            // 01: established.
+            remote_port == Some(port) && fields.get(3) == Some(&"01")
+        })
+        .count()
+}
+
+#[test]
+fn a_grpc_backlog_leaves_several_batches_at_once_over_a_connection_each() {
+    let _turn = crux::testing::exclusive();
+    let collector = Collector::start();
+    let endpoint = collector.grpc_endpoint();
+    let port: u16 = endpoint.rsplit(':').next().unwrap().parse().unwrap();
+    let guard = crux::Telemetry::builder()
+        .otlp_with(Otlp::new().protocol(OtlpProtocol::Grpc).endpoint(&endpoint))
+        .metrics(false)
+        .max_export_batch_size(10)
+        .max_concurrent_exports(4)
+        .scheduled_delay(Duration::from_secs(60))
+        .install()
+        .unwrap();
+    // A paused collector answers nothing: the first exports wait, the other spans pile
+    // up behind them. Five batches in all, so whatever the first round took (one to
+    // four), one of the two rounds has at least three batches in flight at once.
+    collector.pause();
+    for i in 0..45 {
+        numbered(&format!("n{i}"));
+    }
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while guard.health().created < 45 {
+        assert!(std::time::Instant::now() < deadline, "{:?}", guard.health());
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    collector.resume();
+    guard.force_flush().unwrap();
+    let connections = connections_to(port);
+    let health = guard.health();
+    let report = guard.shutdown();
+    assert!(report.is_complete(), "{report}");
+    assert!(
+        (3..=4).contains(&connections),
+        "{connections} connections to the collector"
+    );
+    assert_eq!((health.exported, health.failed, health.queued), (45, 0, 0));
+    let spans = collector.wait_for(Duration::from_secs(15), |s| s.len() >= 45);
+    let mut ids: Vec<String> = spans
+        .iter()
+        .filter_map(|s| s.attr("crux.tool.call_id").map(str::to_owned))
+        .collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!((spans.len(), ids.len()), (45, 45), "each span once");
+}
+
 #[test]
 fn grpc_works_without_any_tokio_runtime_in_the_application() {
     let _turn = crux::testing::exclusive();

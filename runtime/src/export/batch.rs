@@ -2,7 +2,10 @@
 //! the span and counts it — the application never waits), a background thread makes
 //! their attribute values safe and exports them in batches (OTLP exporters retry a failed
 //! batch with backoff for a while, so a short outage loses nothing), and every span's
-//! fate is counted. A flush or shutdown has a deadline; what is left at a shutdown's
+//! fate is counted. A destination that can make more exporters (OTLP) exports a
+//! backlog several batches at a time, each exporter on one batch (the others' on threads
+//! that last as long as their export), so that one export's round trip does not hold
+//! back the next; its further exporters are made the first time a backlog needs them. A flush or shutdown has a deadline; what is left at a shutdown's
 //! deadline is abandoned, counted and freed, and the thread is left to end on its own.
 
 use super::env;
@@ -143,6 +146,8 @@ pub(crate) struct BatchSettings {
     pub shutdown_timeout: Duration,
     /// What attribute values may be, made safe on the export thread.
     pub limits: ValueLimits,
+    /// The most batches a destination that can export several at once has in flight.
+    pub max_concurrent_exports: usize,
 }
 
 /// What the builder set; anything `None` comes from the environment or the default.
@@ -154,11 +159,18 @@ pub(crate) struct BatchOptions {
     pub retry_for: Option<Duration>,
     pub shutdown_timeout: Option<Duration>,
     pub max_attribute_value_length: Option<usize>,
+    pub max_concurrent_exports: Option<usize>,
 }
 
 /// How long a failed OTLP export is retried unless the builder says otherwise: longer
 /// than a collector takes to restart.
 pub(crate) const DEFAULT_RETRY_FOR: Duration = Duration::from_secs(30);
+
+/// How many batches a destination that can export several at once (OTLP) has in flight
+/// unless the builder or `OTEL_BSP_MAX_CONCURRENT_EXPORTS` says otherwise: a backlog
+/// leaves without waiting on each round trip (the Collector's own exporters send from 10
+/// consumers).
+pub(crate) const DEFAULT_MAX_CONCURRENT_EXPORTS: usize = 4;
 
 /// The shutdown deadline unless the builder or `CRUX_SHUTDOWN_TIMEOUT` says otherwise.
 pub(crate) const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
@@ -210,6 +222,12 @@ impl BatchOptions {
             limits: ValueLimits {
                 max_value_length: max_attribute_value_length,
             },
+            max_concurrent_exports: size(
+                self.max_concurrent_exports,
+                "max_concurrent_exports",
+                "OTEL_BSP_MAX_CONCURRENT_EXPORTS",
+                DEFAULT_MAX_CONCURRENT_EXPORTS,
+            )?,
         })
     }
 }
@@ -224,6 +242,19 @@ pub(crate) enum Driver {
 }
 
 impl Driver {
+    /// Runs `f` where the exporters' runtime, if any, is current (a gRPC exporter is
+    /// built there).
+    pub(crate) fn within<T>(&self, f: impl FnOnce() -> T) -> T {
+        match self {
+            Driver::Thread => f(),
+            #[cfg(feature = "grpc")]
+            Driver::Tokio(handle) => {
+                let _entered = handle.enter();
+                f()
+            }
+        }
+    }
+
     fn block_on<F: Future>(&self, future: F) -> F::Output {
         match self {
             Driver::Thread => block_on(future),
@@ -294,11 +325,16 @@ impl Queue {
         }
     }
 
-    /// Takes the next batch for export; it counts as in flight until its export returns.
-    fn take_batch(&mut self, max: usize) -> Vec<SpanData> {
-        let batch = take_batch(&mut self.spans, max);
-        self.in_flight += batch.len() as u64;
-        batch
+    /// Takes the next batches for export, at most `most` of at most `max` spans each (one,
+    /// maybe empty, when little is queued); they count as in flight until their exports
+    /// return.
+    fn take_batches(&mut self, max: usize, most: usize) -> Vec<Vec<SpanData>> {
+        let mut batches = vec![take_batch(&mut self.spans, max)];
+        while batches.len() < most && !self.spans.is_empty() {
+            batches.push(take_batch(&mut self.spans, max));
+        }
+        self.in_flight += batches.iter().map(|b| b.len() as u64).sum::<u64>();
+        batches
     }
 }
 
@@ -337,9 +373,14 @@ impl std::fmt::Debug for BatchProcessor {
 }
 
 impl BatchProcessor {
+    /// A processor exporting through `exporter`, and through as many as `more` makes
+    /// when a backlog needs them (up to `settings.max_concurrent_exports` in all): as
+    /// many batches at once as there are exporters, each exporter on one batch at a time
+    /// (the `SpanExporter` contract: never two exports at once on one exporter).
     pub(crate) fn new<E: SpanExporter + 'static>(
         name: &str,
         exporter: E,
+        more: Option<MoreExporters<E>>,
         settings: BatchSettings,
         driver: Driver,
     ) -> std::io::Result<(BatchProcessor, Counters)> {
@@ -356,7 +397,9 @@ impl BatchProcessor {
             max_batch_size: settings.max_batch_size.min(settings.max_queue_size),
         });
         let worker = Worker {
-            exporter,
+            exporters: vec![exporter],
+            more,
+            most: settings.max_concurrent_exports,
             delay: settings.scheduled_delay,
             driver,
             limits: settings.limits,
@@ -438,8 +481,16 @@ impl Drop for BatchProcessor {
     }
 }
 
+/// Makes one more exporter like a destination's first (an `Err` says why it could not).
+pub(crate) type MoreExporters<E> = Box<dyn FnMut() -> Result<E, String> + Send>;
+
 struct Worker<E> {
-    exporter: E,
+    /// One export at a time on each.
+    exporters: Vec<E>,
+    /// `None` once it failed, or for a destination that has only one exporter.
+    more: Option<MoreExporters<E>>,
+    /// The most exporters there may be.
+    most: usize,
     delay: Duration,
     driver: Driver,
     limits: ValueLimits,
@@ -447,8 +498,8 @@ struct Worker<E> {
 }
 
 impl<E: SpanExporter> Worker<E> {
-    fn run(self) {
-        let shared = &self.shared;
+    fn run(mut self) {
+        let shared = &self.shared.clone();
         let mut deadline = after(self.delay);
         loop {
             let mut queue = shared.lock();
@@ -474,35 +525,35 @@ impl<E: SpanExporter> Worker<E> {
             let asked = queue.requested;
             let drain_all = asked > queue.done;
             let stop = queue.shutdown;
-            let batch = queue.take_batch(shared.max_batch_size);
             drop(queue);
-            if !self.export(batch) {
+            let Some(batches) = self.take() else {
+                return;
+            };
+            if !self.export(batches) {
                 return;
             }
             if drain_all {
                 // A flush or shutdown: export everything queued before acknowledging.
                 loop {
-                    let batch = {
-                        let mut queue = shared.lock();
-                        if queue.given_up {
-                            return;
-                        }
-                        queue.take_batch(shared.max_batch_size)
+                    let Some(batches) = self.take() else {
+                        return;
                     };
-                    if batch.is_empty() {
+                    if batches[0].is_empty() {
                         break;
                     }
-                    if !self.export(batch) {
+                    if !self.export(batches) {
                         return;
                     }
                 }
                 // Exporters that hold spans back (the console's incomplete traces) let
                 // them go too.
-                let _ = if stop {
-                    self.exporter.shutdown()
-                } else {
-                    self.exporter.force_flush()
-                };
+                for exporter in &self.exporters {
+                    let _ = if stop {
+                        exporter.shutdown()
+                    } else {
+                        exporter.force_flush()
+                    };
+                }
                 let mut queue = shared.lock();
                 if queue.given_up {
                     return;
@@ -517,31 +568,108 @@ impl<E: SpanExporter> Worker<E> {
         }
     }
 
-    /// One export call (OTLP exporters retry inside, re-sending the encoded batch) and its
-    /// count; `false` once the destination was given up on at the shutdown deadline.
-    fn export(&self, mut batch: Vec<SpanData>) -> bool {
-        if batch.is_empty() {
+    /// Takes the next batches, one for each exporter, after making more exporters if the
+    /// backlog holds more batches than there are (they are kept for the next backlog);
+    /// `None` once the destination was given up on.
+    fn take(&mut self) -> Option<Vec<Vec<SpanData>>> {
+        let batch = self.shared.max_batch_size;
+        let backlog = self.shared.lock().spans.len().div_ceil(batch);
+        while self.exporters.len() < backlog.min(self.most) {
+            let Some(more) = &mut self.more else { break };
+            // A failure (or a panic) leaves the destination with the exporters it has.
+            match contain(more) {
+                Some(Ok(exporter)) => self.exporters.push(exporter),
+                _ => self.more = None,
+            }
+        }
+        let mut queue = self.shared.lock();
+        if queue.given_up {
+            return None;
+        }
+        Some(queue.take_batches(batch, self.exporters.len()))
+    }
+
+    /// Exports `batches` at once, each through its own exporter (OTLP exporters retry
+    /// inside, re-sending the encoded batch), and counts each; `false` once the
+    /// destination was given up on at the shutdown deadline.
+    fn export(&self, batches: Vec<Vec<SpanData>>) -> bool {
+        let mut jobs = Vec::with_capacity(batches.len());
+        for (mut batch, exporter) in batches.into_iter().zip(&self.exporters) {
+            if batch.is_empty() {
+                continue;
+            }
+            for span in &mut batch {
+                super::ready(span, &self.limits);
+            }
+            jobs.push(Mutex::new(Job {
+                spans: batch.len() as u64,
+                batch: Some(batch),
+                exporter,
+                exported: false,
+            }));
+        }
+        if jobs.is_empty() {
             return true;
         }
-        let count = batch.len() as u64;
-        for span in &mut batch {
-            super::ready(span, &self.limits);
+        let driver = &self.driver;
+        std::thread::scope(|scope| {
+            // The first on this thread, the others on threads of their own while it runs.
+            for job in &jobs[1..] {
+                let _ = std::thread::Builder::new()
+                    .name("crux-export".into())
+                    .spawn_scoped(scope, || lock(job).run(driver));
+            }
+            lock(&jobs[0]).run(driver);
+        });
+        // Any whose thread could not start.
+        for job in &jobs {
+            lock(job).run(driver);
         }
-        // A panicking exporter (a user callback) is contained and counted.
-        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            self.driver.block_on(self.exporter.export(batch))
-        }));
         let mut queue = self.shared.lock();
         if queue.given_up {
             return false; // already counted as abandoned
         }
-        queue.in_flight = queue.in_flight.saturating_sub(count);
-        match outcome {
-            Ok(Ok(())) => queue.exported += count,
-            _ => queue.failed += count,
+        for job in &jobs {
+            let job = lock(job);
+            queue.in_flight = queue.in_flight.saturating_sub(job.spans);
+            match job.exported {
+                true => queue.exported += job.spans,
+                false => queue.failed += job.spans,
+            }
         }
         true
     }
+}
+
+/// One batch for one exporter.
+struct Job<'a, E> {
+    spans: u64,
+    /// `None` once exported.
+    batch: Option<Vec<SpanData>>,
+    exporter: &'a E,
+    /// Whether the exporter accepted the batch.
+    exported: bool,
+}
+
+impl<E: SpanExporter> Job<'_, E> {
+    /// Exports the batch unless that was done.
+    fn run(&mut self, driver: &Driver) {
+        if let Some(batch) = self.batch.take() {
+            // A panicking exporter (a user callback) is contained and counted as failed.
+            let exporter = self.exporter;
+            let outcome = contain(|| driver.block_on(exporter.export(batch)));
+            self.exported = matches!(outcome, Some(Ok(())));
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Runs `f`, containing a panic (`None`): an exporter is the application's code.
+fn contain<T>(f: impl FnOnce() -> T) -> Option<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).ok()
 }
 
 /// The instant `wait` from now; a wait too long to represent (`Duration::MAX` as a
@@ -578,9 +706,166 @@ fn take_batch<T>(spans: &mut VecDeque<T>, max: usize) -> Vec<T> {
 
 #[cfg(test)]
 mod tests {
-    use super::take_batch;
-    use std::collections::VecDeque;
-    use std::time::{Duration, Instant};
+    use super::*;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+    /// Counts exports in flight (across every exporter and on each) and spans exported.
+    #[derive(Debug, Default)]
+    struct Tally {
+        /// Exports in flight, and the most there were at once.
+        in_flight: Mutex<(usize, usize)>,
+        changed: Condvar,
+        /// Set if an exporter was ever given a second export before its first returned.
+        overlapped: AtomicBool,
+        exported: AtomicUsize,
+    }
+
+    impl Tally {
+        fn most_in_flight(&self) -> usize {
+            lock(&self.in_flight).1
+        }
+    }
+
+    /// An exporter whose export waits, as one waiting on a collector's answer, until
+    /// `together` exports were in flight at once (10 s at most: a processor exporting
+    /// one at a time fails the test instead of hanging it); `panics` makes its export
+    /// panic after the wait.
+    #[derive(Debug)]
+    struct Probe {
+        tally: Arc<Tally>,
+        together: usize,
+        busy: AtomicBool,
+        panics: bool,
+    }
+
+    impl Probe {
+        fn new(tally: &Arc<Tally>, together: usize, panics: bool) -> Probe {
+            Probe {
+                tally: tally.clone(),
+                together,
+                busy: AtomicBool::new(false),
+                panics,
+            }
+        }
+    }
+
+    impl SpanExporter for Probe {
+        async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
+            if self.busy.swap(true, Ordering::SeqCst) {
+                self.tally.overlapped.store(true, Ordering::SeqCst);
+            }
+            {
+                let mut counts = lock(&self.tally.in_flight);
+                counts.0 += 1;
+                counts.1 = counts.1.max(counts.0);
+                self.tally.changed.notify_all();
+                let deadline = Instant::now() + Duration::from_secs(10);
+                while counts.1 < self.together && Instant::now() < deadline {
+                    counts = self
+                        .tally
+                        .changed
+                        .wait_timeout(counts, Duration::from_millis(50))
+                        .unwrap()
+                        .0;
+                }
+                counts.0 -= 1;
+            }
+            self.busy.store(false, Ordering::SeqCst);
+            assert!(!self.panics, "an exporter that panics");
+            self.tally.exported.fetch_add(batch.len(), Ordering::SeqCst);
+            Ok(())
+        }
+    }
+
+    /// Ends `spans` spans into a processor exporting through `first` and up to `most`
+    /// exporters in all, further ones from `more`, in batches of 10; flushes it and
+    /// returns its counts.
+    fn flushed(
+        first: Probe,
+        more: Option<MoreExporters<Probe>>,
+        most: usize,
+        spans: usize,
+    ) -> Health {
+        let settings = BatchSettings {
+            max_queue_size: 1000,
+            max_batch_size: 10,
+            scheduled_delay: Duration::from_secs(3600),
+            retry_for: Duration::ZERO,
+            shutdown_timeout: Duration::from_secs(30),
+            limits: ValueLimits::default(),
+            max_concurrent_exports: most,
+        };
+        let (processor, counters) =
+            BatchProcessor::new("probe", first, more, settings, Driver::Thread).unwrap();
+        for _ in 0..spans {
+            processor.on_end(super::super::test_span(Vec::new(), Default::default()));
+        }
+        processor.force_flush().unwrap();
+        let health = counters.health();
+        processor.shutdown().unwrap();
+        health
+    }
+
+    /// Makes probes like `Probe::new(tally, together, panics)`, counting them in `made`.
+    fn more_probes(
+        tally: &Arc<Tally>,
+        together: usize,
+        panics: bool,
+        made: &Arc<AtomicUsize>,
+    ) -> Option<MoreExporters<Probe>> {
+        let (tally, made) = (tally.clone(), made.clone());
+        Some(Box::new(move || {
+            made.fetch_add(1, Ordering::SeqCst);
+            Ok(Probe::new(&tally, together, panics))
+        }))
+    }
+
+    #[test]
+    fn a_backlog_leaves_as_many_batches_at_once_as_exporters_may_be_each_on_one() {
+        for most in [1, 3] {
+            let (tally, made) = (Arc::new(Tally::default()), Arc::new(AtomicUsize::new(0)));
+            let first = Probe::new(&tally, most, false);
+            let health = flushed(first, more_probes(&tally, most, false, &made), most, 60);
+            assert_eq!(tally.most_in_flight(), most);
+            assert_eq!(made.load(Ordering::SeqCst), most - 1, "exporters made");
+            assert!(
+                !tally.overlapped.load(Ordering::SeqCst),
+                "two exports on one exporter"
+            );
+            assert_eq!(tally.exported.load(Ordering::SeqCst), 60);
+            assert_eq!((health.exported, health.failed, health.queued), (60, 0, 0));
+        }
+    }
+
+    #[test]
+    fn no_further_exporter_is_made_until_a_backlog_needs_one() {
+        let (tally, made) = (Arc::new(Tally::default()), Arc::new(AtomicUsize::new(0)));
+        let first = Probe::new(&tally, 1, false);
+        let health = flushed(first, more_probes(&tally, 1, false, &made), 3, 10);
+        assert_eq!(made.load(Ordering::SeqCst), 0);
+        assert_eq!((health.exported, health.failed, health.queued), (10, 0, 0));
+    }
+
+    #[test]
+    fn a_destination_that_cannot_make_more_exporters_goes_on_with_its_own() {
+        let tally = Arc::new(Tally::default());
+        let failing: MoreExporters<Probe> = Box::new(|| Err("no more".into()));
+        let health = flushed(Probe::new(&tally, 1, false), Some(failing), 3, 30);
+        assert_eq!(tally.most_in_flight(), 1);
+        assert_eq!((health.exported, health.failed, health.queued), (30, 0, 0));
+        let panicking: MoreExporters<Probe> = Box::new(|| panic!("a factory that panics"));
+        let health = flushed(Probe::new(&tally, 1, false), Some(panicking), 3, 30);
+        assert_eq!((health.exported, health.failed, health.queued), (30, 0, 0));
+    }
+
+    #[test]
+    fn an_export_that_panics_fails_its_own_batch_only() {
+        let (tally, made) = (Arc::new(Tally::default()), Arc::new(AtomicUsize::new(0)));
+        let first = Probe::new(&tally, 2, false);
+        let health = flushed(first, more_probes(&tally, 2, true, &made), 2, 20);
+        assert_eq!(tally.most_in_flight(), 2);
+        assert_eq!((health.exported, health.failed, health.queued), (10, 10, 0));
+    }
 
     #[test]
     fn a_backlog_leaves_in_order_in_batches_of_at_most_max() {

@@ -265,29 +265,11 @@ mod tests {
     }
 
     fn span(attributes: Vec<KeyValue>, event: Option<Vec<KeyValue>>) -> SpanData {
-        use opentelemetry::trace::{Event, SpanContext, SpanId, SpanKind, Status};
-        use opentelemetry_sdk::trace::{SpanEvents, SpanLinks};
-        let mut events = SpanEvents::default();
-        events.events.extend(
-            event.map(|attributes| {
-                Event::new("e", std::time::SystemTime::UNIX_EPOCH, attributes, 0)
-            }),
-        );
-        SpanData {
-            span_context: SpanContext::empty_context(),
-            parent_span_id: SpanId::INVALID,
-            parent_span_is_remote: false,
-            span_kind: SpanKind::Internal,
-            name: "s".into(),
-            start_time: std::time::SystemTime::UNIX_EPOCH,
-            end_time: std::time::SystemTime::UNIX_EPOCH,
-            attributes,
-            dropped_attributes_count: 0,
-            events,
-            links: SpanLinks::default(),
-            status: Status::Unset,
-            instrumentation_scope: Default::default(),
-        }
+        let mut events = opentelemetry_sdk::trace::SpanEvents::default();
+        events.events.extend(event.map(|attributes| {
+            opentelemetry::trace::Event::new("e", std::time::SystemTime::UNIX_EPOCH, attributes, 0)
+        }));
+        super::super::test_span(attributes, events)
     }
 
     /// Whatever a span holds that is not safe is made safe, wherever it is among safe

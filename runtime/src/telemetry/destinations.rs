@@ -70,7 +70,7 @@ impl TelemetryBuilder {
                 if protocol == OtlpProtocol::Grpc {
                     let metrics_on = installed.metrics_on && otlp.metrics;
                     let (driver, entered) = installed.tokio_driver()?;
-                    let built = otlp.build(settings.retry_for).map_err(TelemetryError);
+                    let built = otlp_exporter(&otlp, settings.retry_for, resource);
                     let metrics = metrics_on.then(|| otlp.build_metrics());
                     drop(entered);
                     if let Some(metrics) = metrics {
@@ -78,17 +78,16 @@ impl TelemetryBuilder {
                             .metric_exporters
                             .push(metrics.map_err(TelemetryError)?);
                     }
-                    let (mut exporter, _) = built?;
-                    exporter.set_resource(resource);
-                    return installed.batch(name, exporter, settings, driver);
+                    let more = more_otlp_exporters(&otlp, &settings, resource, &driver);
+                    return installed.batch_with_more(name, built?, more, settings, driver);
                 }
-                let (mut exporter, _) = otlp.build(settings.retry_for).map_err(TelemetryError)?;
-                exporter.set_resource(resource);
+                let exporter = otlp_exporter(&otlp, settings.retry_for, resource)?;
                 if installed.metrics_on && otlp.metrics {
                     let metrics = otlp.build_metrics().map_err(TelemetryError)?;
                     installed.metric_exporters.push(metrics);
                 }
-                installed.batch(name, exporter, settings, Driver::Thread)
+                let more = more_otlp_exporters(&otlp, &settings, resource, &Driver::Thread);
+                installed.batch_with_more(name, exporter, more, settings, Driver::Thread)
             }));
         self
     }
@@ -211,7 +210,9 @@ impl TelemetryBuilder {
 
     /// The most spans a batched destination queues before new ones are dropped and
     /// counted (default 2048, or `OTEL_BSP_MAX_QUEUE_SIZE`): the memory bound while a
-    /// collector is down or slow. 0 is an install error.
+    /// collector is down or slow, besides the batches being exported (one, or up to
+    /// [`max_concurrent_exports`](Self::max_concurrent_exports) for OTLP). 0 is an
+    /// install error.
     pub fn max_queue_size(mut self, spans: usize) -> Self {
         self.batch.max_queue_size = Some(spans);
         self
@@ -221,6 +222,25 @@ impl TelemetryBuilder {
     /// 0 is an install error.
     pub fn max_export_batch_size(mut self, spans: usize) -> Self {
         self.batch.max_batch_size = Some(spans);
+        self
+    }
+
+    /// The most batches an OTLP destination has in flight at once (default 4, or
+    /// `OTEL_BSP_MAX_CONCURRENT_EXPORTS`), each through an exporter (a connection) of its
+    /// own: with a backlog, the next batches leave while the first waits for the
+    /// collector's answer. A destination has one exporter until a backlog first holds
+    /// more than a batch; the others are made then, and kept. Every other destination
+    /// exports one batch at a time (an exporter takes one export at a time). 0 is an
+    /// install error.
+    ///
+    /// ```
+    /// let builder = crux::Telemetry::builder()
+    ///     .otlp()
+    ///     .max_concurrent_exports(1); // one batch at a time, as the SDK's batch processor
+    /// # let _ = builder;
+    /// ```
+    pub fn max_concurrent_exports(mut self, batches: usize) -> Self {
+        self.batch.max_concurrent_exports = Some(batches);
         self
     }
 
@@ -265,4 +285,35 @@ impl TelemetryBuilder {
         self.span_limits = Some(limits);
         self
     }
+}
+
+/// One of `otlp`'s span exporters (each has a connection of its own).
+fn otlp_exporter(
+    otlp: &Otlp,
+    retry_for: Duration,
+    resource: &opentelemetry_sdk::Resource,
+) -> Result<opentelemetry_otlp::SpanExporter, TelemetryError> {
+    let (mut exporter, _) = otlp.build(retry_for).map_err(TelemetryError)?;
+    exporter.set_resource(resource);
+    Ok(exporter)
+}
+
+/// Makes more of `otlp`'s exporters, where `driver` runs them, for the batches a backlog
+/// sends at once (`None` when only one may be in flight).
+fn more_otlp_exporters(
+    otlp: &Otlp,
+    settings: &BatchSettings,
+    resource: &opentelemetry_sdk::Resource,
+    driver: &Driver,
+) -> Option<MoreExporters<opentelemetry_otlp::SpanExporter>> {
+    if settings.max_concurrent_exports < 2 {
+        return None;
+    }
+    let (otlp, retry_for) = (otlp.clone(), settings.retry_for);
+    let (resource, driver) = (resource.clone(), driver.clone());
+    Some(Box::new(move || {
+        driver
+            .within(|| otlp_exporter(&otlp, retry_for, &resource))
+            .map_err(|e| e.0)
+    }))
 }

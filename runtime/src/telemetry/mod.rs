@@ -17,7 +17,7 @@ use crate::core::value::AttrValue;
 use crate::export::callback::CallbackExporter;
 use crate::export::{
     after, BatchOptions, BatchProcessor, BatchSettings, Console, Counters, Driver, Health,
-    InMemorySpans, Otlp, OtlpProtocol, CONSOLE_DELAY,
+    InMemorySpans, MoreExporters, Otlp, OtlpProtocol, CONSOLE_DELAY,
 };
 use opentelemetry::KeyValue;
 use opentelemetry_sdk::error::OTelSdkResult;
@@ -78,7 +78,20 @@ impl Installed {
         settings: BatchSettings,
         driver: Driver,
     ) -> Result<(), TelemetryError> {
-        let (processor, counters) = BatchProcessor::new(name, exporter, settings, driver)
+        self.batch_with_more(name, exporter, None, settings, driver)
+    }
+
+    /// A batched destination exporting through `exporter`, and through as many as `more`
+    /// makes when a backlog needs them.
+    fn batch_with_more<E: SpanExporter + 'static>(
+        &mut self,
+        name: &str,
+        exporter: E,
+        more: Option<MoreExporters<E>>,
+        settings: BatchSettings,
+        driver: Driver,
+    ) -> Result<(), TelemetryError> {
+        let (processor, counters) = BatchProcessor::new(name, exporter, more, settings, driver)
             .map_err(|e| TelemetryError(format!("cannot start the {name} export thread: {e}")))?;
         self.health.push((name.to_owned(), counters));
         self.processors.push(Arc::new(processor));
