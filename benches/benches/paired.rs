@@ -13,7 +13,9 @@
 //! its recorder and batch processor; `crux_on_sdk_batch` records through the SDK's tracer
 //! and batch processor, as with an application processor installed); two threads make
 //! at least 1.7x the spans per second of one (`*_two_threads`: the same calls split over
-//! two threads started together, wall time).
+//! two threads started together, wall time). Beside them, the same split of plain work
+//! taking as long as a crux call (`busy_work*`, nothing shared, no telemetry): how much
+//! two threads gain on this machine at all, in the same run.
 //!
 //! `cargo bench -p crux-benches --bench paired [-- ROUNDS]` (default 1000 rounds, about a
 //! minute); without `--bench` (`cargo test --benches`) it runs 2 rounds as a smoke test.
@@ -24,6 +26,7 @@ use crux_benches::{
 use opentelemetry::trace::{SpanKind, Tracer as _, TracerProvider as _};
 use opentelemetry_sdk::trace::SdkTracer;
 use std::hint::black_box;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 crux_benches::function_under_test!();
@@ -81,6 +84,35 @@ fn time_two_threads(n: u64, call: impl Fn() -> u64 + Sync) -> Duration {
     ended - began
 }
 
+/// Iterations of [`busy`] that take about as long as a crux call (set once, at start).
+static BUSY_ROUNDS: AtomicU64 = AtomicU64::new(1);
+
+/// Work that shares nothing and allocates nothing, as long as a crux call.
+#[inline(never)]
+fn busy() -> u64 {
+    let mut x = black_box(A);
+    for i in 0..BUSY_ROUNDS.load(Ordering::Relaxed) {
+        x = x.wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(7) ^ i;
+    }
+    x
+}
+
+/// Sets [`busy`]'s length to a crux call's, each timed over a few blocks (the faster of
+/// them, which the machine's load stretched least).
+fn calibrate_busy() {
+    let crux = (0..5)
+        .map(|_| crux_block(SPAN_BLOCK, false, false).as_nanos() as f64)
+        .fold(f64::MAX, f64::min)
+        / SPAN_BLOCK as f64;
+    BUSY_ROUNDS.store(1000, Ordering::Relaxed);
+    let per_round = (0..5)
+        .map(|_| time(SPAN_BLOCK, busy).as_nanos() as f64)
+        .fold(f64::MAX, f64::min)
+        / SPAN_BLOCK as f64
+        / 1000.0;
+    BUSY_ROUNDS.store((crux / per_round).max(1.0) as u64, Ordering::Relaxed);
+}
+
 /// A crux block: installs crux (untimed), times `n` calls (on one thread, or split over
 /// two), shuts down (untimed, which exports everything) and checks that every span was
 /// exported.
@@ -105,7 +137,7 @@ fn crux_block(n: u64, sdk_batch: bool, two_threads: bool) -> Duration {
     elapsed
 }
 
-const NAMES: [&str; 7] = [
+const NAMES: [&str; 9] = [
     "plain",
     "crux_off",
     "crux_on",
@@ -113,10 +145,13 @@ const NAMES: [&str; 7] = [
     "raw_sdk_same_attrs",
     "crux_on_two_threads",
     "raw_sdk_two_threads",
+    "busy_work",
+    "busy_work_two_threads",
 ];
 const PLAIN: usize = 0;
 const OFF: usize = 1;
 const RAW: usize = 4;
+const BUSY: usize = 7;
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
@@ -139,6 +174,7 @@ fn main() {
         None => 2,
     };
 
+    calibrate_busy();
     let raw_exporter = NoopExporter::new();
     let provider = batch_provider(raw_exporter.clone());
     let tracer = provider.tracer("crux-benches");
@@ -165,6 +201,8 @@ fn main() {
                 2 => crux_block(n, false, false),
                 3 => crux_block(n, true, false),
                 5 => crux_block(n, false, true),
+                BUSY => time(n, busy),
+                8 => time_two_threads(n, busy),
                 _ => {
                     raw_calls += n;
                     let elapsed = match which {
@@ -226,13 +264,20 @@ fn main() {
     }
     // Spans per second with two threads over one: the one-thread time per call over the
     // two-thread wall time per call, paired within each round.
+    let scaling = |two: usize, one: usize| -> Vec<f64> {
+        ns[one].iter().zip(&ns[two]).map(|(a, b)| a / b).collect()
+    };
     for (two, one, who) in [(5, 2, "crux as shipped"), (6, RAW, "raw SDK")] {
-        let scaling: Vec<f64> = ns[one].iter().zip(&ns[two]).map(|(a, b)| a / b).collect();
-        let s = median(scaling.clone());
+        let s = median(scaling(two, one));
         println!(
             "- two threads, {who}: {s:.2}x the spans/s of one (middle half {}; target >= 1.7x): **{}**",
-            iqr(scaling, 2),
+            iqr(scaling(two, one), 2),
             verdict(s >= 1.7)
         );
     }
+    println!(
+        "- two threads, plain work as long as a crux call: {:.2}x the calls/s of one (middle half {}): what two threads gain on this machine in this run",
+        median(scaling(8, BUSY)),
+        iqr(scaling(8, BUSY), 2),
+    );
 }
