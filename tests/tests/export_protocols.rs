@@ -106,6 +106,7 @@ fn numbered(id: &str) -> usize {
 }
 
 /// Open TCP connections to loopback `port` from a client (`/proc/net/tcp`).
+#[cfg(target_os = "linux")]
 fn connections_to(port: u16) -> usize {
     let table = std::fs::read_to_string("/proc/net/tcp").expect("/proc/net/tcp lists sockets");
     table
@@ -124,6 +125,7 @@ fn connections_to(port: u16) -> usize {
 }
 
 #[test]
+#[cfg(target_os = "linux")]
 fn a_grpc_backlog_leaves_several_batches_at_once_over_a_connection_each() {
     let _turn = crux::testing::exclusive();
     let collector = Collector::start();

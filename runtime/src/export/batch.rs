@@ -3,9 +3,9 @@
 //! their attribute values safe and exports them in batches (OTLP exporters retry a failed
 //! batch with backoff for a while, so a short outage loses nothing), and every span's
 //! fate is counted. A destination that can make more exporters (OTLP) exports a
-//! backlog several batches at a time, each exporter on one batch (the others' on threads
-//! that last as long as their export), so that one export's round trip does not hold
-//! back the next; its further exporters are made the first time a backlog needs them. A flush or shutdown has a deadline; what is left at a shutdown's
+//! backlog several batches at a time, each exporter on one batch (the others on threads
+//! that last as long as their export), so that a backlog does not wait for each round
+//! trip in turn; its further exporters are made when a backlog first needs them. A flush or shutdown has a deadline; what is left at a shutdown's
 //! deadline is abandoned, counted and freed, and the thread is left to end on its own.
 
 use super::env;
@@ -110,8 +110,8 @@ impl Counters {
     }
 
     /// Gives up on a destination that missed the shutdown deadline: what is still queued
-    /// or being exported counts as abandoned and is freed now, and the worker's late
-    /// results no longer count, so the counters add up from here on.
+    /// or being exported counts as abandoned (what is queued is freed now), and the
+    /// worker's late results no longer count, so the counters add up from here on.
     pub(crate) fn abandon(&self) {
         let abandoned = {
             let mut queue = self.shared.lock();
@@ -548,11 +548,14 @@ impl<E: SpanExporter> Worker<E> {
                 // Exporters that hold spans back (the console's incomplete traces) let
                 // them go too.
                 for exporter in &self.exporters {
-                    let _ = if stop {
-                        exporter.shutdown()
-                    } else {
-                        exporter.force_flush()
-                    };
+                    // Contained: one exporter's panic must not skip the others.
+                    let _ = contain(|| {
+                        if stop {
+                            exporter.shutdown()
+                        } else {
+                            exporter.force_flush()
+                        }
+                    });
                 }
                 let mut queue = shared.lock();
                 if queue.given_up {
@@ -570,7 +573,9 @@ impl<E: SpanExporter> Worker<E> {
 
     /// Takes the next batches, one for each exporter, after making more exporters if the
     /// backlog holds more batches than there are (they are kept for the next backlog);
-    /// `None` once the destination was given up on.
+    /// `None` once the destination was given up on. A factory that fails is not asked
+    /// again: the first exporter's configuration was checked at install, so only the
+    /// system (threads, sockets) can fail it, and the exporters made so far go on.
     fn take(&mut self) -> Option<Vec<Vec<SpanData>>> {
         let batch = self.shared.max_batch_size;
         let backlog = self.shared.lock().spans.len().div_ceil(batch);
@@ -594,12 +599,10 @@ impl<E: SpanExporter> Worker<E> {
     /// destination was given up on at the shutdown deadline.
     fn export(&self, batches: Vec<Vec<SpanData>>) -> bool {
         let mut jobs = Vec::with_capacity(batches.len());
-        for (mut batch, exporter) in batches.into_iter().zip(&self.exporters) {
+        // One batch per exporter: `take` takes no more batches than there are exporters.
+        for (batch, exporter) in batches.into_iter().zip(&self.exporters) {
             if batch.is_empty() {
                 continue;
-            }
-            for span in &mut batch {
-                super::ready(span, &self.limits);
             }
             jobs.push(Mutex::new(Job {
                 spans: batch.len() as u64,
@@ -611,19 +614,19 @@ impl<E: SpanExporter> Worker<E> {
         if jobs.is_empty() {
             return true;
         }
-        let driver = &self.driver;
+        let (driver, limits) = (&self.driver, &self.limits);
         std::thread::scope(|scope| {
             // The first on this thread, the others on threads of their own while it runs.
             for job in &jobs[1..] {
                 let _ = std::thread::Builder::new()
                     .name("crux-export".into())
-                    .spawn_scoped(scope, || lock(job).run(driver));
+                    .spawn_scoped(scope, || lock(job).run(driver, limits));
             }
-            lock(&jobs[0]).run(driver);
+            lock(&jobs[0]).run(driver, limits);
         });
         // Any whose thread could not start.
         for job in &jobs {
-            lock(job).run(driver);
+            lock(job).run(driver, limits);
         }
         let mut queue = self.shared.lock();
         if queue.given_up {
@@ -652,9 +655,12 @@ struct Job<'a, E> {
 }
 
 impl<E: SpanExporter> Job<'_, E> {
-    /// Exports the batch unless that was done.
-    fn run(&mut self, driver: &Driver) {
-        if let Some(batch) = self.batch.take() {
+    /// Readies the batch's spans and exports them, unless that was done.
+    fn run(&mut self, driver: &Driver, limits: &ValueLimits) {
+        if let Some(mut batch) = self.batch.take() {
+            for span in &mut batch {
+                super::ready(span, limits);
+            }
             // A panicking exporter (a user callback) is contained and counted as failed.
             let exporter = self.exporter;
             let outcome = contain(|| driver.block_on(exporter.export(batch)));
@@ -718,6 +724,9 @@ mod tests {
         /// Set if an exporter was ever given a second export before its first returned.
         overlapped: AtomicBool,
         exported: AtomicUsize,
+        /// `force_flush` and `shutdown` calls, over every exporter.
+        flushes: AtomicUsize,
+        shutdowns: AtomicUsize,
     }
 
     impl Tally {
@@ -775,11 +784,22 @@ mod tests {
             self.tally.exported.fetch_add(batch.len(), Ordering::SeqCst);
             Ok(())
         }
+
+        fn force_flush(&self) -> OTelSdkResult {
+            self.tally.flushes.fetch_add(1, Ordering::SeqCst);
+            Ok(())
+        }
+
+        fn shutdown_with_timeout(&self, _timeout: Duration) -> OTelSdkResult {
+            self.tally.shutdowns.fetch_add(1, Ordering::SeqCst);
+            Ok(())
+        }
     }
 
-    /// Ends `spans` spans into a processor exporting through `first` and up to `most`
-    /// exporters in all, further ones from `more`, in batches of 10; flushes it and
-    /// returns its counts.
+    /// Queues `spans` spans at once in a processor exporting through `first` and up to
+    /// `most` exporters in all, further ones from `more`, in batches of 10; flushes it
+    /// and returns its counts. (Ended one by one, the first ten would wake the worker
+    /// while the others are still coming: it could find any backlog.)
     fn flushed(
         first: Probe,
         more: Option<MoreExporters<Probe>>,
@@ -797,8 +817,13 @@ mod tests {
         };
         let (processor, counters) =
             BatchProcessor::new("probe", first, more, settings, Driver::Thread).unwrap();
-        for _ in 0..spans {
-            processor.on_end(super::super::test_span(Vec::new(), Default::default()));
+        {
+            let mut queue = counters.shared.lock();
+            for _ in 0..spans {
+                let span = super::super::test_span(Vec::new(), Default::default());
+                queue.spans.push_back(span);
+            }
+            queue.created += spans as u64;
         }
         processor.force_flush().unwrap();
         let health = counters.health();
@@ -834,6 +859,9 @@ mod tests {
             );
             assert_eq!(tally.exported.load(Ordering::SeqCst), 60);
             assert_eq!((health.exported, health.failed, health.queued), (60, 0, 0));
+            // Every exporter, not only the first, is flushed and shut down, once.
+            assert_eq!(tally.flushes.load(Ordering::SeqCst), most);
+            assert_eq!(tally.shutdowns.load(Ordering::SeqCst), most);
         }
     }
 
@@ -848,9 +876,18 @@ mod tests {
 
     #[test]
     fn a_destination_that_cannot_make_more_exporters_goes_on_with_its_own() {
-        let tally = Arc::new(Tally::default());
-        let failing: MoreExporters<Probe> = Box::new(|| Err("no more".into()));
+        let (tally, asked) = (Arc::new(Tally::default()), Arc::new(AtomicUsize::new(0)));
+        let counted = asked.clone();
+        let failing: MoreExporters<Probe> = Box::new(move || {
+            counted.fetch_add(1, Ordering::SeqCst);
+            Err("no more".into())
+        });
         let health = flushed(Probe::new(&tally, 1, false), Some(failing), 3, 30);
+        assert_eq!(
+            asked.load(Ordering::SeqCst),
+            1,
+            "asked once, then not again"
+        );
         assert_eq!(tally.most_in_flight(), 1);
         assert_eq!((health.exported, health.failed, health.queued), (30, 0, 0));
         let panicking: MoreExporters<Probe> = Box::new(|| panic!("a factory that panics"));

@@ -70,6 +70,9 @@ pub struct Otlp {
     /// Whether this destination also receives the GenAI metrics (not the devtools or the
     /// URL exporter, which take traces only).
     pub(crate) metrics: bool,
+    /// Whether a backlog may leave several batches at once (not to the devtools or a URL,
+    /// which take one batch at a time).
+    pub(crate) concurrent: bool,
 }
 
 impl Otlp {
@@ -78,6 +81,7 @@ impl Otlp {
         Otlp {
             retries: true,
             metrics: true,
+            concurrent: true,
             ..Otlp::default()
         }
     }
@@ -117,6 +121,12 @@ impl Otlp {
     /// metrics intake).
     pub(crate) fn traces_only(mut self) -> Otlp {
         self.metrics = false;
+        self
+    }
+
+    /// Sends one batch at a time.
+    pub(crate) fn one_batch_at_a_time(mut self) -> Otlp {
+        self.concurrent = false;
         self
     }
 

@@ -78,7 +78,7 @@ impl TelemetryBuilder {
                             .metric_exporters
                             .push(metrics.map_err(TelemetryError)?);
                     }
-                    let more = more_otlp_exporters(&otlp, &settings, resource, &driver);
+                    let more = more_otlp_exporters(&otlp, protocol, &settings, resource, &driver);
                     return installed.batch_with_more(name, built?, more, settings, driver);
                 }
                 let exporter = otlp_exporter(&otlp, settings.retry_for, resource)?;
@@ -86,7 +86,8 @@ impl TelemetryBuilder {
                     let metrics = otlp.build_metrics().map_err(TelemetryError)?;
                     installed.metric_exporters.push(metrics);
                 }
-                let more = more_otlp_exporters(&otlp, &settings, resource, &Driver::Thread);
+                let more =
+                    more_otlp_exporters(&otlp, protocol, &settings, resource, &Driver::Thread);
                 installed.batch_with_more(name, exporter, more, settings, Driver::Thread)
             }));
         self
@@ -120,7 +121,8 @@ impl TelemetryBuilder {
                 .endpoint(url)
                 .timeout(Duration::from_secs(2))
                 .retries(false)
-                .traces_only(),
+                .traces_only()
+                .one_batch_at_a_time(),
         )
     }
 
@@ -137,7 +139,8 @@ impl TelemetryBuilder {
             .endpoint(url)
             .timeout(Duration::from_secs(5))
             .retries(false)
-            .traces_only();
+            .traces_only()
+            .one_batch_at_a_time();
         for (k, v) in headers {
             otlp = otlp.header(k, v);
         }
@@ -229,9 +232,9 @@ impl TelemetryBuilder {
     /// `OTEL_BSP_MAX_CONCURRENT_EXPORTS`), each through an exporter (a connection) of its
     /// own: with a backlog, the next batches leave while the first waits for the
     /// collector's answer. A destination has one exporter until a backlog first holds
-    /// more than a batch; the others are made then, and kept. Every other destination
-    /// exports one batch at a time (an exporter takes one export at a time). 0 is an
-    /// install error.
+    /// more than a batch; further ones are made as backlogs need them, up to `batches`,
+    /// and kept. The devtools, the URL exporter and every other destination export one
+    /// batch at a time (an exporter takes one export at a time). 0 is an install error.
     ///
     /// ```
     /// let builder = crux::Telemetry::builder()
@@ -299,21 +302,53 @@ fn otlp_exporter(
 }
 
 /// Makes more of `otlp`'s exporters, where `driver` runs them, for the batches a backlog
-/// sends at once (`None` when only one may be in flight).
+/// sends at once (`None` when only one may be in flight). They speak the protocol resolved
+/// at install, whatever the environment says by then (the driver is that protocol's).
 fn more_otlp_exporters(
     otlp: &Otlp,
+    protocol: OtlpProtocol,
     settings: &BatchSettings,
     resource: &opentelemetry_sdk::Resource,
     driver: &Driver,
 ) -> Option<MoreExporters<opentelemetry_otlp::SpanExporter>> {
-    if settings.max_concurrent_exports < 2 {
+    if settings.max_concurrent_exports < 2 || !otlp.concurrent {
         return None;
     }
-    let (otlp, retry_for) = (otlp.clone(), settings.retry_for);
+    let otlp = otlp.clone().protocol(protocol);
+    let retry_for = settings.retry_for;
     let (resource, driver) = (resource.clone(), driver.clone());
     Some(Box::new(move || {
         driver
             .within(|| otlp_exporter(&otlp, retry_for, &resource))
             .map_err(|e| e.0)
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_an_otlp_destination_may_make_more_exporters() {
+        let settings = BatchOptions::default().resolve().unwrap();
+        let resource = opentelemetry_sdk::Resource::builder_empty().build();
+        let more = |otlp: Otlp, settings: &BatchSettings| {
+            more_otlp_exporters(
+                &otlp,
+                OtlpProtocol::HttpProtobuf,
+                settings,
+                &resource,
+                &Driver::Thread,
+            )
+            .is_some()
+        };
+        assert!(more(Otlp::new(), &settings));
+        // The devtools' and the URL exporter's.
+        assert!(!more(Otlp::new().one_batch_at_a_time(), &settings));
+        let one = BatchSettings {
+            max_concurrent_exports: 1,
+            ..settings.clone()
+        };
+        assert!(!more(Otlp::new(), &one));
+    }
 }
