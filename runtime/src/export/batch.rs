@@ -820,7 +820,7 @@ mod tests {
         {
             let mut queue = counters.shared.lock();
             for _ in 0..spans {
-                let span = super::super::test_span(Vec::new(), Default::default());
+                let span = crate::export::test_span(Vec::new(), Default::default());
                 queue.spans.push_back(span);
             }
             queue.created += spans as u64;

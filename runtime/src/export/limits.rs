@@ -269,7 +269,7 @@ mod tests {
         events.events.extend(event.map(|attributes| {
             opentelemetry::trace::Event::new("e", std::time::SystemTime::UNIX_EPOCH, attributes, 0)
         }));
-        super::super::test_span(attributes, events)
+        crate::export::test_span(attributes, events)
     }
 
     /// Whatever a span holds that is not safe is made safe, wherever it is among safe
