@@ -4,7 +4,9 @@
 //! `overhead.rs` (criterion) runs each contender for seconds, one after the other; on a
 //! shared 2-core machine the load changes between them and moves the ratios by tens of
 //! percent. Here the contenders take turns in short blocks (4 096 instrumented calls,
-//! 65 536 plain ones), in a rotating order, for many rounds; each round gives one ratio
+//! 65 536 plain ones), in a new random order each round (in a fixed one, each contender
+//! would always follow the same one and take on what its background threads left
+//! running), for many rounds; each round gives one ratio
 //! per pair measured moments apart, and the median of those ratios is robust to load
 //! drifting during the run.
 //!
@@ -153,6 +155,17 @@ const OFF: usize = 1;
 const RAW: usize = 4;
 const BUSY: usize = 7;
 
+/// Puts `order` in a random order (Fisher-Yates, from the xorshift generator `state`;
+/// fixed seed, so runs are alike).
+fn shuffle(order: &mut [usize], state: &mut u64) {
+    for i in (1..order.len()).rev() {
+        *state ^= *state << 13;
+        *state ^= *state >> 7;
+        *state ^= *state << 17;
+        order.swap(i, (*state % (i as u64 + 1)) as usize);
+    }
+}
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
@@ -182,9 +195,11 @@ fn main() {
 
     // ns per call, per contender, per round.
     let mut ns: Vec<Vec<f64>> = vec![Vec::with_capacity(rounds); NAMES.len()];
-    for round in 0..rounds {
-        for k in 0..NAMES.len() {
-            let which = (k + round) % NAMES.len();
+    let mut order: Vec<usize> = (0..NAMES.len()).collect();
+    let mut state = 0x2545_F491_4F6C_DD1D_u64;
+    for _ in 0..rounds {
+        shuffle(&mut order, &mut state);
+        for &which in &order {
             let n = if which <= OFF {
                 PLAIN_BLOCK
             } else {
