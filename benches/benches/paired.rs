@@ -60,14 +60,19 @@ fn time(n: u64, mut call: impl FnMut() -> u64) -> Duration {
 /// state on the hot path, two threads take about half the time of one. The time runs
 /// from the first thread's start to the last one's end, each read by the threads
 /// themselves (a clock read by the spawning thread after the barrier could come late,
-/// when the workers already ran: on two cores three threads wait for one).
+/// when the workers already ran: on two cores three threads wait for one). The threads
+/// wait for each other spinning, not sleeping: a thread woken from a sleep may be queued
+/// behind the thread that woke it, on its core, while the other core idles.
 fn time_two_threads(n: u64, call: impl Fn() -> u64 + Sync) -> Duration {
-    let start = std::sync::Barrier::new(2);
+    let arrived = AtomicU64::new(0);
     let spans: Vec<(Instant, Instant)> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..2)
             .map(|_| {
                 scope.spawn(|| {
-                    start.wait();
+                    arrived.fetch_add(1, Ordering::SeqCst);
+                    while arrived.load(Ordering::SeqCst) < 2 {
+                        std::hint::spin_loop();
+                    }
                     let began = Instant::now();
                     for _ in 0..n / 2 {
                         black_box(call());

@@ -896,6 +896,48 @@ mod tests {
     }
 
     #[test]
+    fn batches_in_flight_at_a_missed_deadline_are_all_abandoned() {
+        let (tally, made) = (Arc::new(Tally::default()), Arc::new(AtomicUsize::new(0)));
+        // Each export waits (10 s at most) for a third that never comes.
+        let first = Probe::new(&tally, 3, false);
+        let settings = BatchSettings {
+            max_queue_size: 1000,
+            max_batch_size: 10,
+            scheduled_delay: Duration::from_secs(3600),
+            retry_for: Duration::ZERO,
+            shutdown_timeout: Duration::from_secs(30),
+            limits: ValueLimits::default(),
+            max_concurrent_exports: 2,
+        };
+        let more = more_probes(&tally, 3, false, &made);
+        let (processor, counters) =
+            BatchProcessor::new("probe", first, more, settings, Driver::Thread).unwrap();
+        {
+            let mut queue = counters.shared.lock();
+            for _ in 0..25 {
+                let span = crate::export::test_span(Vec::new(), Default::default());
+                queue.spans.push_back(span);
+            }
+            queue.created += 25;
+        }
+        assert!(processor
+            .shutdown_with_timeout(Duration::from_millis(200))
+            .is_err());
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while tally.most_in_flight() < 2 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert_eq!(tally.most_in_flight(), 2, "two batches in flight");
+        counters.abandon();
+        let health = counters.health();
+        // Two batches in flight and five spans queued: all abandoned, none left queued.
+        assert_eq!(
+            (health.abandoned, health.queued, health.exported),
+            (25, 0, 0)
+        );
+    }
+
+    #[test]
     fn an_export_that_panics_fails_its_own_batch_only() {
         let (tally, made) = (Arc::new(Tally::default()), Arc::new(AtomicUsize::new(0)));
         let first = Probe::new(&tally, 2, false);
