@@ -806,6 +806,20 @@ mod tests {
         most: usize,
         spans: usize,
     ) -> Health {
+        let (processor, counters) = queued(first, more, most, spans);
+        processor.force_flush().unwrap();
+        let health = counters.health();
+        processor.shutdown().unwrap();
+        health
+    }
+
+    /// A processor as [`flushed`] describes, with `spans` spans queued and nothing asked.
+    fn queued(
+        first: Probe,
+        more: Option<MoreExporters<Probe>>,
+        most: usize,
+        spans: usize,
+    ) -> (BatchProcessor, Counters) {
         let settings = BatchSettings {
             max_queue_size: 1000,
             max_batch_size: 10,
@@ -825,10 +839,7 @@ mod tests {
             }
             queue.created += spans as u64;
         }
-        processor.force_flush().unwrap();
-        let health = counters.health();
-        processor.shutdown().unwrap();
-        health
+        (processor, counters)
     }
 
     /// Makes probes like `Probe::new(tally, together, panics)`, counting them in `made`.
@@ -900,26 +911,8 @@ mod tests {
         let (tally, made) = (Arc::new(Tally::default()), Arc::new(AtomicUsize::new(0)));
         // Each export waits (10 s at most) for a third that never comes.
         let first = Probe::new(&tally, 3, false);
-        let settings = BatchSettings {
-            max_queue_size: 1000,
-            max_batch_size: 10,
-            scheduled_delay: Duration::from_secs(3600),
-            retry_for: Duration::ZERO,
-            shutdown_timeout: Duration::from_secs(30),
-            limits: ValueLimits::default(),
-            max_concurrent_exports: 2,
-        };
         let more = more_probes(&tally, 3, false, &made);
-        let (processor, counters) =
-            BatchProcessor::new("probe", first, more, settings, Driver::Thread).unwrap();
-        {
-            let mut queue = counters.shared.lock();
-            for _ in 0..25 {
-                let span = crate::export::test_span(Vec::new(), Default::default());
-                queue.spans.push_back(span);
-            }
-            queue.created += 25;
-        }
+        let (processor, counters) = queued(first, more, 2, 25);
         assert!(processor
             .shutdown_with_timeout(Duration::from_millis(200))
             .is_err());
