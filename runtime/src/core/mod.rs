@@ -21,3 +21,11 @@ pub(crate) mod span;
 pub(crate) mod total;
 pub(crate) mod truncate;
 pub(crate) mod value;
+
+/// Locks `mutex`, through a poisoning: crux's locks guard counts and buffers that stay
+/// consistent whatever panicked while one was held.
+pub(crate) fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}

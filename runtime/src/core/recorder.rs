@@ -14,6 +14,7 @@
 
 use crate::core::attrs::{empty_for_reuse, AttrList};
 use crate::core::callsite::Callsite;
+use crate::core::lock;
 use opentelemetry::trace::{
     Event, Link, SpanContext, SpanId, SpanKind, SpanRef, Status, TraceContextExt, TraceFlags,
     TraceId, TraceState,
@@ -26,7 +27,7 @@ use opentelemetry_sdk::trace::{
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError, Weak};
+use std::sync::{Arc, Condvar, Mutex, OnceLock, PoisonError, Weak};
 use std::time::{Duration, SystemTime};
 
 /// How long the drain waits after the first span ends before it collects: long enough
@@ -634,10 +635,6 @@ struct Drain {
     collecting: Mutex<Vec<Vec<Record>>>,
     /// No drain thread could start: each ending span is collected on its own thread.
     inline: AtomicBool,
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 static DRAIN: OnceLock<&'static Drain> = OnceLock::new();

@@ -5,11 +5,13 @@
 //! fate is counted. A destination that can make more exporters (OTLP) exports a
 //! backlog several batches at a time, each exporter on one batch (the others on threads
 //! that last as long as their export), so that a backlog does not wait for each round
-//! trip in turn; its further exporters are made when a backlog first needs them. A flush or shutdown has a deadline; what is left at a shutdown's
-//! deadline is abandoned, counted and freed, and the thread is left to end on its own.
+//! trip in turn; its further exporters are made when a backlog first needs them. A flush
+//! or shutdown has a deadline; what is left at a shutdown's deadline is abandoned,
+//! counted and freed, and the thread is left to end on its own.
 
 use super::env;
 use super::limits::{ValueLimits, DEFAULT_MAX_ATTRIBUTE_VALUE_LENGTH};
+use crate::core::lock;
 use opentelemetry::Context;
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::trace::{Span, SpanData, SpanExporter, SpanProcessor};
@@ -350,7 +352,7 @@ struct Shared {
 
 impl Shared {
     fn lock(&self) -> std::sync::MutexGuard<'_, Queue> {
-        self.queue.lock().unwrap_or_else(PoisonError::into_inner)
+        lock(&self.queue)
     }
 }
 
@@ -667,10 +669,6 @@ impl<E: SpanExporter> Job<'_, E> {
             self.exported = matches!(outcome, Some(Ok(())));
         }
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// Runs `f`, containing a panic (`None`): an exporter is the application's code.
